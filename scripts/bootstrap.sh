@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything synapse_ext needs on a fresh Debian 12 machine, idempotently:
+# apt packages (PostgreSQL 15 server + headers, pg_cron, build deps), cargo-pgrx 0.18.1
+# (it must match the pgrx pinned in Cargo.toml), and `cargo pgrx init` for PostgreSQL 15.
+# Fast (a few checks) when everything is already there.
+set -euo pipefail
+
+PGRX_VERSION=0.18.1
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+APT_PACKAGES="build-essential pkg-config libssl-dev libclang-dev clang sudo
+  postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
+  libtap-parser-sourcehandler-pgtap-perl"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=$(for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+if [ -n "$missing" ]; then
+  echo "bootstrap: installing apt packages:" $missing
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+fi
+
+# The Debian package starts a cluster on the default port; we never use it, and it is
+# not needed for anything here, so it is left as the system has it.
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
+  echo "bootstrap: installing cargo-pgrx $PGRX_VERSION (about 4 minutes)"
+  cargo install cargo-pgrx --version "=$PGRX_VERSION" --locked
+fi
+
+pgrx_home=${PGRX_HOME:-$HOME/.pgrx}
+if ! grep -qs "pg15 *= *\"$PG_CONFIG\"" "$pgrx_home/config.toml"; then
+  echo "bootstrap: cargo pgrx init --pg15 $PG_CONFIG"
+  cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+fi

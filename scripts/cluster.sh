@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Scratch PostgreSQL 15 clusters under the project directory (.cluster/NAME), each on its
+# own loopback port, never the default one. initdb refuses to run as root, so the server
+# runs as the `postgres` OS user; clients connect over TCP as the `postgres` superuser.
+#
+#   scripts/cluster.sh start NAME PORT   initdb if needed, start, create database synapse
+#   scripts/cluster.sh stop NAME         stop (no error when it is not running)
+#   scripts/cluster.sh destroy NAME      stop and delete its data
+#   scripts/cluster.sh status NAME
+#
+# pg_cron is preloaded (cron.database_name = synapse) when it is installed; citus too when
+# SYNAPSE_PRELOAD_CITUS=1 (it must come first in shared_preload_libraries).
+set -euo pipefail
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:?usage: cluster.sh start|stop|destroy|status NAME [PORT]}
+name=${2:?cluster name required}
+dir="$root/.cluster/$name"
+data="$dir/data"
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
+}
+
+running() { [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+case "$cmd" in
+start)
+  port=${3:?port required}
+  mkdir -p "$dir"
+  # The postgres user must be able to reach its data directory through the project tree.
+  chmod o+x "$root" "$root/.cluster" 2>/dev/null || true
+  chown postgres: "$dir"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+    preload=""
+    [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus"
+    if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
+      preload="${preload:+$preload,}pg_cron"
+    fi
+    cat >>"$data/postgresql.conf" <<CONF
+
+# synapse scratch cluster
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+shared_preload_libraries = '$preload'
+cron.database_name = 'synapse'
+cron.host = '$dir'
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+CONF
+  fi
+  if ! running; then
+    as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null
+  fi
+  if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
+       "SELECT 1 FROM pg_database WHERE datname = 'synapse'" | grep -q 1; then
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE synapse"
+  fi
+  ;;
+stop)
+  if running; then as_postgres "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+  ;;
+destroy)
+  if running; then as_postgres "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
+  rm -rf "$dir"
+  ;;
+status)
+  if running; then echo "$name: running"; else echo "$name: stopped"; fi
+  ;;
+*)
+  echo "usage: cluster.sh start|stop|destroy|status NAME [PORT]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,486 @@
+//! The recurrence engine: expands a [`Pattern`] from a series start into occurrences.
+//!
+//! Occurrences are computed on the local calendar of the pattern's time zone, period by
+//! period (a day, a week from `weekStart`, a month, a year), following RFC 5545's BY-rule
+//! table, RFC 7529's SKIP for `monthDayOverflow`, and the spec's two points where it
+//! differs from python-dateutil and the `rrule` crate (whole-week `setPos`, yearly
+//! `dayOfMonth` taking `dtstart`'s month). Local wall-clock times become instants with
+//! RFC 5545's DST rules (a time in a gap takes the offset from before the gap; a time that
+//! exists twice means the first).
+//!
+//! Every search is bounded: without `count`, iteration starts at the period that contains
+//! the lower bound (skip-ahead, so a series' age costs nothing), and a run of empty periods
+//! as long as one full Gregorian cycle (400 years) ends the series, since nothing can ever
+//! match after it.
+
+use super::error::{RecurrenceError, Result};
+use super::pattern::{Frequency, MonthDayOverflow, NthWeekday, Pattern, Until};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
+    Utc, Weekday,
+};
+use chrono_tz::Tz;
+use std::borrow::Borrow;
+use std::sync::Arc;
+
+/// Occurrences are not produced past this year: far beyond any task, and safely inside
+/// both chrono's and PostgreSQL's ranges.
+const LAST_YEAR: i32 = 100_000;
+
+/// A pattern anchored at a series start, ready to produce occurrences.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pattern: Arc<Pattern>,
+    dtstart: DateTime<Utc>,
+    start_date: NaiveDate,
+    time: NaiveTime,
+    /// Bit n set: ISO weekday n+1 (Monday = bit 0) is in `daysOfWeek`.
+    weekday_mask: u8,
+    /// Days of the month to expand or to limit by: explicit, or implied by `dtstart`.
+    month_days: Vec<i8>,
+    /// Months of a yearly rule's expansion: explicit, or `dtstart`'s month when implied.
+    year_months: Vec<u32>,
+    /// Whether `nthWeekdays` count within the year (yearly without `monthOfYear`).
+    nth_in_year: bool,
+    until: Option<DateTime<Utc>>,
+    /// Consecutive empty active periods after which nothing can match any more.
+    max_empty_periods: u32,
+}
+
+/// One occurrence: the instant and the local calendar date it was generated for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub at: DateTime<Utc>,
+    pub local_date: NaiveDate,
+}
+
+impl Schedule {
+    pub fn new(pattern: Arc<Pattern>, dtstart: DateTime<Utc>) -> Result<Schedule> {
+        let tz = pattern.timezone;
+        let local = dtstart.with_timezone(&tz).naive_local();
+        if local.year().abs() >= LAST_YEAR {
+            return Err(RecurrenceError::InvalidArgument {
+                name: "dtstart",
+                message: format!("{dtstart} is outside the supported years"),
+            });
+        }
+        let start_date = local.date();
+        let p = &*pattern;
+        let weekday_mask = p.days_of_week.iter().fold(0u8, |m, d| m | 1 << d.num_days_from_monday());
+        let has_byday = !p.days_of_week.is_empty() || !p.nth_weekdays.is_empty();
+        let month_days = if !p.day_of_month.is_empty() {
+            p.day_of_month.clone()
+        } else if !has_byday && matches!(p.frequency, Frequency::Monthly | Frequency::Yearly) {
+            vec![start_date.day() as i8]
+        } else {
+            Vec::new()
+        };
+        let year_months = if !p.month_of_year.is_empty() {
+            p.month_of_year.iter().map(|&m| u32::from(m)).collect()
+        } else if !month_days.is_empty() {
+            vec![start_date.month()]
+        } else {
+            Vec::new()
+        };
+        let until = p.until.map(|u| match u {
+            Until::Instant(t) => t,
+            // The end of that day: just before the next local day starts.
+            Until::Date(d) => match d.succ_opt() {
+                Some(next) => local_to_utc(tz, next.and_time(NaiveTime::MIN)) - Duration::microseconds(1),
+                None => DateTime::<Utc>::MAX_UTC,
+            },
+        });
+        let max_empty_periods = match p.frequency {
+            Frequency::Daily => 146_097,
+            Frequency::Weekly => 20_871,
+            Frequency::Monthly => 4_800,
+            Frequency::Yearly => 400,
+        };
+        let nth_in_year = p.frequency == Frequency::Yearly && p.month_of_year.is_empty();
+        Ok(Schedule {
+            dtstart,
+            start_date,
+            time: local.time(),
+            weekday_mask,
+            month_days,
+            year_months,
+            nth_in_year,
+            until,
+            max_empty_periods,
+            pattern,
+        })
+    }
+
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// The first occurrence strictly after `after`, or None when the series has ended.
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.occurrences_from(after).find(|o| o.at > after).map(|o| o.at)
+    }
+
+    /// Occurrences at or after `from`, ascending (all of them when `from` is before the start).
+    pub fn occurrences_from(&self, from: DateTime<Utc>) -> Occurrences<&Schedule> {
+        Occurrences::new(self, from)
+    }
+
+    /// Like [`Schedule::occurrences_from`], for an iterator that outlives its caller
+    /// (a set-returning SQL function).
+    pub fn into_occurrences_from(self, from: DateTime<Utc>) -> Occurrences<Schedule> {
+        Occurrences::new(self, from)
+    }
+
+    /// The first period to expand for occurrences at or after `from`.
+    fn first_period(&self, from: DateTime<Utc>) -> i64 {
+        if self.pattern.count.is_some() {
+            // `count` is counted from the series start: every period must be seen.
+            return 0;
+        }
+        // Skip ahead: nothing in periods before the one holding `from` can reach it,
+        // except a clamped day moved back into the previous period, hence the -1.
+        let local = from.with_timezone(&self.pattern.timezone).naive_local().date();
+        let interval = i64::from(self.pattern.interval);
+        let p = self.period_index(local) - 1;
+        (p.div_euclid(interval) * interval).max(0)
+    }
+
+    /// Index of the period holding `date`, counted from the period holding the start.
+    fn period_index(&self, date: NaiveDate) -> i64 {
+        let s = self.start_date;
+        match self.pattern.frequency {
+            Frequency::Daily => (date - s).num_days(),
+            Frequency::Weekly => {
+                (self.week_start_of(date) - self.week_start_of(s)).num_days().div_euclid(7)
+            }
+            Frequency::Monthly => {
+                i64::from(date.year() - s.year()) * 12 + i64::from(date.month()) - i64::from(s.month())
+            }
+            Frequency::Yearly => i64::from(date.year() - s.year()),
+        }
+    }
+
+    fn week_start_of(&self, date: NaiveDate) -> NaiveDate {
+        let back = (7 + date.weekday().num_days_from_monday()
+            - self.pattern.week_start.num_days_from_monday())
+            % 7;
+        date - Duration::days(i64::from(back))
+    }
+
+    /// The dates of period `index` (sorted, without repeats, `setPos` applied); None once
+    /// the period lies beyond the supported years.
+    fn expand(&self, index: i64, out: &mut Vec<NaiveDate>) -> Option<()> {
+        out.clear();
+        let p = &*self.pattern;
+        let s = self.start_date;
+        match p.frequency {
+            Frequency::Daily => {
+                let date = s.checked_add_signed(Duration::try_days(index)?)?;
+                if date.year() > LAST_YEAR {
+                    return None;
+                }
+                if self.month_allowed(date.month())
+                    && self.month_day_allowed(date)
+                    && self.weekday_allowed(date)
+                {
+                    out.push(date);
+                }
+            }
+            Frequency::Weekly => {
+                let week = self.week_start_of(s).checked_add_signed(Duration::try_days(index.checked_mul(7)?)?)?;
+                if week.year() > LAST_YEAR {
+                    return None;
+                }
+                for offset in 0..7 {
+                    let date = week + Duration::days(offset);
+                    let wanted = if self.weekday_mask == 0 {
+                        date.weekday() == s.weekday()
+                    } else {
+                        self.weekday_mask & 1 << date.weekday().num_days_from_monday() != 0
+                    };
+                    if wanted && self.month_allowed(date.month()) {
+                        out.push(date);
+                    }
+                }
+            }
+            Frequency::Monthly => {
+                let months = i64::from(s.year()) * 12 + i64::from(s.month0()) + index;
+                let year = i32::try_from(months.div_euclid(12)).ok()?;
+                if year > LAST_YEAR {
+                    return None;
+                }
+                let month = months.rem_euclid(12) as u32 + 1;
+                if self.month_allowed(month) {
+                    self.expand_month(year, month, out);
+                }
+            }
+            Frequency::Yearly => {
+                let year = s.year().checked_add(i32::try_from(index).ok()?)?;
+                if year > LAST_YEAR {
+                    return None;
+                }
+                if !self.month_days.is_empty() {
+                    for &month in &self.year_months {
+                        self.expand_month_days(year, month, out);
+                    }
+                    out.retain(|&d| self.byday_limit(d));
+                } else if !p.month_of_year.is_empty() {
+                    for &month in &p.month_of_year {
+                        self.expand_month(year, u32::from(month), out);
+                    }
+                } else {
+                    self.expand_byday_in_year(year, out);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        if !p.set_pos.is_empty() {
+            select_positions(&p.set_pos, out);
+        }
+        Some(())
+    }
+
+    /// A month of a monthly rule, or of a yearly rule with `monthOfYear`.
+    fn expand_month(&self, year: i32, month: u32, out: &mut Vec<NaiveDate>) {
+        if !self.month_days.is_empty() {
+            let first = out.len();
+            self.expand_month_days(year, month, out);
+            let mut i = first;
+            while i < out.len() {
+                if self.byday_limit(out[i]) {
+                    i += 1;
+                } else {
+                    out.swap_remove(i);
+                }
+            }
+        } else {
+            self.expand_byday_in_month(year, month, out);
+        }
+    }
+
+    /// `dayOfMonth` (given or implied) in one month, with `monthDayOverflow` applied.
+    fn expand_month_days(&self, year: i32, month: u32, out: &mut Vec<NaiveDate>) {
+        let Some(len) = days_in_month(year, month) else { return };
+        let clamp = self.pattern.month_day_overflow == MonthDayOverflow::Clamp;
+        for &d in &self.month_days {
+            let d = i32::from(d);
+            let day = if d > 0 { d } else { len as i32 + 1 + d };
+            if (1..=len as i32).contains(&day) {
+                out.extend(NaiveDate::from_ymd_opt(year, month, day as u32));
+            } else if clamp && d > 0 {
+                out.extend(NaiveDate::from_ymd_opt(year, month, len));
+            } else if clamp {
+                // Before the month's first day: back to the previous month's last day.
+                out.extend(NaiveDate::from_ymd_opt(year, month, 1).and_then(|f| f.pred_opt()));
+            }
+        }
+    }
+
+    /// Every date of a month that `daysOfWeek` / `nthWeekdays` select.
+    fn expand_byday_in_month(&self, year: i32, month: u32, out: &mut Vec<NaiveDate>) {
+        let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else { return };
+        let Some(len) = days_in_month(year, month) else { return };
+        self.expand_byday(first, len, out);
+    }
+
+    /// Every date of a year that `daysOfWeek` / `nthWeekdays` select (nth within the year).
+    fn expand_byday_in_year(&self, year: i32, out: &mut Vec<NaiveDate>) {
+        let Some(first) = NaiveDate::from_ymd_opt(year, 1, 1) else { return };
+        let len = if first.leap_year() { 366 } else { 365 };
+        self.expand_byday(first, len, out);
+    }
+
+    /// The BYDAY expansion over `len` days from `first`.
+    fn expand_byday(&self, first: NaiveDate, len: u32, out: &mut Vec<NaiveDate>) {
+        let first_wd = first.weekday().num_days_from_monday();
+        for wd in 0..7u32 {
+            if self.weekday_mask & 1 << wd == 0 {
+                continue;
+            }
+            let mut offset = (7 + wd - first_wd) % 7;
+            while offset < len {
+                out.push(first + Duration::days(i64::from(offset)));
+                offset += 7;
+            }
+        }
+        for n in &self.pattern.nth_weekdays {
+            if let Some(offset) = nth_weekday_offset(first_wd, len, *n) {
+                out.push(first + Duration::days(i64::from(offset)));
+            }
+        }
+    }
+
+    fn month_allowed(&self, month: u32) -> bool {
+        let months = &self.pattern.month_of_year;
+        months.is_empty() || months.iter().any(|&m| u32::from(m) == month)
+    }
+
+    /// A daily rule's `dayOfMonth` limit.
+    fn month_day_allowed(&self, date: NaiveDate) -> bool {
+        if self.month_days.is_empty() {
+            return true;
+        }
+        let len = days_in_month(date.year(), date.month()).unwrap_or(31) as i32;
+        let day = date.day() as i32;
+        self.month_days.iter().any(|&d| i32::from(d) == day || len + 1 + i32::from(d) == day)
+    }
+
+    /// A daily rule's `daysOfWeek` limit.
+    fn weekday_allowed(&self, date: NaiveDate) -> bool {
+        self.weekday_mask == 0 || self.weekday_mask & 1 << date.weekday().num_days_from_monday() != 0
+    }
+
+    /// BYDAY as a limit on days that `dayOfMonth` produced: the weekday is listed, or the
+    /// date is one of the listed nth weekdays (of its month, or of its year).
+    fn byday_limit(&self, date: NaiveDate) -> bool {
+        let p = &*self.pattern;
+        if self.weekday_mask == 0 && p.nth_weekdays.is_empty() {
+            return true;
+        }
+        if self.weekday_mask & 1 << date.weekday().num_days_from_monday() != 0 {
+            return true;
+        }
+        let (index, len) = if self.nth_in_year {
+            let len = if date.leap_year() { 366 } else { 365 };
+            (date.ordinal0(), len)
+        } else {
+            (date.day0(), days_in_month(date.year(), date.month()).unwrap_or(31))
+        };
+        let from_start = (index / 7 + 1) as i16;
+        let from_end = -(((len - 1 - index) / 7 + 1) as i16);
+        p.nth_weekdays
+            .iter()
+            .any(|n| n.day == date.weekday() && (n.nth == from_start || n.nth == from_end))
+    }
+}
+
+/// Iterator over a schedule's occurrences from a lower bound, ascending, honouring
+/// `count` (counted from the series start, excluded dates included), `until`, `exdates`.
+#[derive(Debug, Clone)]
+pub struct Occurrences<S: Borrow<Schedule>> {
+    schedule: S,
+    from: DateTime<Utc>,
+    period: i64,
+    buffer: Vec<NaiveDate>,
+    next_in_buffer: usize,
+    /// Occurrences of the series so far (for `count`), whether returned or not.
+    emitted: u32,
+    last: Option<DateTime<Utc>>,
+    empty_run: u32,
+    finished: bool,
+}
+
+impl<S: Borrow<Schedule>> Occurrences<S> {
+    fn new(schedule: S, from: DateTime<Utc>) -> Self {
+        let from = from.max(schedule.borrow().dtstart);
+        let period = schedule.borrow().first_period(from);
+        Occurrences {
+            schedule,
+            from,
+            period,
+            buffer: Vec::new(),
+            next_in_buffer: 0,
+            emitted: 0,
+            last: None,
+            empty_run: 0,
+            finished: false,
+        }
+    }
+}
+
+impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
+    type Item = Occurrence;
+
+    fn next(&mut self) -> Option<Occurrence> {
+        let s: &Schedule = self.schedule.borrow();
+        let p = &*s.pattern;
+        while !self.finished {
+            if self.next_in_buffer >= self.buffer.len() {
+                if self.empty_run >= s.max_empty_periods
+                    || s.expand(self.period, &mut self.buffer).is_none()
+                {
+                    self.finished = true;
+                    break;
+                }
+                self.next_in_buffer = 0;
+                self.period += i64::from(p.interval);
+                self.empty_run = if self.buffer.is_empty() { self.empty_run + 1 } else { 0 };
+                continue;
+            }
+            let date = self.buffer[self.next_in_buffer];
+            self.next_in_buffer += 1;
+            let at = local_to_utc(p.timezone, date.and_time(s.time));
+            if at < s.dtstart || self.last.is_some_and(|last| at <= last) {
+                continue;
+            }
+            if s.until.is_some_and(|until| at > until) {
+                self.finished = true;
+                break;
+            }
+            self.last = Some(at);
+            self.emitted += 1;
+            if p.count.is_some_and(|count| self.emitted >= count) {
+                self.finished = true;
+            }
+            if at < self.from || p.exdates.binary_search(&date).is_ok() {
+                continue;
+            }
+            return Some(Occurrence { at, local_date: date });
+        }
+        None
+    }
+}
+
+/// Keeps the 1-based positions `positions` (negative: from the end) of a sorted set.
+fn select_positions(positions: &[i16], dates: &mut Vec<NaiveDate>) {
+    let n = dates.len() as i32;
+    let mut picked: Vec<NaiveDate> = positions
+        .iter()
+        .filter_map(|&pos| {
+            let pos = i32::from(pos);
+            let index = if pos > 0 { pos - 1 } else { n + pos };
+            (0..n).contains(&index).then(|| dates[index as usize])
+        })
+        .collect();
+    picked.sort_unstable();
+    picked.dedup();
+    *dates = picked;
+}
+
+/// Day offset of the nth weekday within `len` days whose first is weekday `first_wd`.
+fn nth_weekday_offset(first_wd: u32, len: u32, n: NthWeekday) -> Option<u32> {
+    let wd = n.day.num_days_from_monday();
+    let first = (7 + wd - first_wd) % 7;
+    let count = (len - first).div_ceil(7);
+    let k = if n.nth > 0 { n.nth as i32 - 1 } else { count as i32 + n.nth as i32 };
+    (0..count as i32).contains(&k).then(|| first + 7 * k as u32)
+}
+
+pub fn days_in_month(year: i32, month: u32) -> Option<u32> {
+    let (ny, nm) = if month == 12 { (year.checked_add(1)?, 1) } else { (year, month + 1) };
+    let next = NaiveDate::from_ymd_opt(ny, nm, 1)?;
+    Some(next.pred_opt()?.day())
+}
+
+/// A local wall-clock time as an instant, by RFC 5545 3.3.5: a time in a DST gap is read
+/// with the offset from before the gap (02:30 becomes 03:30), a time that exists twice
+/// means the first of the two.
+pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) => t.with_timezone(&Utc),
+        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
+        LocalResult::None => {
+            // Offsets lie within ±14 h and gaps last at most a day, so two days earlier is
+            // before the transition, where the offset from before the gap is in force.
+            let before = local.and_utc() - Duration::hours(48);
+            let offset = tz.offset_from_utc_datetime(&before.naive_utc()).fix();
+            (local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+        }
+    }
+}
+
+/// Weekday from chrono's, as the ISO number 1..7.
+pub fn iso_weekday(day: Weekday) -> u32 {
+    day.number_from_monday()
+}

@@ -31,9 +31,10 @@ CREATE TABLE synapse.tasks (
   creator_id                 uuid                  NOT NULL,
   metadata                   jsonb                 NOT NULL DEFAULT '{}',
   -- Built by the extension's IMMUTABLE helper (title weight A, description weight B), so
-  -- search ranking is defined in one place and the column can be STORED.
+  -- search ranking is defined in one place and the column can be STORED. coalesce: a task
+  -- without a description is still found by its title.
   search_vector              tsvector
-                               GENERATED ALWAYS AS (synapse.task_search_vector(title, description)) STORED,
+                               GENERATED ALWAYS AS (synapse.task_search_vector(title, coalesce(description, ''))) STORED,
   completed_at               timestamptz,
 
   -- Recurrence. A template has is_recurring and a pattern; an instance points at its

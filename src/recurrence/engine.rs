@@ -57,6 +57,13 @@ pub struct Occurrence {
 impl Schedule {
     pub fn new(pattern: Arc<Pattern>, dtstart: DateTime<Utc>) -> Result<Schedule> {
         let tz = pattern.timezone;
+        // Checked in UTC first: near chrono's ends a local reading would overflow (panic).
+        if dtstart.year().abs() >= LAST_YEAR {
+            return Err(RecurrenceError::InvalidArgument {
+                name: "dtstart",
+                message: format!("{dtstart} is outside the supported years"),
+            });
+        }
         let local = dtstart.with_timezone(&tz).naive_local();
         if local.year().abs() >= LAST_YEAR {
             return Err(RecurrenceError::InvalidArgument {
@@ -139,6 +146,9 @@ impl Schedule {
         }
         // Skip ahead: nothing in periods before the one holding `from` can reach it,
         // except a clamped day moved back into the previous period, hence the -1.
+        // Nothing occurs after LAST_YEAR, so a later `from` starts the search just past it
+        // (up to chrono's end of time, where a local reading would overflow and panic).
+        let from = from.min(end_of_occurrences());
         let local = from.with_timezone(&self.pattern.timezone).naive_local().date();
         let interval = i64::from(self.pattern.interval);
         let p = self.period_index(local) - 1;
@@ -455,6 +465,12 @@ fn nth_weekday_offset(first_wd: u32, len: u32, n: NthWeekday) -> Option<u32> {
     let count = (len - first).div_ceil(7);
     let k = if n.nth > 0 { n.nth as i32 - 1 } else { count as i32 + n.nth as i32 };
     (0..count as i32).contains(&k).then(|| first + 7 * k as u32)
+}
+
+/// An instant after every occurrence: local dates end with LAST_YEAR, and no zone's
+/// offset reaches a day.
+fn end_of_occurrences() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(LAST_YEAR + 2, 1, 1).map_or(DateTime::<Utc>::MAX_UTC, |d| d.and_time(NaiveTime::MIN).and_utc())
 }
 
 pub fn days_in_month(year: i32, month: u32) -> Option<u32> {

@@ -3,7 +3,11 @@
 pub mod engine;
 pub mod error;
 pub mod pattern;
+pub mod rrule_text;
 
 pub use engine::{Occurrence, Schedule};
 pub use error::{Problem, RecurrenceError};
 pub use pattern::Pattern;
+
+#[cfg(test)]
+mod tests;

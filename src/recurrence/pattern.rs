@@ -274,6 +274,12 @@ impl Reader {
         };
         for key in map.keys() {
             if !KNOWN_KEYS.contains(&key.as_str()) {
+                if self.problems.len() >= MAX_PROBLEMS {
+                    // Not listed anyway: skip the costly suggestion (100,000 unknown keys
+                    // took seconds).
+                    self.suppressed += 1;
+                    continue;
+                }
                 let hint = suggestion(key)
                     .map(|k| format!(" (did you mean \"{k}\"?)"))
                     .unwrap_or_default();

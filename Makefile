@@ -1,0 +1,63 @@
+# synapse_ext: every target installs what it needs first (scripts/bootstrap.sh: apt
+# packages, cargo-pgrx 0.18.1, cargo pgrx init), quickly when it is already there.
+#
+#   make setup   install build and test dependencies (idempotent)
+#   make test    every test layer: unit (cargo test), #[pg_test] (cargo pgrx test), end-to-end
+#   make run     build, install, start the scratch cluster and create the extension
+#   make stop    stop the scratch cluster
+#   make bench   the SQL-level benchmarks in benches/, with their baselines
+
+SHELL := /bin/bash
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+RUN_PORT ?= 54320
+BENCH_PORT ?= 54340
+PGRX_TEST_DATA := $(CURDIR)/target/pgrx-test-data
+PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
+
+.PHONY: setup test test-unit test-pg test-e2e install install-release run stop migrate seed bench clippy
+
+setup:
+	@scripts/bootstrap.sh
+
+test: setup test-unit test-pg test-e2e
+
+test-unit: setup
+	cargo test --lib
+
+# As root, initdb refuses to run: the test cluster runs as the postgres user.
+test-pg: setup
+	mkdir -p $(PGRX_TEST_DATA) && chown postgres: $(PGRX_TEST_DATA)
+	chmod o+x $(CURDIR) $(CURDIR)/target
+	cargo pgrx test pg15 --runas postgres --pgdata $(PGRX_TEST_DATA)
+
+# End-to-end tests run against the installed extension (a debug build is enough).
+test-e2e: setup install
+	tests/e2e/run.sh
+
+install: setup
+	cargo pgrx install --pg-config $(PG_CONFIG)
+
+install-release: setup
+	cargo pgrx install --release --pg-config $(PG_CONFIG)
+
+run: install-release
+	scripts/cluster.sh start main $(RUN_PORT)
+	$(PSQL_RUN) -qc "CREATE EXTENSION IF NOT EXISTS synapse_ext"
+	@scripts/run-banner.sh $(RUN_PORT)
+
+stop:
+	scripts/cluster.sh stop main
+
+migrate: setup
+	scripts/cluster.sh start main $(RUN_PORT)
+	PGHOST=127.0.0.1 PGPORT=$(RUN_PORT) PGUSER=postgres PGDATABASE=synapse scripts/migrate.sh up
+
+seed: migrate
+	$(PSQL_RUN) -v ON_ERROR_STOP=1 -qf sql/seed/dev_seed.sql
+
+bench: install-release
+	benches/run.sh $(BENCH_PORT)
+
+clippy: setup
+	cargo clippy --all-targets -- -D warnings

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SQL-level benchmarks (make bench). Each benches/*.sql file measures one operation and a
+# baseline over the same rows in the same run, and prints both with their ratio. They run
+# on their own scratch cluster (.cluster/bench) against the installed release build.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${1:-54340}
+"$root/scripts/cluster.sh" start bench "$port"
+trap '"$root/scripts/cluster.sh" stop bench' EXIT
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS synapse_bench WITH (FORCE)" -c "CREATE DATABASE synapse_bench"
+for bench in "$root"/benches/*.sql; do
+  echo "== $(basename "$bench" .sql)"
+  psql -X -q -v ON_ERROR_STOP=1 -d synapse_bench -f "$bench"
+done

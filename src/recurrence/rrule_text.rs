@@ -1,0 +1,1507 @@
+//! RFC 5545 (iCalendar) / RFC 7529 (RSCALE, SKIP) text for a [`Pattern`], both ways.
+//!
+//! [`to_rrule`] writes a fixed, documented layout, one property per line, lines joined
+//! with `"\n"` (not RFC 5545's CRLF, so the text reads well in psql), no trailing newline
+//! and no line folding (folding is only a SHOULD):
+//!
+//! ```text
+//! DTSTART;TZID=Europe/Berlin:20261106T090000      (only with a dtstart; `DTSTART:…Z` in UTC)
+//! RRULE:RSCALE=GREGORIAN;FREQ=…;INTERVAL=…;WKST=…;BYDAY=…;BYMONTHDAY=…;BYMONTH=…;BYSETPOS=…;COUNT=…;UNTIL=…;SKIP=BACKWARD
+//! EXDATE;VALUE=DATE:20261120,20261127             (only with exdates)
+//! X-SYNAPSE-TIMEZONE:Europe/Berlin                (only without a DTSTART line, zone not UTC)
+//! X-SYNAPSE-ANCHOR:completion                     (only when not "schedule")
+//! X-SYNAPSE-CATCHUP:latest                        (only when not "all")
+//! ```
+//!
+//! Rule parts at their default are left out (INTERVAL=1, WKST=MO, SKIP=OMIT). `RSCALE` and
+//! `SKIP` appear only for `monthDayOverflow: clamp`, RSCALE first and SKIP last, as in
+//! RFC 7529's examples.
+//!
+//! [`from_rrule`] reads that layout and the RRULEs of other producers that the pattern
+//! shape can express, then validates the result with [`Pattern::from_json`], so every rule
+//! of the contract is checked in one place. Parsing is a single pass over at most
+//! [`MAX_RRULE_TEXT_BYTES`] bytes: any input is answered quickly, without panics.
+
+use super::engine::local_to_utc;
+use super::error::{RecurrenceError, Result};
+use super::pattern::{Anchor, CatchUp, Frequency, MonthDayOverflow, Pattern, Until};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Timelike, Utc,
+    Weekday,
+};
+use chrono_tz::Tz;
+use serde_json::{json, Map, Value};
+
+/// Longer texts are refused: no real rule comes near, and it bounds the work per call.
+pub const MAX_RRULE_TEXT_BYTES: usize = 64 * 1024;
+/// Longer quoted input is cut, so an error message stays one readable line.
+const MAX_QUOTED_CHARS: usize = 40;
+/// More digits than this cannot be any valid value, and still fit an i64.
+const MAX_DIGITS: usize = 18;
+
+const WEEKDAY_CODES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+/// The pattern as RFC 5545 text (RFC 7529 `RSCALE=GREGORIAN;SKIP=BACKWARD` for
+/// `monthDayOverflow: clamp`), lines joined with `"\n"`; see the module docs for the layout.
+///
+/// With `dtstart`, a `DTSTART` line gives its wall-clock time in the pattern's time zone
+/// (`DTSTART:…Z` when the zone is UTC); without it, a non-UTC zone is kept in an
+/// `X-SYNAPSE-TIMEZONE` line. Sub-second parts are dropped: RFC 5545 has whole seconds.
+/// A timestamp `until` is written in UTC; a date `until` as the UTC instant of the last
+/// second of that local day (RFC 5545 wants UTC once DTSTART has a TZID). RFC 5545 has
+/// four-digit years only: an `until` beyond them is written as the date
+/// (`UNTIL=YYYYMMDD`) or, for a timestamp, clamped into years 0000..9999; a `dtstart`
+/// beyond them gives a DTSTART that [`from_rrule`] rejects.
+pub fn to_rrule(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
+    let tz = pattern.timezone;
+    let mut lines = Vec::new();
+    if let Some(start) = dtstart {
+        let local = start.with_timezone(&tz).naive_local();
+        if tz == Tz::UTC {
+            lines.push(format!("DTSTART:{}Z", format_date_time(local)));
+        } else {
+            lines.push(format!("DTSTART;TZID={}:{}", tz.name(), format_date_time(local)));
+        }
+    }
+    lines.push(format!("RRULE:{}", rule_text(pattern)));
+    if !pattern.exdates.is_empty() {
+        let dates: Vec<String> = pattern.exdates.iter().map(|&d| format_date(d)).collect();
+        lines.push(format!("EXDATE;VALUE=DATE:{}", dates.join(",")));
+    }
+    if dtstart.is_none() && tz != Tz::UTC {
+        lines.push(format!("X-SYNAPSE-TIMEZONE:{}", tz.name()));
+    }
+    if pattern.anchor == Anchor::Completion {
+        lines.push("X-SYNAPSE-ANCHOR:completion".to_string());
+    }
+    if pattern.catch_up == CatchUp::Latest {
+        lines.push("X-SYNAPSE-CATCHUP:latest".to_string());
+    }
+    lines.join("\n")
+}
+
+/// The RRULE value: parts in the fixed order of the module docs.
+fn rule_text(p: &Pattern) -> String {
+    let mut parts = Vec::new();
+    let clamp = p.month_day_overflow == MonthDayOverflow::Clamp;
+    if clamp {
+        parts.push("RSCALE=GREGORIAN".to_string());
+    }
+    let freq = match p.frequency {
+        Frequency::Daily => "DAILY",
+        Frequency::Weekly => "WEEKLY",
+        Frequency::Monthly => "MONTHLY",
+        Frequency::Yearly => "YEARLY",
+    };
+    parts.push(format!("FREQ={freq}"));
+    if p.interval != 1 {
+        parts.push(format!("INTERVAL={}", p.interval));
+    }
+    if p.week_start != Weekday::Mon {
+        parts.push(format!("WKST={}", weekday_code(p.week_start)));
+    }
+    if !p.days_of_week.is_empty() || !p.nth_weekdays.is_empty() {
+        let days = p.days_of_week.iter().map(|&d| weekday_code(d).to_string());
+        let nths = p.nth_weekdays.iter().map(|n| format!("{}{}", n.nth, weekday_code(n.day)));
+        parts.push(format!("BYDAY={}", days.chain(nths).collect::<Vec<_>>().join(",")));
+    }
+    if !p.day_of_month.is_empty() {
+        parts.push(format!("BYMONTHDAY={}", join(&p.day_of_month)));
+    }
+    if !p.month_of_year.is_empty() {
+        parts.push(format!("BYMONTH={}", join(&p.month_of_year)));
+    }
+    if !p.set_pos.is_empty() {
+        parts.push(format!("BYSETPOS={}", join(&p.set_pos)));
+    }
+    if let Some(count) = p.count {
+        parts.push(format!("COUNT={count}"));
+    }
+    match p.until {
+        Some(Until::Instant(t)) => parts.push(format!("UNTIL={}", format_utc(clamp_to_rfc_years(t)))),
+        Some(Until::Date(d)) => match end_of_local_day(p.timezone, d) {
+            Some(t) if has_rfc_year(t) => parts.push(format!("UNTIL={}", format_utc(t))),
+            // The UTC instant would need a fifth digit or a sign; the date says the same.
+            _ => parts.push(format!("UNTIL={}", format_date(d))),
+        },
+        None => {}
+    }
+    if clamp {
+        parts.push("SKIP=BACKWARD".to_string());
+    }
+    parts.join(";")
+}
+
+fn join<T: ToString>(values: &[T]) -> String {
+    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn weekday_code(day: Weekday) -> &'static str {
+    WEEKDAY_CODES[day.num_days_from_monday() as usize]
+}
+
+fn format_date(d: NaiveDate) -> String {
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+}
+
+/// `YYYYMMDDTHHMMSS`, whole seconds.
+fn format_date_time(t: NaiveDateTime) -> String {
+    format!("{}T{:02}{:02}{:02}", format_date(t.date()), t.hour(), t.minute(), t.second())
+}
+
+fn format_utc(t: DateTime<Utc>) -> String {
+    format!("{}Z", format_date_time(t.naive_utc()))
+}
+
+fn has_rfc_year(t: DateTime<Utc>) -> bool {
+    (0..=9999).contains(&t.year())
+}
+
+fn clamp_to_rfc_years(t: DateTime<Utc>) -> DateTime<Utc> {
+    let first = NaiveDate::from_ymd_opt(0, 1, 1).map(|d| d.and_time(NaiveTime::MIN).and_utc());
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc());
+    match (first, last) {
+        (Some(first), _) if t < first => first,
+        (_, Some(last)) if t > last => last,
+        _ => t,
+    }
+}
+
+/// The last whole second of local day `d` in `tz`: one second before the next local day
+/// starts, the same instant the engine's "end of that day" truncates to.
+fn end_of_local_day(tz: Tz, d: NaiveDate) -> Option<DateTime<Utc>> {
+    let next = d.succ_opt()?.and_time(NaiveTime::MIN);
+    local_to_utc(tz, next).checked_sub_signed(Duration::seconds(1))
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+/// Reads RFC 5545 / RFC 7529 text into a validated [`Pattern`]; the inverse of
+/// [`to_rrule`]. See [`from_rrule_with_start`] for what is accepted.
+pub fn from_rrule(text: &str) -> Result<Pattern> {
+    from_rrule_with_start(text).map(|(pattern, _)| pattern)
+}
+
+/// Like [`from_rrule`], also returning the DTSTART instant when the text has one.
+///
+/// Accepted lines (names, rule parts and enumerated values case-insensitive; `\n` or
+/// `\r\n` line ends; folded lines unfolded; blank lines and surrounding blanks ignored):
+/// - at most one `DTSTART`: its TZID sets `timezone`; a UTC (`…Z`) or floating (no Z, no
+///   TZID) start means UTC, unless an `X-SYNAPSE-TIMEZONE` line names the zone of a
+///   floating one; `VALUE=DATE` starts are read as local midnight;
+/// - exactly one `RRULE:` line, or a bare rule such as `FREQ=DAILY;COUNT=3`;
+/// - any number of `EXDATE` lines: dates, or date-times (UTC, with a TZID, or floating in
+///   the pattern's zone) whose local date in the pattern's zone is excluded;
+/// - `X-SYNAPSE-ANCHOR`, `X-SYNAPSE-CATCHUP`, `X-SYNAPSE-TIMEZONE`, each at most once.
+///
+/// UNTIL may be a date, a UTC date-time or a local date-time (read in the pattern's zone).
+/// An UNTIL that falls on the last second of a local day in the pattern's zone reads as
+/// that date, so a date written by [`to_rrule`] comes back as a date.
+/// Anything the pattern cannot express (other RSCALEs, SKIP=FORWARD, BYYEARDAY,
+/// BYWEEKNO, BYHOUR/BYMINUTE/BYSECOND, BYEASTER, sub-daily FREQ, RDATE, EXRULE, any other
+/// property or rule part) is an [`RecurrenceError::InvalidRrule`] that quotes it; a rule
+/// that breaks the pattern contract is the [`RecurrenceError::InvalidPattern`] of
+/// [`Pattern::from_json`].
+pub fn from_rrule_with_start(text: &str) -> Result<(Pattern, Option<DateTime<Utc>>)> {
+    if text.len() > MAX_RRULE_TEXT_BYTES {
+        return Err(invalid(format!(
+            "RRULE text is {} bytes long, more than the {MAX_RRULE_TEXT_BYTES} allowed",
+            text.len()
+        )));
+    }
+    let lines = unfold(text);
+    if lines.is_empty() {
+        return Err(invalid("RRULE text is empty"));
+    }
+    let mut doc = Document::default();
+    for line in &lines {
+        doc.read_line(line)?;
+    }
+    doc.finish()
+}
+
+fn invalid(message: impl Into<String>) -> RecurrenceError {
+    RecurrenceError::InvalidRrule(message.into())
+}
+
+/// Input as an error message quotes it: cut to a readable length, control characters
+/// escaped.
+fn quote(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_QUOTED_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Logical lines: RFC 5545 folding undone (a line starting with a space or tab continues
+/// the previous one), each trimmed, blank ones dropped.
+fn unfold(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for raw in text.split('\n') {
+        let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        if let Some(rest) = raw.strip_prefix([' ', '\t']) {
+            if let Some(last) = lines.last_mut() {
+                last.push_str(rest);
+                continue;
+            }
+        }
+        lines.push(raw.to_string());
+    }
+    lines.into_iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+}
+
+/// A DATE or DATE-TIME value as written.
+#[derive(Debug, Clone, Copy)]
+enum DateValue {
+    Date(NaiveDate),
+    /// Without `Z`: wall-clock time in a TZID's zone, or floating.
+    Local(NaiveDateTime),
+    Utc(DateTime<Utc>),
+}
+
+/// `YYYYMMDD`, `YYYYMMDDTHHMMSS` or `YYYYMMDDTHHMMSSZ` (T and Z in either case).
+fn parse_date_value(text: &str) -> Option<DateValue> {
+    let b = text.as_bytes();
+    let number = |from: usize, to: usize| -> Option<u32> {
+        let digits = b.get(from..to)?;
+        digits.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(number(0, 4)?).ok()?, number(4, 6)?, number(6, 8)?)?;
+    match b.len() {
+        8 => Some(DateValue::Date(date)),
+        15 | 16 if b[8].eq_ignore_ascii_case(&b'T') => {
+            let time = NaiveTime::from_hms_opt(number(9, 11)?, number(11, 13)?, number(13, 15)?)?;
+            let local = date.and_time(time);
+            match b.get(15) {
+                None => Some(DateValue::Local(local)),
+                Some(z) if z.eq_ignore_ascii_case(&b'Z') => Some(DateValue::Utc(local.and_utc())),
+                Some(_) => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn parse_weekday(code: &str) -> Option<Weekday> {
+    let i = WEEKDAY_CODES.iter().position(|c| c.eq_ignore_ascii_case(code))?;
+    super::pattern::weekday_from_iso(i as i64 + 1)
+}
+
+fn parse_tz(name: &str) -> Result<Tz> {
+    name.parse::<Tz>()
+        .map_err(|_| invalid(format!("TZID={} is not a known IANA time zone", quote(name))))
+}
+
+/// One content line, split: `NAME;PARAM=VALUE;…:VALUE`.
+struct Property<'a> {
+    /// Upper-cased.
+    name: String,
+    /// Names upper-cased, values unquoted.
+    params: Vec<(String, &'a str)>,
+    value: &'a str,
+}
+
+enum Line<'a> {
+    Property(Property<'a>),
+    /// A rule without the `RRULE:` prefix, e.g. `FREQ=DAILY;COUNT=3`.
+    BareRule(&'a str),
+}
+
+/// Splits a content line. Delimiters are ASCII, so every byte index used is a char
+/// boundary.
+fn split_line(line: &str) -> Result<Line<'_>> {
+    let bytes = line.as_bytes();
+    let name_end = bytes.iter().position(|&b| b == b';' || b == b':').unwrap_or(bytes.len());
+    let name = &line[..name_end];
+    // Property names never hold '=', rule parts always do.
+    if name.contains('=') {
+        return Ok(Line::BareRule(line));
+    }
+    let bad_line = || invalid(format!("cannot read line \"{}\" (expected NAME:VALUE or an RRULE)", quote(line)));
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(bad_line());
+    }
+    let mut params = Vec::new();
+    let mut pos = name_end;
+    while bytes.get(pos) == Some(&b';') {
+        let start = pos + 1;
+        let eq = start + bytes[start..].iter().position(|&b| b == b'=').ok_or_else(bad_line)?;
+        let param_name = &line[start..eq];
+        if param_name.is_empty() || !param_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(bad_line());
+        }
+        let value_start = eq + 1;
+        let (value, end) = if bytes.get(value_start) == Some(&b'"') {
+            let close = value_start + 1
+                + bytes[value_start + 1..].iter().position(|&b| b == b'"').ok_or_else(bad_line)?;
+            (&line[value_start + 1..close], close + 1)
+        } else {
+            let end = value_start
+                + bytes[value_start..].iter().position(|&b| b == b';' || b == b':').unwrap_or(bytes.len() - value_start);
+            (&line[value_start..end], end)
+        };
+        params.push((param_name.to_ascii_uppercase(), value));
+        pos = end;
+    }
+    if bytes.get(pos) != Some(&b':') {
+        return Err(bad_line());
+    }
+    Ok(Line::Property(Property { name: name.to_ascii_uppercase(), params, value: &line[pos + 1..] }))
+}
+
+impl Property<'_> {
+    /// Rejects parameters other than `allowed`; returns TZID and VALUE when allowed.
+    fn params(&self, allowed: &[&str]) -> Result<(Option<&str>, Option<String>)> {
+        let mut tzid = None;
+        let mut value_type = None;
+        for (name, value) in &self.params {
+            if !allowed.contains(&name.as_str()) {
+                return Err(invalid(format!(
+                    "{}: parameter {}={} is not supported",
+                    self.name,
+                    quote(name),
+                    quote(value)
+                )));
+            }
+            let repeated = match name.as_str() {
+                "TZID" => tzid.replace(*value).is_some(),
+                "VALUE" => value_type.replace(value.to_ascii_uppercase()).is_some(),
+                _ => false,
+            };
+            if repeated {
+                return Err(invalid(format!("{}: parameter {name} appears twice", self.name)));
+            }
+        }
+        Ok((tzid, value_type))
+    }
+}
+
+/// The time zone a DTSTART fixes, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StartZone {
+    Zone(Tz),
+    Floating,
+}
+
+struct ExDate {
+    tzid: Option<Tz>,
+    value: DateValue,
+}
+
+#[derive(Default)]
+struct Document {
+    dtstart: Option<(StartZone, DateValue)>,
+    rule: Option<Rule>,
+    exdates: Vec<ExDate>,
+    timezone: Option<Tz>,
+    anchor: Option<Anchor>,
+    catch_up: Option<CatchUp>,
+}
+
+impl Document {
+    fn read_line(&mut self, line: &str) -> Result<()> {
+        let prop = match split_line(line)? {
+            Line::BareRule(rule) => return self.set_rule(rule),
+            Line::Property(prop) => prop,
+        };
+        match prop.name.as_str() {
+            "RRULE" => {
+                prop.params(&[])?;
+                self.set_rule(prop.value)
+            }
+            "DTSTART" => self.read_dtstart(&prop),
+            "EXDATE" => self.read_exdate(&prop),
+            "X-SYNAPSE-TIMEZONE" => {
+                prop.params(&[])?;
+                let tz = prop.value.parse::<Tz>().map_err(|_| {
+                    invalid(format!("X-SYNAPSE-TIMEZONE:{} is not a known IANA time zone", quote(prop.value)))
+                })?;
+                set_once(&mut self.timezone, tz, "X-SYNAPSE-TIMEZONE")
+            }
+            "X-SYNAPSE-ANCHOR" => {
+                prop.params(&[])?;
+                let anchor = match prop.value.to_ascii_lowercase().as_str() {
+                    "schedule" => Anchor::Schedule,
+                    "completion" => Anchor::Completion,
+                    _ => {
+                        return Err(invalid(format!(
+                            "X-SYNAPSE-ANCHOR:{} is not \"schedule\" or \"completion\"",
+                            quote(prop.value)
+                        )))
+                    }
+                };
+                set_once(&mut self.anchor, anchor, "X-SYNAPSE-ANCHOR")
+            }
+            "X-SYNAPSE-CATCHUP" => {
+                prop.params(&[])?;
+                let catch_up = match prop.value.to_ascii_lowercase().as_str() {
+                    "all" => CatchUp::All,
+                    "latest" => CatchUp::Latest,
+                    _ => {
+                        return Err(invalid(format!(
+                            "X-SYNAPSE-CATCHUP:{} is not \"all\" or \"latest\"",
+                            quote(prop.value)
+                        )))
+                    }
+                };
+                set_once(&mut self.catch_up, catch_up, "X-SYNAPSE-CATCHUP")
+            }
+            "RDATE" => Err(invalid(format!(
+                "RDATE:{} is not supported (a pattern cannot hold extra dates)",
+                quote(prop.value)
+            ))),
+            "EXRULE" => Err(invalid(format!(
+                "EXRULE:{} is not supported (deprecated by RFC 5545; use EXDATE)",
+                quote(prop.value)
+            ))),
+            other => Err(invalid(format!(
+                "unknown property {} (expected DTSTART, RRULE, EXDATE, X-SYNAPSE-TIMEZONE, X-SYNAPSE-ANCHOR or X-SYNAPSE-CATCHUP)",
+                quote(other)
+            ))),
+        }
+    }
+
+    fn set_rule(&mut self, text: &str) -> Result<()> {
+        if self.rule.is_some() {
+            return Err(invalid("two RRULE lines (only one rule is supported)"));
+        }
+        self.rule = Some(Rule::parse(text)?);
+        Ok(())
+    }
+
+    fn read_dtstart(&mut self, prop: &Property<'_>) -> Result<()> {
+        if self.dtstart.is_some() {
+            return Err(invalid("DTSTART appears twice"));
+        }
+        let (tzid, value_type) = prop.params(&["TZID", "VALUE"])?;
+        let value = parse_date_value(prop.value).ok_or_else(|| {
+            invalid(format!("DTSTART:{} is not a date-time YYYYMMDDTHHMMSS[Z] or a date YYYYMMDD", quote(prop.value)))
+        })?;
+        check_value_type("DTSTART", prop.value, value_type.as_deref(), value)?;
+        let zone = match (tzid, value) {
+            (Some(_), DateValue::Utc(_)) => {
+                return Err(invalid(format!(
+                    "DTSTART:{}: a UTC time (ending in Z) takes no TZID",
+                    quote(prop.value)
+                )))
+            }
+            (Some(name), _) => StartZone::Zone(parse_tz(name)?),
+            (None, DateValue::Utc(_)) => StartZone::Zone(Tz::UTC),
+            (None, _) => StartZone::Floating,
+        };
+        self.dtstart = Some((zone, value));
+        Ok(())
+    }
+
+    fn read_exdate(&mut self, prop: &Property<'_>) -> Result<()> {
+        let (tzid, value_type) = prop.params(&["TZID", "VALUE"])?;
+        if value_type.as_deref() == Some("PERIOD") {
+            return Err(invalid("EXDATE;VALUE=PERIOD is not supported (dates or date-times only)"));
+        }
+        let tzid = tzid.map(parse_tz).transpose()?;
+        for item in prop.value.split(',') {
+            let value = parse_date_value(item).ok_or_else(|| {
+                invalid(format!(
+                    "EXDATE:{}: {} is not a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS[Z]",
+                    quote(prop.value),
+                    quote(item)
+                ))
+            })?;
+            check_value_type("EXDATE", item, value_type.as_deref(), value)?;
+            if tzid.is_some() && matches!(value, DateValue::Utc(_)) {
+                return Err(invalid(format!("EXDATE:{}: a UTC time (ending in Z) takes no TZID", quote(item))));
+            }
+            self.exdates.push(ExDate { tzid, value });
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(Pattern, Option<DateTime<Utc>>)> {
+        let rule = self.rule.ok_or_else(|| invalid("no RRULE line"))?;
+        let tz = match (self.dtstart.map(|(zone, _)| zone), self.timezone) {
+            (Some(StartZone::Zone(start)), Some(named)) if start != named => {
+                return Err(invalid(format!(
+                    "X-SYNAPSE-TIMEZONE:{} contradicts DTSTART's time zone {}",
+                    named.name(),
+                    start.name()
+                )))
+            }
+            (Some(StartZone::Zone(start)), _) => start,
+            (_, Some(named)) => named,
+            _ => Tz::UTC,
+        };
+
+        let mut map = Map::new();
+        map.insert("frequency".into(), json!(rule.frequency.name()));
+        if let Some(interval) = rule.interval {
+            map.insert("interval".into(), json!(interval));
+        }
+        if rule.weekdays != 0 {
+            let days: Vec<u32> = (0..7).filter(|i| rule.weekdays & 1 << i != 0).map(|i| i + 1).collect();
+            map.insert("daysOfWeek".into(), json!(days));
+        }
+        if !rule.nth_weekdays.is_empty() {
+            let nths: Vec<Value> = rule
+                .nth_weekdays
+                .iter()
+                .map(|&(nth, day)| json!({"day": day.number_from_monday(), "nth": nth}))
+                .collect();
+            map.insert("nthWeekdays".into(), Value::Array(nths));
+        }
+        if let Some(days) = rule.month_days {
+            map.insert("dayOfMonth".into(), json!(days));
+        }
+        if let Some(months) = rule.months {
+            map.insert("monthOfYear".into(), json!(months));
+        }
+        if let Some(positions) = rule.set_pos {
+            map.insert("setPos".into(), json!(positions));
+        }
+        if let Some(day) = rule.week_start {
+            map.insert("weekStart".into(), json!(day.number_from_monday()));
+        }
+        if let Some(overflow) = rule.overflow {
+            let name = match overflow {
+                MonthDayOverflow::Skip => "skip",
+                MonthDayOverflow::Clamp => "clamp",
+            };
+            map.insert("monthDayOverflow".into(), json!(name));
+        }
+        if let Some(count) = rule.count {
+            map.insert("count".into(), json!(count));
+        }
+        if let Some((text, value)) = rule.until {
+            map.insert("until".into(), until_json(tz, &text, value)?);
+        }
+        map.insert("timezone".into(), json!(tz.name()));
+        if !self.exdates.is_empty() {
+            let dates: Vec<String> =
+                self.exdates.iter().map(|e| exdate_in(tz, e).format("%Y-%m-%d").to_string()).collect();
+            map.insert("exdates".into(), json!(dates));
+        }
+        if let Some(anchor) = self.anchor {
+            let name = match anchor {
+                Anchor::Schedule => "schedule",
+                Anchor::Completion => "completion",
+            };
+            map.insert("anchor".into(), json!(name));
+        }
+        if let Some(catch_up) = self.catch_up {
+            let name = match catch_up {
+                CatchUp::All => "all",
+                CatchUp::Latest => "latest",
+            };
+            map.insert("catchUp".into(), json!(name));
+        }
+        let pattern = Pattern::from_json(&Value::Object(map))?;
+
+        let start = self.dtstart.map(|(_, value)| match value {
+            DateValue::Utc(t) => t,
+            DateValue::Local(local) => local_to_utc(tz, local),
+            DateValue::Date(d) => local_to_utc(tz, d.and_time(NaiveTime::MIN)),
+        });
+        Ok((pattern, start))
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<()> {
+    if slot.replace(value).is_some() {
+        return Err(invalid(format!("{name} appears twice")));
+    }
+    Ok(())
+}
+
+/// A VALUE parameter must agree with the value's shape; without one, both are accepted.
+fn check_value_type(property: &str, text: &str, value_type: Option<&str>, value: DateValue) -> Result<()> {
+    let is_date = matches!(value, DateValue::Date(_));
+    match value_type {
+        None => Ok(()),
+        Some("DATE") if is_date => Ok(()),
+        Some("DATE-TIME") if !is_date => Ok(()),
+        Some(other @ ("DATE" | "DATE-TIME")) => {
+            Err(invalid(format!("{property};VALUE={other}: {} is not a {}", quote(text), other.to_ascii_lowercase())))
+        }
+        Some(other) => Err(invalid(format!("{property};VALUE={} is not supported", quote(other)))),
+    }
+}
+
+/// UNTIL as the pattern's JSON: a date, or an RFC 3339 UTC timestamp.
+fn until_json(tz: Tz, text: &str, value: DateValue) -> Result<Value> {
+    let instant = match value {
+        DateValue::Date(d) => return Ok(json!(d.format("%Y-%m-%d").to_string())),
+        DateValue::Utc(t) => t,
+        DateValue::Local(local) => local_to_utc(tz, local),
+    };
+    // The last second of a local day is how a date UNTIL must be written next to a
+    // DTSTART with a time; reading it back as the date keeps the round trip exact.
+    let local_date = instant.with_timezone(&tz).date_naive();
+    if end_of_local_day(tz, local_date) == Some(instant) {
+        return Ok(json!(local_date.format("%Y-%m-%d").to_string()));
+    }
+    if !has_rfc_year(instant) {
+        return Err(invalid(format!("UNTIL={} is outside the years 0000..9999 in UTC", quote(text))));
+    }
+    Ok(json!(instant.to_rfc3339_opts(SecondsFormat::Secs, true)))
+}
+
+/// The local date in `tz` an EXDATE value stands for.
+fn exdate_in(tz: Tz, e: &ExDate) -> NaiveDate {
+    match (e.value, e.tzid) {
+        (DateValue::Date(d), _) => d,
+        (DateValue::Utc(t), _) => t.with_timezone(&tz).date_naive(),
+        (DateValue::Local(local), Some(zone)) if zone != tz => {
+            local_to_utc(zone, local).with_timezone(&tz).date_naive()
+        }
+        (DateValue::Local(local), _) => local.date(),
+    }
+}
+
+/// The rule parts of an RRULE value, read but not yet checked against the contract.
+struct Rule {
+    frequency: Frequency,
+    interval: Option<i64>,
+    week_start: Option<Weekday>,
+    /// Bit n: ISO weekday n+1 without ordinal (repeats in BYDAY are harmless, so merged).
+    weekdays: u8,
+    nth_weekdays: Vec<(i64, Weekday)>,
+    month_days: Option<Vec<i64>>,
+    months: Option<Vec<i64>>,
+    set_pos: Option<Vec<i64>>,
+    count: Option<i64>,
+    /// The value as written, for messages, and as read.
+    until: Option<(String, DateValue)>,
+    overflow: Option<MonthDayOverflow>,
+}
+
+/// Rule parts this reader knows; the index is the bit in `Rule::parse`'s `seen`.
+const RULE_PARTS: [&str; 17] = [
+    "FREQ", "INTERVAL", "WKST", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL", "RSCALE",
+    "SKIP", "BYYEARDAY", "BYWEEKNO", "BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER",
+];
+
+impl Rule {
+    fn parse(text: &str) -> Result<Rule> {
+        let mut frequency = None;
+        let mut rule = Rule {
+            frequency: Frequency::Daily,
+            interval: None,
+            week_start: None,
+            weekdays: 0,
+            nth_weekdays: Vec::new(),
+            month_days: None,
+            months: None,
+            set_pos: None,
+            count: None,
+            until: None,
+            overflow: None,
+        };
+        let mut rscale = false;
+        let mut skip: Option<(&str, MonthDayOverflow)> = None;
+        let mut seen = 0u32;
+        // Empty parts (a trailing or doubled ';') carry nothing and are skipped.
+        for part in text.split(';').filter(|p| !p.trim().is_empty()) {
+            let Some((raw_name, value)) = part.split_once('=') else {
+                return Err(invalid(format!("rule part {} has no '=' (expected NAME=VALUE)", quote(part))));
+            };
+            let name = raw_name.trim().to_ascii_uppercase();
+            let value = value.trim();
+            let Some(index) = RULE_PARTS.iter().position(|p| *p == name) else {
+                return Err(invalid(format!("unknown rule part {}", quote(part))));
+            };
+            if seen & 1 << index != 0 {
+                return Err(invalid(format!("rule part {name} appears twice")));
+            }
+            seen |= 1 << index;
+            let shown = || format!("{name}={}", quote(value));
+            match name.as_str() {
+                "FREQ" => {
+                    frequency = Some(match value.to_ascii_uppercase().as_str() {
+                        "DAILY" => Frequency::Daily,
+                        "WEEKLY" => Frequency::Weekly,
+                        "MONTHLY" => Frequency::Monthly,
+                        "YEARLY" => Frequency::Yearly,
+                        "HOURLY" | "MINUTELY" | "SECONDLY" => {
+                            return Err(invalid(format!(
+                                "sub-daily {} is not supported (only DAILY, WEEKLY, MONTHLY, YEARLY)",
+                                shown()
+                            )))
+                        }
+                        _ => {
+                            return Err(invalid(format!(
+                                "{} is not a frequency (DAILY, WEEKLY, MONTHLY or YEARLY)",
+                                shown()
+                            )))
+                        }
+                    })
+                }
+                "INTERVAL" => rule.interval = Some(parse_int(&name, value, value, false)?),
+                "COUNT" => rule.count = Some(parse_int(&name, value, value, false)?),
+                "WKST" => {
+                    rule.week_start = Some(parse_weekday(value).ok_or_else(|| {
+                        invalid(format!("{} is not a weekday (MO, TU, WE, TH, FR, SA, SU)", shown()))
+                    })?)
+                }
+                "BYDAY" => rule.read_byday(value)?,
+                "BYMONTHDAY" => rule.month_days = Some(parse_list(&name, value, true)?),
+                "BYMONTH" => rule.months = Some(parse_list(&name, value, false)?),
+                "BYSETPOS" => rule.set_pos = Some(parse_list(&name, value, true)?),
+                "UNTIL" => {
+                    let until = parse_date_value(value).ok_or_else(|| {
+                        invalid(format!(
+                            "{} is not a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS[Z]",
+                            shown()
+                        ))
+                    })?;
+                    rule.until = Some((value.to_string(), until));
+                }
+                "RSCALE" => {
+                    if !value.eq_ignore_ascii_case("GREGORIAN") {
+                        return Err(invalid(format!("{} is not supported (only GREGORIAN)", shown())));
+                    }
+                    rscale = true;
+                }
+                "SKIP" => {
+                    let overflow = match value.to_ascii_uppercase().as_str() {
+                        "OMIT" => MonthDayOverflow::Skip,
+                        "BACKWARD" => MonthDayOverflow::Clamp,
+                        "FORWARD" => {
+                            return Err(invalid(format!(
+                                "{} is not supported (only OMIT and BACKWARD)",
+                                shown()
+                            )))
+                        }
+                        _ => {
+                            return Err(invalid(format!("{} is not OMIT, BACKWARD or FORWARD", shown())))
+                        }
+                    };
+                    skip = Some((value, overflow));
+                }
+                "BYHOUR" | "BYMINUTE" | "BYSECOND" => {
+                    return Err(invalid(format!(
+                        "{} is not supported (the time of day comes from DTSTART)",
+                        shown()
+                    )))
+                }
+                _ => return Err(invalid(format!("{} is not supported", shown()))),
+            }
+        }
+        rule.frequency = frequency.ok_or_else(|| invalid(format!("RRULE:{} has no FREQ", quote(text))))?;
+        match (skip, rscale) {
+            (Some((value, _)), false) => {
+                return Err(invalid(format!("SKIP={} needs RSCALE=GREGORIAN (RFC 7529)", quote(value))))
+            }
+            // RFC 7529: RSCALE without SKIP means SKIP=OMIT.
+            (None, true) => rule.overflow = Some(MonthDayOverflow::Skip),
+            (Some((_, overflow)), true) => rule.overflow = Some(overflow),
+            (None, false) => {}
+        }
+        Ok(rule)
+    }
+
+    /// BYDAY items: `MO` (every Monday) or `[+|-]nMO` (the nth Monday).
+    fn read_byday(&mut self, value: &str) -> Result<()> {
+        for item in value.split(',') {
+            if item.is_empty() {
+                return Err(empty_item("BYDAY", value));
+            }
+            let bad = || {
+                invalid(format!(
+                    "BYDAY={}: {} is not a weekday (MO…SU) with an optional ordinal such as -1FR",
+                    quote(value),
+                    quote(item)
+                ))
+            };
+            let split = item.len().checked_sub(2).filter(|&i| item.is_char_boundary(i)).ok_or_else(bad)?;
+            let day = parse_weekday(&item[split..]).ok_or_else(bad)?;
+            let ordinal = &item[..split];
+            if ordinal.is_empty() {
+                self.weekdays |= 1 << day.num_days_from_monday();
+            } else {
+                let nth = parse_int("BYDAY", value, ordinal, true)?;
+                self.nth_weekdays.push((nth, day));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn empty_item(name: &str, value: &str) -> RecurrenceError {
+    if value.is_empty() {
+        invalid(format!("{name}= has no value"))
+    } else {
+        invalid(format!("{name}={} has an empty item", quote(value)))
+    }
+}
+
+/// A comma-separated list of integers, each optionally signed when `signed`.
+fn parse_list(name: &str, value: &str, signed: bool) -> Result<Vec<i64>> {
+    value.split(',').map(|item| parse_int(name, value, item, signed)).collect()
+}
+
+/// One integer `item` of rule part `name` whose whole value is `value`.
+fn parse_int(name: &str, value: &str, item: &str, signed: bool) -> Result<i64> {
+    let (negative, digits) = match item.as_bytes().first() {
+        Some(b'+') if signed => (false, &item[1..]),
+        Some(b'-') if signed => (true, &item[1..]),
+        _ => (false, item),
+    };
+    if item.is_empty() {
+        return Err(empty_item(name, value));
+    }
+    let what = if signed { "an integer" } else { "a positive integer" };
+    let shown = if item == value {
+        format!("{name}={}", quote(value))
+    } else {
+        format!("{name}={}: {}", quote(value), quote(item))
+    };
+    if name == "BYMONTH" && item.ends_with(['L', 'l']) {
+        return Err(invalid(format!("{shown} is a leap month, which is not supported (RFC 7529, other calendars)")));
+    }
+    if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(format!("{shown} is not {what}")));
+    }
+    let n: i64 = digits.parse().map_err(|_| invalid(format!("{shown} is not {what}")))?;
+    Ok(if negative { -n } else { n })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recurrence::engine::Schedule;
+    use crate::recurrence::pattern::weekday_from_iso;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, mi, s).single().expect("valid test instant")
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    fn pattern(json: Value) -> Pattern {
+        Pattern::from_json(&json).expect("valid test pattern")
+    }
+
+    fn parse(text: &str) -> Pattern {
+        from_rrule(text).unwrap_or_else(|e| panic!("{text:?} should parse: {e}"))
+    }
+
+    fn rrule_error(text: &str) -> String {
+        match from_rrule(text) {
+            Err(RecurrenceError::InvalidRrule(message)) => message,
+            other => panic!("{text:?} should be an InvalidRrule error, got {other:?}"),
+        }
+    }
+
+    fn pattern_error(text: &str) -> String {
+        match from_rrule(text) {
+            Err(e @ RecurrenceError::InvalidPattern(_)) => e.to_string(),
+            other => panic!("{text:?} should be an InvalidPattern error, got {other:?}"),
+        }
+    }
+
+    // --- writing ---------------------------------------------------------------------
+
+    #[test]
+    fn writes_minimal_rule() {
+        let p = pattern(json!({"frequency": "daily"}));
+        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY");
+    }
+
+    #[test]
+    fn writes_every_part_in_fixed_order() {
+        let p = pattern(json!({
+            "frequency": "monthly", "interval": 2, "weekStart": 7,
+            "daysOfWeek": [3, 1], "nthWeekdays": [{"day": 5, "nth": -1}, {"day": 1, "nth": 2}],
+            "dayOfMonth": [15, -1], "monthOfYear": [6, 1], "setPos": [-1, 1], "count": 10,
+            "monthDayOverflow": "clamp", "exdates": ["2026-11-27", "2026-11-20"],
+            "anchor": "completion", "catchUp": "latest",
+        }));
+        assert_eq!(
+            to_rrule(&p, Some(utc(2026, 1, 5, 9, 0, 0))),
+            "DTSTART:20260105T090000Z\n\
+             RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;INTERVAL=2;WKST=SU;BYDAY=MO,WE,2MO,-1FR;\
+             BYMONTHDAY=-1,15;BYMONTH=1,6;BYSETPOS=-1,1;COUNT=10;SKIP=BACKWARD\n\
+             EXDATE;VALUE=DATE:20261120,20261127\n\
+             X-SYNAPSE-ANCHOR:completion\n\
+             X-SYNAPSE-CATCHUP:latest"
+        );
+    }
+
+    #[test]
+    fn writes_dtstart_as_local_wall_time_without_fraction() {
+        let p = pattern(json!({"frequency": "weekly", "timezone": "Europe/Berlin"}));
+        let start = utc(2026, 7, 6, 7, 0, 0) + Duration::milliseconds(750);
+        assert_eq!(to_rrule(&p, Some(start)), "DTSTART;TZID=Europe/Berlin:20260706T090000\nRRULE:FREQ=WEEKLY");
+        let p = pattern(json!({"frequency": "weekly"}));
+        assert_eq!(to_rrule(&p, Some(start)), "DTSTART:20260706T070000Z\nRRULE:FREQ=WEEKLY");
+    }
+
+    #[test]
+    fn writes_timezone_line_only_without_dtstart() {
+        let p = pattern(json!({"frequency": "daily", "timezone": "Europe/Berlin"}));
+        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin");
+        assert!(!to_rrule(&p, Some(utc(2026, 1, 1, 0, 0, 0))).contains("X-SYNAPSE-TIMEZONE"));
+    }
+
+    #[test]
+    fn writes_until() {
+        let p = pattern(json!({"frequency": "daily", "until": "2026-12-31"}));
+        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY;UNTIL=20261231T235959Z");
+        // Berlin is UTC+1 in winter, UTC+2 in summer.
+        let p = pattern(json!({"frequency": "daily", "until": "2026-12-31", "timezone": "Europe/Berlin"}));
+        assert!(to_rrule(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=20261231T225959Z\n"));
+        let p = pattern(json!({"frequency": "daily", "until": "2026-07-01", "timezone": "Europe/Berlin"}));
+        assert!(to_rrule(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=20260701T215959Z\n"));
+        let p = pattern(json!({"frequency": "daily", "until": "2026-07-01T08:30:15.9+02:00"}));
+        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY;UNTIL=20260701T063015Z");
+    }
+
+    #[test]
+    fn writes_until_beyond_four_digit_years() {
+        // 9999-12-31 ends in year 10000 UTC in New York: written as the date instead.
+        let p = pattern(json!({"frequency": "daily", "until": "9999-12-31", "timezone": "America/New_York"}));
+        assert!(to_rrule(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=99991231\n"));
+        assert_eq!(parse(&to_rrule(&p, None)), p);
+        let mut p = Pattern::new(Frequency::Daily);
+        p.until = Some(Until::Instant(utc(10_500, 1, 1, 0, 0, 0)));
+        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY;UNTIL=99991231T235959Z");
+    }
+
+    // --- reading ---------------------------------------------------------------------
+
+    #[test]
+    fn reads_frequencies_and_defaults() {
+        for (text, freq) in [
+            ("DAILY", Frequency::Daily),
+            ("WEEKLY", Frequency::Weekly),
+            ("MONTHLY", Frequency::Monthly),
+            ("yearly", Frequency::Yearly),
+        ] {
+            assert_eq!(parse(&format!("RRULE:FREQ={text}")), Pattern::new(freq));
+        }
+    }
+
+    #[test]
+    fn reads_every_rule_part() {
+        let p = parse(
+            "RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;INTERVAL=2;WKST=SU;BYDAY=MO,WE,+2MO,-1FR;\
+             BYMONTHDAY=15,-1;BYMONTH=6,1;BYSETPOS=1,-1;COUNT=10;SKIP=BACKWARD",
+        );
+        let expected = pattern(json!({
+            "frequency": "monthly", "interval": 2, "weekStart": 7,
+            "daysOfWeek": [1, 3], "nthWeekdays": [{"day": 1, "nth": 2}, {"day": 5, "nth": -1}],
+            "dayOfMonth": [-1, 15], "monthOfYear": [1, 6], "setPos": [-1, 1], "count": 10,
+            "monthDayOverflow": "clamp",
+        }));
+        assert_eq!(p, expected);
+    }
+
+    #[test]
+    fn reads_case_insensitively_with_folding_crlf_and_blank_lines() {
+        let text = "\r\n  dtstart;tzid=Europe/Berlin:20260105t090000\r\n\r\nrrule:freq=weekly;by\r\n day=mo,\r\n\tfr;wkst=su\r\n";
+        let p = parse(text);
+        let expected =
+            pattern(json!({"frequency": "weekly", "daysOfWeek": [1, 5], "weekStart": 7, "timezone": "Europe/Berlin"}));
+        assert_eq!(p, expected);
+    }
+
+    #[test]
+    fn reads_bare_rule_and_tolerates_empty_parts() {
+        assert_eq!(parse("FREQ=DAILY;COUNT=3;"), pattern(json!({"frequency": "daily", "count": 3})));
+        assert_eq!(parse("freq=daily;;interval=2"), pattern(json!({"frequency": "daily", "interval": 2})));
+    }
+
+    #[test]
+    fn reads_rscale_with_omit_or_alone_as_skip() {
+        let skip = pattern(json!({"frequency": "monthly", "dayOfMonth": 31}));
+        assert_eq!(parse("RRULE:RSCALE=gregorian;FREQ=MONTHLY;BYMONTHDAY=31;SKIP=omit"), skip);
+        assert_eq!(parse("RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;BYMONTHDAY=31"), skip);
+    }
+
+    #[test]
+    fn reads_dtstart_forms() {
+        let (p, start) = from_rrule_with_start("DTSTART;TZID=America/New_York:20260310T093000\nRRULE:FREQ=DAILY")
+            .expect("parses");
+        assert_eq!(p.timezone, chrono_tz::America::New_York);
+        assert_eq!(start, Some(utc(2026, 3, 10, 13, 30, 0)));
+        let (p, start) = from_rrule_with_start("DTSTART:20260310T093000Z\nRRULE:FREQ=DAILY").expect("parses");
+        assert_eq!((p.timezone, start), (Tz::UTC, Some(utc(2026, 3, 10, 9, 30, 0))));
+        // Floating: UTC, or the zone of X-SYNAPSE-TIMEZONE.
+        let (p, start) = from_rrule_with_start("DTSTART:20260310T093000\nRRULE:FREQ=DAILY").expect("parses");
+        assert_eq!((p.timezone, start), (Tz::UTC, Some(utc(2026, 3, 10, 9, 30, 0))));
+        let (p, start) = from_rrule_with_start(
+            "DTSTART:20260310T093000\nRRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin",
+        )
+        .expect("parses");
+        assert_eq!((p.timezone, start), (chrono_tz::Europe::Berlin, Some(utc(2026, 3, 10, 8, 30, 0))));
+        let (_, start) =
+            from_rrule_with_start("DTSTART;VALUE=DATE:20260310\nRRULE:FREQ=DAILY").expect("parses");
+        assert_eq!(start, Some(utc(2026, 3, 10, 0, 0, 0)));
+        let (_, start) = from_rrule_with_start(
+            "DTSTART;TZID=\"Europe/Berlin\";VALUE=DATE-TIME:20260310T093000\nRRULE:FREQ=DAILY",
+        )
+        .expect("parses");
+        assert_eq!(start, Some(utc(2026, 3, 10, 8, 30, 0)));
+        let (_, start) = from_rrule_with_start("RRULE:FREQ=DAILY").expect("parses");
+        assert_eq!(start, None);
+    }
+
+    #[test]
+    fn reads_until_forms() {
+        let until = |text: &str| parse(text).until;
+        assert_eq!(until("RRULE:FREQ=DAILY;UNTIL=20261231"), Some(Until::Date(date(2026, 12, 31))));
+        assert_eq!(
+            until("RRULE:FREQ=DAILY;UNTIL=20261231T120000Z"),
+            Some(Until::Instant(utc(2026, 12, 31, 12, 0, 0)))
+        );
+        // Local: in DTSTART's zone, else UTC.
+        assert_eq!(
+            until("DTSTART;TZID=Europe/Berlin:20260105T090000\nRRULE:FREQ=DAILY;UNTIL=20261231T120000"),
+            Some(Until::Instant(utc(2026, 12, 31, 11, 0, 0)))
+        );
+        assert_eq!(
+            until("RRULE:FREQ=DAILY;UNTIL=20261231T120000"),
+            Some(Until::Instant(utc(2026, 12, 31, 12, 0, 0)))
+        );
+        // The last second of a local day reads as that date, in any of its spellings.
+        assert_eq!(until("RRULE:FREQ=DAILY;UNTIL=20261231T235959Z"), Some(Until::Date(date(2026, 12, 31))));
+        for text in [
+            "DTSTART;TZID=Europe/Berlin:20260105T090000\nRRULE:FREQ=DAILY;UNTIL=20261231T225959Z",
+            "DTSTART;TZID=Europe/Berlin:20260105T090000\nRRULE:FREQ=DAILY;UNTIL=20261231T235959",
+        ] {
+            assert_eq!(until(text), Some(Until::Date(date(2026, 12, 31))));
+        }
+    }
+
+    #[test]
+    fn reads_exdate_forms() {
+        let text = "DTSTART;TZID=Europe/Berlin:20261106T090000\n\
+                    RRULE:FREQ=WEEKLY\n\
+                    EXDATE;VALUE=DATE:20261120,20261127\n\
+                    EXDATE:20261204T080000Z\n\
+                    exdate;tzid=America/New_York:20261210T200000\n\
+                    EXDATE:20261218T090000";
+        // 2026-12-10 20:00 New York is 2026-12-11 02:00 in Berlin.
+        let expected = [date(2026, 11, 20), date(2026, 11, 27), date(2026, 12, 4), date(2026, 12, 11), date(2026, 12, 18)];
+        assert_eq!(parse(text).exdates, expected);
+    }
+
+    #[test]
+    fn reads_synapse_lines() {
+        let p = parse(
+            "RRULE:FREQ=DAILY\nX-SYNAPSE-ANCHOR:Completion\nX-SYNAPSE-CATCHUP:latest\nX-SYNAPSE-TIMEZONE:Asia/Tokyo",
+        );
+        assert_eq!(
+            p,
+            pattern(json!({"frequency": "daily", "anchor": "completion", "catchUp": "latest", "timezone": "Asia/Tokyo"}))
+        );
+        // Consistent with DTSTART's zone is fine.
+        let p = parse("DTSTART;TZID=Asia/Tokyo:20260101T090000\nRRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Asia/Tokyo");
+        assert_eq!(p.timezone, chrono_tz::Asia::Tokyo);
+    }
+
+    // --- errors ----------------------------------------------------------------------
+
+    #[test]
+    fn reports_unsupported_parts() {
+        let cases = [
+            ("RRULE:RSCALE=HEBREW;FREQ=YEARLY", "RSCALE=HEBREW is not supported (only GREGORIAN)"),
+            ("RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;SKIP=FORWARD", "SKIP=FORWARD is not supported (only OMIT and BACKWARD)"),
+            ("RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;SKIP=SIDEWAYS", "SKIP=SIDEWAYS is not OMIT, BACKWARD or FORWARD"),
+            ("RRULE:FREQ=MONTHLY;SKIP=BACKWARD", "SKIP=BACKWARD needs RSCALE=GREGORIAN (RFC 7529)"),
+            ("RRULE:FREQ=YEARLY;BYYEARDAY=100", "BYYEARDAY=100 is not supported"),
+            ("RRULE:FREQ=YEARLY;BYWEEKNO=20", "BYWEEKNO=20 is not supported"),
+            ("RRULE:FREQ=DAILY;BYHOUR=9", "BYHOUR=9 is not supported (the time of day comes from DTSTART)"),
+            ("RRULE:FREQ=DAILY;BYMINUTE=30", "BYMINUTE=30 is not supported (the time of day comes from DTSTART)"),
+            ("RRULE:FREQ=DAILY;BYSECOND=0", "BYSECOND=0 is not supported (the time of day comes from DTSTART)"),
+            ("RRULE:FREQ=YEARLY;BYEASTER=0", "BYEASTER=0 is not supported"),
+            ("RRULE:FREQ=HOURLY", "sub-daily FREQ=HOURLY is not supported (only DAILY, WEEKLY, MONTHLY, YEARLY)"),
+            ("RRULE:FREQ=MINUTELY", "sub-daily FREQ=MINUTELY is not supported (only DAILY, WEEKLY, MONTHLY, YEARLY)"),
+            ("RRULE:FREQ=SECONDLY", "sub-daily FREQ=SECONDLY is not supported (only DAILY, WEEKLY, MONTHLY, YEARLY)"),
+            ("RRULE:FREQ=FORTNIGHTLY", "FREQ=FORTNIGHTLY is not a frequency (DAILY, WEEKLY, MONTHLY or YEARLY)"),
+            ("RRULE:FREQ=DAILY\nRDATE:20260101", "RDATE:20260101 is not supported (a pattern cannot hold extra dates)"),
+            ("RRULE:FREQ=DAILY\nEXRULE:FREQ=WEEKLY", "EXRULE:FREQ=WEEKLY is not supported (deprecated by RFC 5545; use EXDATE)"),
+            ("RRULE:FREQ=DAILY;FOO=1", "unknown rule part FOO=1"),
+            ("RRULE:FREQ=DAILY;X-NAME=1", "unknown rule part X-NAME=1"),
+            ("RRULE:FREQ=DAILY;COUNT", "rule part COUNT has no '=' (expected NAME=VALUE)"),
+            ("RRULE:FREQ=DAILY;count=2;COUNT=3", "rule part COUNT appears twice"),
+            ("RRULE:COUNT=3", "RRULE:COUNT=3 has no FREQ"),
+            ("RRULE:", "RRULE: has no FREQ"),
+            ("RRULE:FREQ=DAILY;INTERVAL=x", "INTERVAL=x is not a positive integer"),
+            ("RRULE:FREQ=DAILY;INTERVAL=-2", "INTERVAL=-2 is not a positive integer"),
+            ("RRULE:FREQ=DAILY;COUNT=", "COUNT= has no value"),
+            ("RRULE:FREQ=DAILY;COUNT=99999999999999999999", "COUNT=99999999999999999999 is not a positive integer"),
+            ("RRULE:FREQ=MONTHLY;BYMONTHDAY=1,,2", "BYMONTHDAY=1,,2 has an empty item"),
+            ("RRULE:FREQ=MONTHLY;BYMONTHDAY=1,x", "BYMONTHDAY=1,x: x is not an integer"),
+            ("RRULE:FREQ=YEARLY;BYMONTH=-1", "BYMONTH=-1 is not a positive integer"),
+            ("RRULE:RSCALE=GREGORIAN;FREQ=YEARLY;BYMONTH=5L", "BYMONTH=5L is a leap month, which is not supported (RFC 7529, other calendars)"),
+            ("RRULE:FREQ=WEEKLY;WKST=XX", "WKST=XX is not a weekday (MO, TU, WE, TH, FR, SA, SU)"),
+            ("RRULE:FREQ=WEEKLY;BYDAY=MO,XY", "BYDAY=MO,XY: XY is not a weekday (MO…SU) with an optional ordinal such as -1FR"),
+            ("RRULE:FREQ=WEEKLY;BYDAY=", "BYDAY= has no value"),
+            ("RRULE:FREQ=WEEKLY;BYDAY=MO,", "BYDAY=MO, has an empty item"),
+            ("RRULE:FREQ=MONTHLY;BYDAY=+MO", "BYDAY=+MO: + is not an integer"),
+            ("RRULE:FREQ=MONTHLY;BYDAY=1é", "BYDAY=1é: 1é is not a weekday (MO…SU) with an optional ordinal such as -1FR"),
+            ("RRULE:FREQ=DAILY;UNTIL=2026-12-31", "UNTIL=2026-12-31 is not a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS[Z]"),
+            ("RRULE:FREQ=DAILY;UNTIL=20261332", "UNTIL=20261332 is not a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS[Z]"),
+            ("RRULE:FREQ=DAILY;UNTIL=20261231T250000Z", "UNTIL=20261231T250000Z is not a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS[Z]"),
+            ("", "RRULE text is empty"),
+            (" \r\n\t\n", "RRULE text is empty"),
+            ("DTSTART:20260101T090000Z", "no RRULE line"),
+            ("RRULE:FREQ=DAILY\nRRULE:FREQ=WEEKLY", "two RRULE lines (only one rule is supported)"),
+            ("FREQ=DAILY\nRRULE:FREQ=WEEKLY", "two RRULE lines (only one rule is supported)"),
+            ("DTSTART;TZID=Mars/Olympus:20260101T090000\nRRULE:FREQ=DAILY", "TZID=Mars/Olympus is not a known IANA time zone"),
+            ("RRULE:FREQ=DAILY\nEXDATE;TZID=Nowhere:20260101T090000", "TZID=Nowhere is not a known IANA time zone"),
+            ("DTSTART;TZID=Europe/Berlin:20260101T090000Z\nRRULE:FREQ=DAILY", "DTSTART:20260101T090000Z: a UTC time (ending in Z) takes no TZID"),
+            ("DTSTART:2026\nRRULE:FREQ=DAILY", "DTSTART:2026 is not a date-time YYYYMMDDTHHMMSS[Z] or a date YYYYMMDD"),
+            ("DTSTART;VALUE=DATE:20260101T090000\nRRULE:FREQ=DAILY", "DTSTART;VALUE=DATE: 20260101T090000 is not a date"),
+            ("DTSTART;VALUE=PERIOD:20260101\nRRULE:FREQ=DAILY", "DTSTART;VALUE=PERIOD is not supported"),
+            ("DTSTART:20260101T090000Z\nDTSTART:20260102T090000Z\nRRULE:FREQ=DAILY", "DTSTART appears twice"),
+            ("DTSTART;FOO=bar:20260101T090000Z\nRRULE:FREQ=DAILY", "DTSTART: parameter FOO=bar is not supported"),
+            ("DTSTART;TZID=UTC;TZID=UTC:20260101T090000\nRRULE:FREQ=DAILY", "DTSTART: parameter TZID appears twice"),
+            ("RRULE;X-A=1:FREQ=DAILY", "RRULE: parameter X-A=1 is not supported"),
+            ("RRULE:FREQ=DAILY\nEXDATE:20260101,nope", "EXDATE:20260101,nope: nope is not a date YYYYMMDD or a date-time YYYYMMDDTHHMMSS[Z]"),
+            ("RRULE:FREQ=DAILY\nEXDATE;VALUE=PERIOD:20260101T090000Z/PT1H", "EXDATE;VALUE=PERIOD is not supported (dates or date-times only)"),
+            ("RRULE:FREQ=DAILY\nEXDATE;TZID=Europe/Berlin:20260101T090000Z", "EXDATE:20260101T090000Z: a UTC time (ending in Z) takes no TZID"),
+            ("RRULE:FREQ=DAILY\nX-SYNAPSE-ANCHOR:sometimes", "X-SYNAPSE-ANCHOR:sometimes is not \"schedule\" or \"completion\""),
+            ("RRULE:FREQ=DAILY\nX-SYNAPSE-CATCHUP:none", "X-SYNAPSE-CATCHUP:none is not \"all\" or \"latest\""),
+            ("RRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Atlantis", "X-SYNAPSE-TIMEZONE:Europe/Atlantis is not a known IANA time zone"),
+            ("RRULE:FREQ=DAILY\nX-SYNAPSE-ANCHOR:schedule\nX-SYNAPSE-ANCHOR:completion", "X-SYNAPSE-ANCHOR appears twice"),
+            ("DTSTART:20260101T090000Z\nRRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin", "X-SYNAPSE-TIMEZONE:Europe/Berlin contradicts DTSTART's time zone UTC"),
+            ("RRULE:FREQ=DAILY\nSUMMARY:Stand-up", "unknown property SUMMARY (expected DTSTART, RRULE, EXDATE, X-SYNAPSE-TIMEZONE, X-SYNAPSE-ANCHOR or X-SYNAPSE-CATCHUP)"),
+            ("RRULE:FREQ=DAILY\nX-SYNAPSE-ANKER:completion", "unknown property X-SYNAPSE-ANKER (expected DTSTART, RRULE, EXDATE, X-SYNAPSE-TIMEZONE, X-SYNAPSE-ANCHOR or X-SYNAPSE-CATCHUP)"),
+            ("RRULE FREQ DAILY", "cannot read line \"RRULE FREQ DAILY\" (expected NAME:VALUE or an RRULE)"),
+            ("DTSTART;TZID=\"Europe/Berlin:20260101T090000", "cannot read line \"DTSTART;TZID=\"Europe/Berlin:20260101T090…\" (expected NAME:VALUE or an RRULE)"),
+            ("DTSTART;TZID:20260101T090000", "cannot read line \"DTSTART;TZID:20260101T090000\" (expected NAME:VALUE or an RRULE)"),
+        ];
+        for (text, message) in cases {
+            assert_eq!(rrule_error(text), message, "for {text:?}");
+        }
+    }
+
+    #[test]
+    fn quotes_long_and_control_input_briefly() {
+        let long = format!("RRULE:FREQ=DAILY;FOO={}", "x".repeat(1000));
+        assert_eq!(rrule_error(&long), format!("unknown rule part FOO={}…", "x".repeat(36)));
+        assert_eq!(rrule_error("RRULE:FREQ=DAI\u{7}LY"), "FREQ=DAI\\u{7}LY is not a frequency (DAILY, WEEKLY, MONTHLY or YEARLY)");
+    }
+
+    #[test]
+    fn refuses_oversized_text() {
+        let text = format!("RRULE:FREQ=DAILY\n{}", " ".repeat(MAX_RRULE_TEXT_BYTES));
+        assert_eq!(rrule_error(&text), "RRULE text is 65553 bytes long, more than the 65536 allowed");
+    }
+
+    #[test]
+    fn reports_pattern_rules_from_the_contract() {
+        let cases = [
+            ("RRULE:FREQ=WEEKLY;BYMONTHDAY=1", "dayOfMonth: not allowed with frequency \"weekly\""),
+            ("RRULE:FREQ=WEEKLY;BYDAY=1MO", "nthWeekdays: only allowed with frequency \"monthly\" or \"yearly\", not \"weekly\""),
+            ("RRULE:FREQ=MONTHLY;BYDAY=6MO", "nthWeekdays[0].nth: 6 is not in ±1..5 with frequency \"monthly\", never 0"),
+            ("RRULE:FREQ=MONTHLY;BYDAY=0MO", "nthWeekdays[0].nth: 0 is not in ±1..5 with frequency \"monthly\", never 0"),
+            ("RRULE:FREQ=DAILY;COUNT=2;UNTIL=20260101", "until: not allowed together with count"),
+            ("RRULE:RSCALE=GREGORIAN;FREQ=DAILY;SKIP=BACKWARD", "monthDayOverflow: \"clamp\" is only allowed with frequency \"monthly\" or \"yearly\", not \"daily\""),
+            ("RRULE:FREQ=DAILY;INTERVAL=0", "interval: 0 is not an integer in 1..999"),
+            ("RRULE:FREQ=DAILY;INTERVAL=1000", "interval: 1000 is not an integer in 1..999"),
+            ("RRULE:FREQ=DAILY;COUNT=0", "count: 0 is not an integer in 1..100000"),
+            ("RRULE:FREQ=MONTHLY;BYMONTHDAY=0", "dayOfMonth[0]: 0 is not a day of the month in ±1..31, never 0"),
+            ("RRULE:FREQ=YEARLY;BYMONTH=13", "monthOfYear[0]: 13 is not a month in 1..12"),
+            ("RRULE:FREQ=DAILY;BYSETPOS=1", "setPos: needs another BY key: daysOfWeek, nthWeekdays, dayOfMonth or monthOfYear"),
+        ];
+        for (text, message) in cases {
+            assert_eq!(pattern_error(text), message, "for {text:?}");
+        }
+        assert!(pattern_error("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").starts_with("dayOfMonth: 30 never occurs in February"));
+    }
+
+    // --- semantics -------------------------------------------------------------------
+
+    fn first_occurrences(text: &str, n: usize) -> Vec<DateTime<Utc>> {
+        let (p, start) = from_rrule_with_start(text).expect("parses");
+        let start = start.expect("has DTSTART");
+        let schedule = Schedule::new(Arc::new(p), start).expect("schedule");
+        schedule.occurrences_from(start).take(n).map(|o| o.at).collect()
+    }
+
+    #[test]
+    fn rfc_7529_yearly_from_feb_29_clamps_to_feb_28() {
+        let text = "DTSTART:20240229T090000Z\nRRULE:RSCALE=GREGORIAN;FREQ=YEARLY;SKIP=BACKWARD";
+        assert_eq!(parse(text).month_day_overflow, MonthDayOverflow::Clamp);
+        assert_eq!(
+            first_occurrences(text, 5),
+            [
+                utc(2024, 2, 29, 9, 0, 0),
+                utc(2025, 2, 28, 9, 0, 0),
+                utc(2026, 2, 28, 9, 0, 0),
+                utc(2027, 2, 28, 9, 0, 0),
+                utc(2028, 2, 29, 9, 0, 0),
+            ]
+        );
+        // Written back the way RFC 7529 writes it.
+        let (p, start) = from_rrule_with_start(text).expect("parses");
+        assert_eq!(to_rrule(&p, start), text);
+        // Without RSCALE (SKIP=OMIT) only leap years match.
+        let omit = first_occurrences("DTSTART:20240229T090000Z\nRRULE:FREQ=YEARLY", 2);
+        assert_eq!(omit, [utc(2024, 2, 29, 9, 0, 0), utc(2028, 2, 29, 9, 0, 0)]);
+    }
+
+    #[test]
+    fn date_until_from_other_zone_ends_that_local_day() {
+        // Daily 23:30 Berlin until 2026-01-03: the 23:30 of Jan 3 is in, Jan 4 is out.
+        let text = "DTSTART;TZID=Europe/Berlin:20260101T233000\nRRULE:FREQ=DAILY;UNTIL=20260103T225959Z";
+        assert_eq!(parse(text).until, Some(Until::Date(date(2026, 1, 3))));
+        assert_eq!(
+            first_occurrences(text, 10),
+            [utc(2026, 1, 1, 22, 30, 0), utc(2026, 1, 2, 22, 30, 0), utc(2026, 1, 3, 22, 30, 0)]
+        );
+    }
+
+    // --- round trips -----------------------------------------------------------------
+
+    #[test]
+    fn round_trips_examples() {
+        let start = Some(utc(2026, 3, 29, 1, 30, 0));
+        for json in [
+            json!({"frequency": "daily"}),
+            json!({"frequency": "weekly", "daysOfWeek": [1, 3, 5], "interval": 2, "weekStart": 7, "timezone": "Europe/Berlin"}),
+            json!({"frequency": "monthly", "daysOfWeek": [1, 2, 3, 4, 5], "setPos": -1, "until": "2026-12-31", "timezone": "America/New_York"}),
+            json!({"frequency": "monthly", "nthWeekdays": [{"day": 5, "nth": -1}], "count": 12}),
+            json!({"frequency": "monthly", "dayOfMonth": 31, "monthDayOverflow": "clamp", "exdates": ["2026-04-30"]}),
+            json!({"frequency": "yearly", "nthWeekdays": [{"day": 1, "nth": 53}, {"day": 4, "nth": -20}], "timezone": "Asia/Kolkata"}),
+            json!({"frequency": "yearly", "monthOfYear": [2], "dayOfMonth": 29, "until": "2040-06-01T12:00:00Z", "anchor": "completion", "catchUp": "latest"}),
+            json!({"frequency": "daily", "timezone": "Etc/UTC", "until": "2030-01-01"}),
+            // Samoa skipped 2011-12-30 entirely.
+            json!({"frequency": "daily", "timezone": "Pacific/Apia", "until": "2011-12-29"}),
+        ] {
+            let p = pattern(json);
+            for dtstart in [None, start] {
+                let text = to_rrule(&p, dtstart);
+                assert_eq!(from_rrule(&text).as_ref(), Ok(&p), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn round_trip_turns_end_of_day_instant_into_date() {
+        let p = pattern(json!({"frequency": "daily", "until": "2026-06-30T23:59:59+02:00", "timezone": "Europe/Berlin"}));
+        let back = parse(&to_rrule(&p, None));
+        assert_eq!(back.until, Some(Until::Date(date(2026, 6, 30))));
+        // One second earlier stays an instant.
+        let p = pattern(json!({"frequency": "daily", "until": "2026-06-30T23:59:58+02:00", "timezone": "Europe/Berlin"}));
+        assert_eq!(parse(&to_rrule(&p, None)), p);
+        // A day the zone skipped ends when the day before ends, so reads as that day.
+        let p = pattern(json!({"frequency": "daily", "until": "2011-12-30", "timezone": "Pacific/Apia"}));
+        assert_eq!(parse(&to_rrule(&p, None)).until, Some(Until::Date(date(2011, 12, 29))));
+    }
+
+    #[test]
+    fn large_inputs_are_answered() {
+        let many_days = format!("RRULE:FREQ=WEEKLY;BYDAY={}MO", "MO,".repeat(16_000));
+        assert_eq!(parse(&many_days).days_of_week, [Weekday::Mon]);
+        let many_exdates = format!("RRULE:FREQ=DAILY\nEXDATE;VALUE=DATE:{}20260101", "20260102,".repeat(7000));
+        assert_eq!(parse(&many_exdates).exdates.len(), 2);
+        let many_bad = format!("RRULE:FREQ=MONTHLY;BYMONTHDAY={}1", "99,".repeat(20_000));
+        assert!(from_rrule(&many_bad).is_err());
+        let many_lines = "\n".repeat(MAX_RRULE_TEXT_BYTES - 20) + "RRULE:FREQ=DAILY";
+        assert_eq!(parse(&many_lines), Pattern::new(Frequency::Daily));
+        let deep_fold = format!("RRULE:FREQ=DAILY;COUNT=1{}", "\n 0".repeat(20_000));
+        assert!(from_rrule(&deep_fold).is_err());
+    }
+
+    // --- properties ------------------------------------------------------------------
+
+    const ZONES: [&str; 10] = [
+        "UTC",
+        "Etc/UTC",
+        "Europe/Berlin",
+        "America/New_York",
+        "America/Santiago",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "Asia/Kathmandu",
+        "Pacific/Apia",
+        "Pacific/Chatham",
+    ];
+
+    fn arb_date() -> impl Strategy<Value = NaiveDate> {
+        // 1900-01-01 .. 2199-12-31
+        (-25_567i64..83_600).prop_map(|days| NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(days))
+    }
+
+    fn arb_instant() -> impl Strategy<Value = DateTime<Utc>> {
+        (-2_208_988_800i64..7_258_118_400).prop_map(|s| DateTime::from_timestamp(s, 0).expect("in range"))
+    }
+
+    /// Random field values, made to satisfy the cross-key rules; `from_json` decides.
+    fn arb_pattern() -> impl Strategy<Value = Pattern> {
+        let lists = (
+            prop::option::of(prop::collection::vec(1i64..=7, 1..5)),
+            prop::option::of(prop::collection::vec((1i64..=7, 1i64..=53, any::<bool>()), 1..4)),
+            prop::option::of(prop::collection::vec((1i64..=31, any::<bool>()), 1..4)),
+            prop::option::of(prop::collection::vec(1i64..=12, 1..4)),
+            // Mostly small positions: most large ones exceed the period and are refused.
+            prop::option::of(prop::collection::vec((prop_oneof![3 => 1i64..=7, 1 => 1i64..=366], any::<bool>()), 1..3)),
+        );
+        let scalars = (
+            0usize..4,
+            prop_oneof![Just(1i64), 1i64..=999],
+            1i64..=7,
+            any::<bool>(),
+            prop_oneof![
+                Just(None),
+                (1i64..=100_000).prop_map(|c| Some(json!(c))),
+                arb_date().prop_map(|d| Some(json!(d.format("%Y-%m-%d").to_string()))),
+                arb_instant().prop_map(|t| Some(json!(t.to_rfc3339()))),
+            ],
+            0usize..ZONES.len(),
+            prop::collection::vec(arb_date(), 0..4),
+            (any::<bool>(), any::<bool>()),
+        );
+        (lists, scalars).prop_filter_map("valid pattern", |(lists, scalars)| {
+            let (days, nths, month_days, months, set_pos) = lists;
+            let (freq, interval, wkst, clamp, end, zone, exdates, (completion, latest)) = scalars;
+            let freq = ["daily", "weekly", "monthly", "yearly"][freq];
+            let sub_monthly = freq == "daily" || freq == "weekly";
+            let mut map = Map::new();
+            map.insert("frequency".into(), json!(freq));
+            map.insert("interval".into(), json!(interval));
+            map.insert("weekStart".into(), json!(wkst));
+            if let Some(mut days) = days {
+                days.sort_unstable();
+                days.dedup();
+                map.insert("daysOfWeek".into(), json!(days));
+            }
+            if let Some(nths) = nths.filter(|_| !sub_monthly) {
+                let max = if freq == "yearly" { 53 } else { 5 };
+                let nths: Vec<Value> = nths
+                    .into_iter()
+                    .map(|(day, n, neg)| json!({"day": day, "nth": if neg { -(1 + n % max) } else { 1 + n % max }}))
+                    .collect();
+                map.insert("nthWeekdays".into(), json!(nths));
+            }
+            if let Some(days) = month_days.filter(|_| freq != "weekly") {
+                let days: Vec<i64> = days.into_iter().map(|(d, neg)| if neg { -d } else { d }).collect();
+                map.insert("dayOfMonth".into(), json!(days));
+            }
+            if let Some(months) = months {
+                map.insert("monthOfYear".into(), json!(months));
+            }
+            if let Some(pos) = set_pos {
+                let pos: Vec<i64> = pos.into_iter().map(|(p, neg)| if neg { -p } else { p }).collect();
+                map.insert("setPos".into(), json!(pos));
+            }
+            if clamp && !sub_monthly {
+                map.insert("monthDayOverflow".into(), json!("clamp"));
+            }
+            match end {
+                Some(Value::Number(n)) => {
+                    map.insert("count".into(), Value::Number(n));
+                }
+                Some(until) => {
+                    map.insert("until".into(), until);
+                }
+                None => {}
+            }
+            map.insert("timezone".into(), json!(ZONES[zone]));
+            let exdates: Vec<String> = exdates.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
+            map.insert("exdates".into(), json!(exdates));
+            map.insert("anchor".into(), json!(if completion { "completion" } else { "schedule" }));
+            map.insert("catchUp".into(), json!(if latest { "latest" } else { "all" }));
+            Pattern::from_json(&Value::Object(map)).ok()
+        })
+    }
+
+    /// The instant an `until` stops at, in whole seconds as RFC text has them.
+    fn until_second(tz: Tz, until: Until) -> Option<DateTime<Utc>> {
+        match until {
+            Until::Instant(t) => Some(t),
+            Until::Date(d) => end_of_local_day(tz, d),
+        }
+    }
+
+    /// Tokens of real rules, so random texts reach past the first checks.
+    fn arb_rule_soup() -> impl Strategy<Value = String> {
+        let token = prop_oneof![
+            Just("RRULE:"), Just("DTSTART"), Just(";TZID=Europe/Berlin"), Just(";TZID=\""), Just(":"),
+            Just("20260101T090000"), Just("Z"), Just("\n"), Just("\r\n"), Just("\n "), Just("FREQ="),
+            Just("DAILY"), Just("MONTHLY"), Just("YEARLY"), Just(";"), Just(","), Just("BYDAY="), Just("-1FR"),
+            Just("MO"), Just("BYMONTHDAY="), Just("-31"), Just("BYSETPOS="), Just("UNTIL="), Just("20261231"),
+            Just("COUNT="), Just("99999999999999999999"), Just("RSCALE=GREGORIAN"), Just("SKIP=BACKWARD"),
+            Just("EXDATE;VALUE=DATE:"), Just("X-SYNAPSE-TIMEZONE:"), Just("é"), Just("="), Just("\""),
+        ];
+        prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, max_global_rejects: 100_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn round_trips_every_valid_pattern(p in arb_pattern(), start in prop::option::of(arb_instant()), millis in 0i64..1000) {
+            let dtstart = start.map(|s| s + Duration::milliseconds(millis));
+            let text = to_rrule(&p, dtstart);
+            let (back, back_start) = from_rrule_with_start(&text)
+                .map_err(|e| TestCaseError::fail(format!("{text}\n{e}")))?;
+            // The documented exception: an instant on a local day's last second reads as
+            // that date; both stop at the same second.
+            // (A date a zone skipped, like 2011-12-30 in Samoa, reads as the day before.)
+            let mut expected = p.clone();
+            if let (Some(sent), Some(got @ Until::Date(_))) = (p.until, back.until) {
+                if sent != got {
+                    prop_assert_eq!(until_second(p.timezone, sent), until_second(back.timezone, got), "{}", text);
+                    expected.until = back.until;
+                }
+            }
+            prop_assert_eq!(&back, &expected, "{}", text);
+            // The start comes back to the second where its wall-clock time is unambiguous.
+            if let Some(start) = dtstart {
+                let local = start.with_timezone(&p.timezone).naive_local();
+                if p.timezone.from_local_datetime(&local).single().is_some() {
+                    prop_assert_eq!(back_start, Some(start - Duration::milliseconds(millis)));
+                }
+            }
+            // Written again, the text is the same.
+            prop_assert_eq!(to_rrule(&back, back_start), text);
+        }
+
+        #[test]
+        fn any_text_is_answered(text in ".{0,300}") {
+            let _ = from_rrule(&text);
+        }
+
+        #[test]
+        fn any_rule_soup_is_answered(text in arb_rule_soup()) {
+            let _ = from_rrule(&text);
+        }
+
+        #[test]
+        fn any_bytes_are_answered(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+            let _ = from_rrule(&String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn weekday_codes_match_iso_numbers() {
+        for n in 1..=7 {
+            let day = weekday_from_iso(n).expect("weekday");
+            assert_eq!(parse_weekday(weekday_code(day)), Some(day));
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The pgrx boundary: each file wraps one pure capability; nothing here computes.
+
+mod pattern_arg;
+mod recurrence;
+mod search;
+
+use crate::recurrence::RecurrenceError;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::prelude::*;
+
+/// The value, or the error raised as SQLSTATE 22023 (invalid_parameter_value): every
+/// variant is a bad argument. A pattern's further problems go to DETAIL.
+fn raise<T>(result: Result<T, RecurrenceError>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(err) => {
+            let mut report = ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+                err.to_string(),
+                pgrx::function_name!(),
+            );
+            if let Some(detail) = err.detail() {
+                report = report.set_detail(detail);
+            }
+            report.report(PgLogLevel::ERROR);
+            unreachable!("an ERROR report does not return")
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The SQL face of the recurrence core: type conversion and error mapping only.
+
+use super::pattern_arg::PatternArg;
+use super::raise;
+use crate::recurrence::{rrule_text, RecurrenceError, Schedule};
+use chrono::{DateTime, Utc};
+use pgrx::prelude::*;
+use pgrx::JsonB;
+
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
+const PG_EPOCH_OFFSET_MICROS: i64 = 946_684_800_000_000;
+
+/// A finite timestamptz as chrono's UTC instant; None for ±infinity.
+fn to_utc(ts: TimestampWithTimeZone) -> Option<DateTime<Utc>> {
+    if !ts.is_finite() {
+        return None;
+    }
+    let micros: i64 = ts.into_inner();
+    DateTime::from_timestamp_micros(micros.checked_add(PG_EPOCH_OFFSET_MICROS)?)
+}
+
+fn to_timestamptz(at: DateTime<Utc>) -> TimestampWithTimeZone {
+    let micros = at.timestamp_micros() - PG_EPOCH_OFFSET_MICROS;
+    TimestampWithTimeZone::try_from(micros).expect("occurrences stay within PostgreSQL's range")
+}
+
+fn finite(name: &'static str, ts: TimestampWithTimeZone) -> Result<DateTime<Utc>, RecurrenceError> {
+    to_utc(ts).ok_or(RecurrenceError::InvalidArgument { name, message: "must be a finite timestamp".into() })
+}
+
+/// Every problem of a recurrence pattern, each naming its key as a JSON path; empty when
+/// the pattern is valid.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn recurrence_pattern_errors(pattern: PatternArg) -> Vec<String> {
+    match &*pattern.0 {
+        Ok(_) => Vec::new(),
+        Err(RecurrenceError::InvalidPattern(problems)) => problems.iter().map(ToString::to_string).collect(),
+        Err(other) => vec![other.to_string()],
+    }
+}
+
+/// True when the pattern is valid; immutable, so it can back a CHECK constraint.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn is_valid_recurrence_pattern(pattern: PatternArg) -> bool {
+    pattern.0.is_ok()
+}
+
+/// The normalised pattern (defaults filled in); a bad pattern raises 22023 with the first
+/// problem as message and all of them in DETAIL.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn validate_recurrence_pattern(pattern: PatternArg) -> JsonB {
+    JsonB(raise(pattern.pattern()).to_json())
+}
+
+/// The first occurrence strictly after `after`, or NULL once the series has ended. The
+/// series starts at `dtstart`, or at `after` when `dtstart` is NULL.
+#[pg_extern(immutable, parallel_safe)]
+fn calculate_next_occurrence(
+    pattern: Option<PatternArg>,
+    after: Option<TimestampWithTimeZone>,
+    dtstart: default!(Option<TimestampWithTimeZone>, "NULL"),
+) -> Option<TimestampWithTimeZone> {
+    let (pattern, after) = (pattern?, after?);
+    if after.is_infinity() {
+        return None; // nothing comes after +infinity, whatever the pattern
+    }
+    let result = (|| {
+        let pattern = pattern.pattern()?;
+        let dtstart = match dtstart {
+            Some(start) => finite("dtstart", start)?,
+            None => finite("after", after)?,
+        };
+        let schedule = Schedule::new(pattern, dtstart)?;
+        Ok(match to_utc(after) {
+            Some(after) => schedule.next_after(after),
+            // -infinity (with a finite dtstart): the series' first occurrence.
+            None => schedule.occurrences_from(dtstart).next().map(|o| o.at),
+        })
+    })();
+    raise(result).map(to_timestamptz)
+}
+
+/// The occurrences in [window_start, window_end], ascending, at most `max_count` of them;
+/// a NULL bound is open.
+#[pg_extern(immutable, parallel_safe)]
+fn recurrence_occurrences(
+    pattern: Option<PatternArg>,
+    dtstart: Option<TimestampWithTimeZone>,
+    window_start: default!(Option<TimestampWithTimeZone>, "NULL"),
+    window_end: default!(Option<TimestampWithTimeZone>, "NULL"),
+    max_count: default!(Option<i32>, 1000),
+) -> SetOfIterator<'static, TimestampWithTimeZone> {
+    let (Some(pattern), Some(dtstart), Some(max_count)) = (pattern, dtstart, max_count) else {
+        return SetOfIterator::new(std::iter::empty());
+    };
+    let result = (|| {
+        if max_count < 0 {
+            return Err(RecurrenceError::InvalidArgument {
+                name: "max_count",
+                message: format!("{max_count} is negative"),
+            });
+        }
+        let schedule = Schedule::new(pattern.pattern()?, finite("dtstart", dtstart)?)?;
+        // An infinite window bound is as open as a NULL one, except +infinity as the
+        // start (or -infinity as the end), which leaves nothing in the window.
+        let empty = window_start.is_some_and(|w| w.is_infinity())
+            || window_end.is_some_and(|w| w.is_neg_infinity());
+        let from = window_start.and_then(to_utc).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let until = window_end.and_then(to_utc);
+        let take = if empty { 0 } else { max_count as usize };
+        Ok(schedule
+            .into_occurrences_from(from)
+            .take_while(move |o| until.is_none_or(|end| o.at <= end))
+            .take(take)
+            .map(|o| to_timestamptz(o.at)))
+    })();
+    SetOfIterator::new(raise(result))
+}
+
+/// The pattern as RFC 5545 text: DTSTART;TZID (when dtstart is given), RRULE and EXDATE
+/// lines; `clamp` is written RSCALE=GREGORIAN;SKIP=BACKWARD (RFC 7529).
+#[pg_extern(immutable, parallel_safe)]
+fn recurrence_to_rrule(
+    pattern: Option<PatternArg>,
+    dtstart: default!(Option<TimestampWithTimeZone>, "NULL"),
+) -> Option<String> {
+    let pattern = pattern?;
+    let result = (|| {
+        let dtstart = dtstart.map(|d| finite("dtstart", d)).transpose()?;
+        Ok(rrule_text::to_rrule(&*pattern.pattern()?, dtstart))
+    })();
+    Some(raise(result))
+}
+
+/// The pattern for an RFC 5545 RRULE (with optional DTSTART, EXDATE lines and RFC 7529
+/// RSCALE=GREGORIAN / SKIP); 22023 naming the part this shape cannot express.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn recurrence_from_rrule(rrule: &str) -> JsonB {
+    JsonB(raise(rrule_text::from_rrule(rrule)).to_json())
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn text(query: &str) -> Option<String> {
+        Spi::get_one::<String>(query).expect("query runs")
+    }
+
+    /// The SQLSTATE a statement fails with, or None when it succeeds.
+    fn sqlstate_of(statement: &str) -> Option<String> {
+        Spi::run(
+            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
+             LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE statement; RETURN NULL;
+             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+        )
+        .expect("helper created");
+        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
+            .expect("helper runs")
+    }
+
+    #[pg_test]
+    fn next_occurrence_is_strictly_after() {
+        let next = text(
+            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"weekly\",\"daysOfWeek\":[1,3,5]}',
+                    '2026-11-25 09:00+00', '2026-11-02 09:00+00')::text",
+        );
+        assert_eq!(next.as_deref(), Some("2026-11-27 09:00:00+00"));
+    }
+
+    #[pg_test]
+    fn next_occurrence_without_dtstart_starts_at_after() {
+        Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
+        let next = text(
+            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', '2026-11-25 09:00+00')::text",
+        );
+        assert_eq!(next.as_deref(), Some("2026-11-26 09:00:00+00"));
+    }
+
+    #[pg_test]
+    fn next_occurrence_is_null_after_the_series_ends() {
+        let next = text(
+            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\",\"count\":3}',
+                    '2026-11-27 09:00+00', '2026-11-25 09:00+00')::text",
+        );
+        assert_eq!(next, None);
+        let ended = text(
+            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', 'infinity')::text",
+        );
+        assert_eq!(ended, None);
+    }
+
+    #[pg_test]
+    fn null_in_gives_null_out() {
+        assert_eq!(text("SELECT synapse.calculate_next_occurrence(NULL, now())::text"), None);
+        assert_eq!(text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', NULL)::text"), None);
+        assert_eq!(text("SELECT synapse.validate_recurrence_pattern(NULL)::text"), None);
+        assert_eq!(text("SELECT synapse.recurrence_to_rrule(NULL)"), None);
+        assert_eq!(text("SELECT synapse.recurrence_from_rrule(NULL)::text"), None);
+        let rows = Spi::get_one::<i64>("SELECT count(*) FROM synapse.recurrence_occurrences(NULL, now())");
+        assert_eq!(rows, Ok(Some(0)));
+    }
+
+    #[pg_test]
+    fn dst_keeps_the_local_time_of_day() {
+        let rows = text(
+            "SELECT string_agg(to_char(o AT TIME ZONE 'Europe/Berlin', 'MM-DD HH24:MI'), ' ')
+               FROM synapse.recurrence_occurrences(
+                      '{\"frequency\":\"daily\",\"timezone\":\"Europe/Berlin\"}',
+                      '2026-03-28 08:00+00', NULL, NULL, 3) AS o",
+        );
+        assert_eq!(rows.as_deref(), Some("03-28 09:00 03-29 09:00 03-30 09:00"));
+    }
+
+    #[pg_test]
+    fn occurrences_respect_window_and_max_count() {
+        let rows = text(
+            "SELECT string_agg(to_char(o AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ' ')
+               FROM synapse.recurrence_occurrences(
+                      '{\"frequency\":\"monthly\",\"dayOfMonth\":31,\"monthDayOverflow\":\"clamp\"}',
+                      '2026-01-31 12:00+00', '2026-02-01', '2026-12-31', 3) AS o",
+        );
+        assert_eq!(rows.as_deref(), Some("2026-02-28 2026-03-31 2026-04-30"));
+    }
+
+    #[pg_test]
+    fn errors_list_every_problem_with_its_path() {
+        let errors = text(
+            "SELECT array_to_string(synapse.recurrence_pattern_errors(
+                      '{\"frequency\":\"weekly\",\"daysOfWeek\":[1,3,8],\"interval\":0}'), ' | ')",
+        );
+        assert_eq!(
+            errors.as_deref(),
+            Some("interval: 0 is not an integer in 1..999 | daysOfWeek[2]: 8 is not an ISO weekday (1..7)")
+        );
+        assert_eq!(
+            Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('{\"frequency\":\"daily\"}')"),
+            Ok(Some(true))
+        );
+        assert_eq!(
+            Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('[]')"),
+            Ok(Some(false))
+        );
+    }
+
+    #[pg_test]
+    fn validate_fills_in_defaults() {
+        let normalised = text("SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"monthly\",\"dayOfMonth\":-1}')::text");
+        assert_eq!(
+            normalised.as_deref(),
+            Some(
+                "{\"anchor\": \"schedule\", \"catchUp\": \"all\", \"exdates\": [], \"interval\": 1, \
+                 \"timezone\": \"UTC\", \"frequency\": \"monthly\", \"weekStart\": 1, \"dayOfMonth\": [-1], \
+                 \"monthDayOverflow\": \"skip\"}"
+            )
+        );
+    }
+
+    #[pg_test(error = "daysOfWeek[0]: 8 is not an ISO weekday (1..7)")]
+    fn validate_raises_the_first_problem() {
+        Spi::run("SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"weekly\",\"daysOfWeek\":[8]}')").unwrap();
+    }
+
+    #[pg_test(error = "dtstart: must be a finite timestamp")]
+    fn infinite_dtstart_is_rejected() {
+        Spi::run("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', now(), '-infinity')").unwrap();
+    }
+
+    #[pg_test]
+    fn bad_input_raises_22023_never_an_internal_error() {
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        let cases = [
+            "SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"hourly\"}')".to_string(),
+            "SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"yearly\",\"monthOfYear\":2,\"dayOfMonth\":30}')".to_string(),
+            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\",\"timezone\":\"Mars/Base\"}', now())".to_string(),
+            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\",\"count\":1e400}', now())".to_string(),
+            format!("SELECT synapse.validate_recurrence_pattern('{{\"frequency\":\"daily\",\"x\":{deep}}}')"),
+            "SELECT synapse.validate_recurrence_pattern(to_jsonb(array_fill(8, ARRAY[100000])))".to_string(),
+            "SELECT * FROM synapse.recurrence_occurrences('{\"frequency\":\"daily\"}', now(), NULL, NULL, -1)".to_string(),
+            "SELECT synapse.recurrence_from_rrule('FREQ=HOURLY')".to_string(),
+            "SELECT synapse.recurrence_from_rrule('RRULE:RSCALE=HEBREW;FREQ=YEARLY')".to_string(),
+        ];
+        for case in cases {
+            assert_eq!(sqlstate_of(&case).as_deref(), Some("22023"), "{case}");
+        }
+    }
+
+    #[pg_test]
+    fn rrule_text_round_trips() {
+        let back = text(
+            "SELECT (synapse.recurrence_from_rrule(synapse.recurrence_to_rrule(
+                      '{\"frequency\":\"monthly\",\"dayOfMonth\":31,\"monthDayOverflow\":\"clamp\",\"timezone\":\"Europe/Berlin\"}',
+                      '2026-01-31 09:00+01')) = synapse.validate_recurrence_pattern(
+                      '{\"frequency\":\"monthly\",\"dayOfMonth\":31,\"monthDayOverflow\":\"clamp\",\"timezone\":\"Europe/Berlin\"}'))::text",
+        );
+        assert_eq!(back.as_deref(), Some("true"));
+    }
+
+    #[pg_test]
+    fn search_vector_weighs_title_above_description() {
+        let vector = text("SELECT synapse.task_search_vector('Quarterly report', NULL)::text");
+        assert_eq!(vector.as_deref(), Some("'quarter':1A 'report':2A"));
+    }
+
+    #[pg_test]
+    fn volatility_is_declared_honestly() {
+        let undeclared = text(
+            "SELECT string_agg(p.proname, ', ') FROM pg_proc p
+              WHERE p.pronamespace = 'synapse'::regnamespace
+                AND (p.provolatile <> 'i' OR p.proparallel <> 's' OR obj_description(p.oid, 'pg_proc') IS NULL)",
+        );
+        assert_eq!(undeclared, None);
+    }
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Row-level security, seen from real connections of LOGIN roles that are members of
+# synapse_app (and synapse_readonly), acting for different Synapse users on the seed
+# data: department isolation for reads and writes, the creator/assignee/manager/admin
+# write rule, nothing visible without synapse.set_current_user, and an identity that ends
+# with its transaction.
+source "$(dirname "$0")/lib.sh"
+DB=synapse_t12_rls
+API=t12_api; REPORT=t12_report
+drop_login_roles() { psql_db postgres -c "DROP ROLE IF EXISTS $API" -c "DROP ROLE IF EXISTS $REPORT"; }
+fresh_db "$DB"
+drop_login_roles
+"$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
+psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
+psql_db postgres -c "CREATE ROLE $API LOGIN IN ROLE synapse_app" -c "CREATE ROLE $REPORT LOGIN IN ROLE synapse_readonly"
+q() { psql_db "$DB" -c "$1"; }
+uid() { q "SELECT md5('dev:user:$1')::uuid"; }
+SOFIA=$(uid sofia); LIAM=$(uid liam); BHARATH=$(uid bharath); PRIYA=$(uid priya); RAGHU=$(uid raghu)
+ENG=$(q "SELECT md5('dev:dept:eng')::uuid"); MKT=$(q "SELECT md5('dev:dept:mkt')::uuid")
+
+# as ROLE USER_UUID SQL [END]: one transaction of login ROLE acting for USER_UUID ("" = no
+# set_current_user), ending with END (COMMIT by default). Prints SQL's output.
+as() {
+  local pre=""
+  [ -z "$2" ] || pre="SELECT synapse.set_current_user('$2') \\g /dev/null"
+  printf 'BEGIN;\n%s\n%s;\n%s;\n' "$pre" "$3" "${4:-COMMIT}" |
+    psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -d "$DB" -U "$1" 2>&1
+}
+# state ROLE USER_UUID SQL [END]: the SQLSTATE that transaction fails with ("" = none).
+state() {
+  local out
+  if out=$(as "$@"); then echo ""; else sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1; fi
+}
+# changed USER_UUID SQL: rows a data-changing statement affected, for $API (rolled back).
+changed() { as "$API" "$1" "WITH x AS ($2 RETURNING 1) SELECT count(*) FROM x" ROLLBACK; }
+title_of() { q "SELECT title FROM synapse.tasks WHERE task_id = '$1'"; }
+
+# --- nothing without a current user ---------------------------------------------------------
+for t in tasks projects task_assignees task_dependencies comments; do
+  is "$(as "$API" "" "SELECT count(*) FROM synapse.$t")" 0 "no current user: $t shows nothing"
+done
+is "$(changed "" "UPDATE synapse.tasks SET title = 'x'")" 0 "no current user: updates nothing"
+
+# --- reads: own department only, Admin everything -------------------------------------------
+is "$(as "$API" "$SOFIA" "SELECT count(*) || ' ' || count(DISTINCT department_id) || ' ' || bool_and(department_id = '$ENG') FROM synapse.tasks")" \
+   "13 1 true" "a member reads exactly her department's 13 tasks"
+is "$(as "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks WHERE task_id = 'MKT-201'")" 0 "another department's task is invisible"
+is "$(as "$API" "$SOFIA" "SELECT count(*) FROM synapse.comments WHERE department_id <> '$ENG'")" 0 "another department's comments are invisible"
+is "$(as "$API" "$SOFIA" "SELECT count(*) FROM synapse.projects")" 2 "projects of her department only"
+is "$(as "$API" "$RAGHU" "SELECT count(*) || ' ' || bool_and(department_id = '$MKT') FROM synapse.tasks")" "8 true" \
+   "a manager reads his own department only"
+is "$(as "$API" "$PRIYA" "SELECT count(*) || ' ' || count(DISTINCT department_id) FROM synapse.tasks")" "36 4" "an Admin reads all departments"
+
+# --- writes across departments are impossible ----------------------------------------------------
+before=$(title_of MKT-201)
+is "$(changed "$SOFIA" "UPDATE synapse.tasks SET title = 'hijacked' WHERE task_id = 'MKT-201'")" 0 "cannot update another department's task"
+is "$(changed "$SOFIA" "DELETE FROM synapse.tasks WHERE task_id = 'MKT-201'")" 0 "cannot delete another department's task"
+is "$(changed "$BHARATH" "UPDATE synapse.tasks SET title = 'hijacked' WHERE department_id = '$MKT'")" 0 \
+   "a manager cannot update another department's tasks"
+as "$API" "$SOFIA" "UPDATE synapse.tasks SET title = 'hijacked' WHERE task_id = 'MKT-201'" >/dev/null
+is "$(title_of MKT-201)" "$before" "the other department's task is unchanged"
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.tasks (department_id, title, creator_id) VALUES ('$MKT', 'x', '$SOFIA')" ROLLBACK)" 42501 \
+   "cannot create a task in another department"
+is "$(state "$API" "$LIAM" "UPDATE synapse.tasks SET department_id = '$MKT' WHERE task_id = 'ENG-109'" ROLLBACK)" 42501 \
+   "cannot move an own task into another department"
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.task_assignees (department_id, task_id, user_id) SELECT department_id, id, md5('dev:user:chen')::uuid FROM synapse.tasks WHERE task_id = 'ENG-103'" ROLLBACK)" "" \
+   "(control) she may assign a colleague to her own task"
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.task_assignees (department_id, task_id, user_id) VALUES ('$MKT', md5('dev:task:MKT-201')::uuid, '$SOFIA')" ROLLBACK)" 42501 \
+   "cannot assign herself to another department's task"
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.comments (department_id, task_id, user_id, content) VALUES ('$MKT', md5('dev:task:MKT-201')::uuid, '$SOFIA', 'hi')" ROLLBACK)" 42501 \
+   "cannot comment on another department's task"
+
+# --- writes inside the department: creator, assignee, manager, admin ----------------------------------
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.tasks (department_id, title, creator_id) VALUES ('$ENG', 'mine', '$SOFIA')" ROLLBACK)" "" \
+   "a member creates a task as herself"
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.tasks (department_id, title, creator_id) VALUES ('$ENG', 'forged', '$LIAM')" ROLLBACK)" 42501 \
+   "a member cannot create a task in someone else's name"
+is "$(changed "$SOFIA" "UPDATE synapse.tasks SET status = 'In Progress' WHERE task_id = 'ENG-103'")" 1 "the creator updates her task"
+is "$(changed "$SOFIA" "UPDATE synapse.tasks SET status = 'In Review' WHERE task_id = 'ENG-101'")" 1 "an assignee updates the task"
+is "$(changed "$SOFIA" "UPDATE synapse.tasks SET status = 'Done' WHERE task_id = 'ENG-104'")" 0 \
+   "a member neither creator nor assignee cannot update it"
+is "$(changed "$SOFIA" "DELETE FROM synapse.task_assignees WHERE task_id = md5('dev:task:ENG-104')::uuid")" 0 \
+   "nor change its assignees"
+is "$(changed "$BHARATH" "UPDATE synapse.tasks SET status = 'Done' WHERE task_id = 'ENG-104'")" 1 "the department's manager updates any of its tasks"
+is "$(changed "$PRIYA" "UPDATE synapse.tasks SET priority = 'Low' WHERE task_id = 'MKT-201'")" 1 "an Admin updates any task"
+is "$(state "$API" "$SOFIA" "INSERT INTO synapse.comments (department_id, task_id, user_id, content) VALUES ('$ENG', md5('dev:task:ENG-104')::uuid, '$LIAM', 'forged')" ROLLBACK)" 42501 \
+   "a comment cannot be written in someone else's name"
+is "$(changed "$SOFIA" "DELETE FROM synapse.comments WHERE id = md5('dev:comment:c3')::uuid")" 0 "a member cannot delete someone else's comment"
+is "$(changed "$BHARATH" "DELETE FROM synapse.comments WHERE id = md5('dev:comment:c3')::uuid")" 1 "the manager can"
+
+# Counters stay right under RLS (the trigger may update the project she cannot write).
+as "$API" "$SOFIA" "UPDATE synapse.tasks SET status = 'Done' WHERE task_id = 'ENG-103'" >/dev/null
+is "$(q "SELECT task_count || '/' || completed_task_count FROM synapse.projects WHERE id = md5('dev:project:api')::uuid")" 5/2 \
+   "a member's change updates the project counters"
+
+# --- the identity is transaction-local -----------------------------------------------------------------
+out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>/dev/null
+BEGIN;
+SELECT synapse.set_current_user('$SOFIA') \g /dev/null
+SELECT 'in', count(*) FROM synapse.tasks;
+COMMIT;
+SELECT 'after', count(*) FROM synapse.tasks;
+SELECT 'setting', coalesce(current_setting('synapse.current_user_id', true), '<none>');
+SELECT synapse.set_current_user('$SOFIA') \g /dev/null
+SELECT 'autocommit', count(*) FROM synapse.tasks;
+SQL
+)
+is "$out" "$(printf 'in|13\nafter|0\nsetting|\nautocommit|0')" \
+   "the identity ends with COMMIT, and never outlives the statement's own transaction"
+is "$(state "$API" "" "BEGIN; SELECT synapse.set_current_user('$SOFIA'); ROLLBACK; SELECT 1/(count(*) = 0)::int FROM synapse.tasks")" "" \
+   "and with ROLLBACK"
+is "$(state "$API" "00000000-0000-4000-8000-000000000000" "SELECT 1")" 28000 "an unknown user cannot be set"
+
+# --- other roles ---------------------------------------------------------------------------------------
+is "$(as "$REPORT" "" "SELECT count(*) FROM synapse.tasks")" 36 "synapse_readonly reports over all departments"
+is "$(state "$REPORT" "" "UPDATE synapse.tasks SET title = 'x'")" 42501 "synapse_readonly cannot write"
+is "$(state "$API" "" "CREATE TABLE synapse.t12_x (id int)")" 42501 "synapse_app cannot create tables"
+is "$(state "$API" "" "DROP TABLE synapse.comments")" 42501 "synapse_app cannot drop tables"
+is "$(state "$API" "" "TRUNCATE synapse.tasks")" 42501 "synapse_app cannot truncate"
+is "$(state "$API" "$PRIYA" "DELETE FROM synapse.users WHERE id = '$LIAM'")" 23001 "users cannot be hard-deleted, even by an Admin"
+is "$(state "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SELECT 1/(count(*) = 13)::int FROM synapse.tasks")" "" \
+   "(the policies read the same transaction-local setting set_current_user writes)"
+
+psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
+drop_login_roles
+done_testing

@@ -23,13 +23,13 @@ setup:
 test: setup test-unit test-pg test-e2e
 
 test-unit: setup
-	cargo test --lib
+	cargo test --lib -- --skip sql::
 
 # As root, initdb refuses to run: the test cluster runs as the postgres user.
 test-pg: setup
 	mkdir -p $(PGRX_TEST_DATA) && chown postgres: $(PGRX_TEST_DATA)
 	chmod o+x $(CURDIR) $(CURDIR)/target
-	cargo pgrx test pg15 --runas postgres --pgdata $(PGRX_TEST_DATA)
+	cargo pgrx test pg15 sql:: --runas postgres --pgdata $(PGRX_TEST_DATA)
 
 # End-to-end tests run against the installed extension (a debug build is enough).
 test-e2e: setup install

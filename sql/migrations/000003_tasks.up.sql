@@ -31,10 +31,10 @@ CREATE TABLE synapse.tasks (
   creator_id                 uuid                  NOT NULL,
   metadata                   jsonb                 NOT NULL DEFAULT '{}',
   -- Built by the extension's IMMUTABLE helper (title weight A, description weight B), so
-  -- search ranking is defined in one place and the column can be STORED. coalesce: a task
-  -- without a description is still found by its title.
+  -- search ranking is defined in one place and the column can be STORED. The helper takes
+  -- a NULL description, so a task without one is still found by its title.
   search_vector              tsvector
-                               GENERATED ALWAYS AS (synapse.task_search_vector(title, coalesce(description, ''))) STORED,
+                               GENERATED ALWAYS AS (synapse.task_search_vector(title, description)) STORED,
   completed_at               timestamptz,
 
   -- Recurrence. A template has is_recurring and a pattern; an instance points at its

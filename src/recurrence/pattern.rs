@@ -247,22 +247,30 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 #[derive(Default)]
 struct Reader {
     problems: Vec<Problem>,
-    suppressed: usize,
+    /// Problems past MAX_PROBLEMS were left unexamined.
+    truncated: bool,
 }
 
 impl Reader {
+    /// True once MAX_PROBLEMS are listed: the pattern is invalid whatever else is wrong,
+    /// so loops over a huge array stop there instead of describing every element.
+    fn full(&mut self) -> bool {
+        if self.problems.len() >= MAX_PROBLEMS {
+            self.truncated = true;
+        }
+        self.truncated
+    }
+
     fn report(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        if self.problems.len() < MAX_PROBLEMS {
+        if !self.full() {
             self.problems.push(Problem::new(path, message));
-        } else {
-            self.suppressed += 1;
         }
     }
 
     fn into_problems(mut self) -> Vec<Problem> {
-        if self.suppressed > 0 {
-            let n = self.suppressed;
-            self.problems.push(Problem::new("pattern", format!("{n} more problems not listed")));
+        if self.truncated {
+            let message = format!("more problems not listed (only the first {MAX_PROBLEMS} are)");
+            self.problems.push(Problem::new("pattern", message));
         }
         self.problems
     }
@@ -274,11 +282,8 @@ impl Reader {
         };
         for key in map.keys() {
             if !KNOWN_KEYS.contains(&key.as_str()) {
-                if self.problems.len() >= MAX_PROBLEMS {
-                    // Not listed anyway: skip the costly suggestion (100,000 unknown keys
-                    // took seconds).
-                    self.suppressed += 1;
-                    continue;
+                if self.full() {
+                    break; // the costly "did you mean" would not be listed anyway
                 }
                 let hint = suggestion(key)
                     .map(|k| format!(" (did you mean \"{k}\"?)"))
@@ -483,29 +488,32 @@ impl Reader {
 
     /// An integer or a non-empty array of integers in ±range; sorted, repeats dropped.
     fn int_or_array(&mut self, key: &str, value: &Value, lo: i64, hi: i64, nonzero: bool, what: &str) -> Option<Vec<i64>> {
-        let mut ok = true;
-        let mut values = Vec::new();
-        let mut check = |reader: &mut Reader, path: String, v: &Value| match as_integer(v) {
-            Some(n) if (lo..=hi).contains(&n) && !(nonzero && n == 0) => values.push(n),
-            _ => {
-                reader.report(path, format!("{} is not {what}", describe(v)));
-                ok = false;
-            }
-        };
-        match value {
+        let single = std::slice::from_ref(value);
+        let items = match value {
             Value::Array(items) if items.is_empty() => {
                 self.report(key, "must not be empty");
                 return None;
             }
-            Value::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    check(self, format!("{key}[{i}]"), v);
-                }
-            }
-            Value::Number(_) => check(self, key.to_string(), value),
+            Value::Array(items) => items,
+            Value::Number(_) => single,
             _ => {
                 self.report(key, format!("expected an integer or an array of integers, got {}", describe(value)));
                 return None;
+            }
+        };
+        let mut ok = true;
+        let mut values = Vec::with_capacity(items.len());
+        for (i, v) in items.iter().enumerate() {
+            match as_integer(v) {
+                Some(n) if (lo..=hi).contains(&n) && !(nonzero && n == 0) => values.push(n),
+                _ => {
+                    ok = false;
+                    if self.full() {
+                        break;
+                    }
+                    let path = if value.is_array() { format!("{key}[{i}]") } else { key.to_string() };
+                    self.report(path, format!("{} is not {what}", describe(v)));
+                }
             }
         }
         if !ok {
@@ -528,6 +536,9 @@ impl Reader {
         let mut seen: [Option<usize>; 8] = [None; 8];
         let mut ok = true;
         for (i, v) in items.iter().enumerate() {
+            if !ok && self.full() {
+                break;
+            }
             match as_integer(v) {
                 Some(n @ 1..=7) => {
                     if let Some(first) = seen[n as usize] {
@@ -562,33 +573,41 @@ impl Reader {
         let mut result = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let path = format!("nthWeekdays[{i}]");
+            if !ok && self.full() {
+                break;
+            }
+            // Built only for a problem: a long valid array stays cheap.
+            let path = || format!("nthWeekdays[{i}]");
             let Value::Object(entry) = item else {
-                self.report(path, format!("expected an object {{\"day\": 1..7, \"nth\": N}}, got {}", describe(item)));
+                self.report(path(), format!("expected an object {{\"day\": 1..7, \"nth\": N}}, got {}", describe(item)));
                 ok = false;
                 continue;
             };
             for key in entry.keys().filter(|k| *k != "day" && *k != "nth") {
-                self.report(format!("{path}.{}", quote_key(key)), "unknown key (expected \"day\" and \"nth\")");
+                self.report(format!("{}.{}", path(), quote_key(key)), "unknown key (expected \"day\" and \"nth\")");
                 ok = false;
             }
-            let day = match entry.get("day") {
-                None => {
-                    self.report(format!("{path}.day"), "required: an ISO weekday (1..7)");
+            let day = match entry.get("day").map(|v| (v, as_integer(v))) {
+                Some((_, Some(n @ 1..=7))) => Some(n),
+                Some((v, _)) => {
+                    self.report(format!("{}.day", path()), format!("{} is not an ISO weekday (1..7)", describe(v)));
                     None
                 }
-                Some(v) => self.integer_in(&format!("{path}.day"), v, 1, 7, "an ISO weekday (1..7)"),
+                None => {
+                    self.report(format!("{}.day", path()), "required: an ISO weekday (1..7)");
+                    None
+                }
             };
             let nth = match entry.get("nth") {
                 None => {
-                    self.report(format!("{path}.nth"), format!("required: ±1..{max_nth}, never 0"));
+                    self.report(format!("{}.nth", path()), format!("required: ±1..{max_nth}, never 0"));
                     None
                 }
                 Some(v) => match as_integer(v) {
                     Some(n) if n != 0 && n.abs() <= max_nth => Some(n),
                     _ => {
                         let freq = frequency.map(|f| format!(" with frequency \"{}\"", f.name())).unwrap_or_default();
-                        self.report(format!("{path}.nth"), format!("{} is not in ±1..{max_nth}{freq}, never 0", describe(v)));
+                        self.report(format!("{}.nth", path()), format!("{} is not in ±1..{max_nth}{freq}, never 0", describe(v)));
                         None
                     }
                 },
@@ -637,6 +656,9 @@ impl Reader {
         let mut dates = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, v) in items.iter().enumerate() {
+            if !ok && self.full() {
+                break;
+            }
             match v.as_str().and_then(parse_date) {
                 Some(d) => dates.push(d),
                 None => {

@@ -54,12 +54,18 @@ const WEEKDAY_CODES: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 /// second of that local day (RFC 5545 wants UTC once DTSTART has a TZID). RFC 5545 has
 /// four-digit years only: an `until` beyond them is written as the date
 /// (`UNTIL=YYYYMMDD`) or, for a timestamp, clamped into years 0000..9999; a `dtstart`
-/// beyond them gives a DTSTART that [`from_rrule`] rejects.
-pub fn to_rrule(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
+/// beyond them is an argument error, since no DTSTART line could hold it.
+pub fn to_rrule(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> Result<String, RecurrenceError> {
     let tz = pattern.timezone;
     let mut lines = Vec::new();
     if let Some(start) = dtstart {
         let local = start.with_timezone(&tz).naive_local();
+        if !(0..=9999).contains(&local.year()) {
+            return Err(RecurrenceError::InvalidArgument {
+                name: "dtstart",
+                message: format!("{start} is outside the years 0000..9999 that RFC 5545 text can hold"),
+            });
+        }
         if tz == Tz::UTC {
             lines.push(format!("DTSTART:{}Z", format_date_time(local)));
         } else {
@@ -80,7 +86,7 @@ pub fn to_rrule(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
     if pattern.catch_up == CatchUp::Latest {
         lines.push("X-SYNAPSE-CATCHUP:latest".to_string());
     }
-    lines.join("\n")
+    Ok(lines.join("\n"))
 }
 
 /// The RRULE value: parts in the fixed order of the module docs.
@@ -882,6 +888,19 @@ fn parse_int(name: &str, value: &str, item: &str, signed: bool) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writing never fails for the years these tests use.
+    fn to_text(p: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
+        to_rrule(p, dtstart).expect("dtstart within 0000..9999")
+    }
+
+    #[test]
+    fn dtstart_beyond_four_digit_years_is_an_argument_error() {
+        let p = Pattern::new(Frequency::Daily);
+        let far = chrono::NaiveDate::from_ymd_opt(10_000, 1, 1).expect("within chrono's range");
+        let far = far.and_hms_opt(0, 0, 0).expect("valid time").and_utc();
+        assert!(matches!(to_rrule(&p, Some(far)), Err(RecurrenceError::InvalidArgument { name: "dtstart", .. })));
+    }
     use crate::recurrence::engine::Schedule;
     use crate::recurrence::pattern::weekday_from_iso;
     use chrono::TimeZone;
@@ -923,7 +942,7 @@ mod tests {
     #[test]
     fn writes_minimal_rule() {
         let p = pattern(json!({"frequency": "daily"}));
-        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY");
+        assert_eq!(to_text(&p, None), "RRULE:FREQ=DAILY");
     }
 
     #[test]
@@ -936,7 +955,7 @@ mod tests {
             "anchor": "completion", "catchUp": "latest",
         }));
         assert_eq!(
-            to_rrule(&p, Some(utc(2026, 1, 5, 9, 0, 0))),
+            to_text(&p, Some(utc(2026, 1, 5, 9, 0, 0))),
             "DTSTART:20260105T090000Z\n\
              RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;INTERVAL=2;WKST=SU;BYDAY=MO,WE,2MO,-1FR;\
              BYMONTHDAY=-1,15;BYMONTH=1,6;BYSETPOS=-1,1;COUNT=10;SKIP=BACKWARD\n\
@@ -950,40 +969,40 @@ mod tests {
     fn writes_dtstart_as_local_wall_time_without_fraction() {
         let p = pattern(json!({"frequency": "weekly", "timezone": "Europe/Berlin"}));
         let start = utc(2026, 7, 6, 7, 0, 0) + Duration::milliseconds(750);
-        assert_eq!(to_rrule(&p, Some(start)), "DTSTART;TZID=Europe/Berlin:20260706T090000\nRRULE:FREQ=WEEKLY");
+        assert_eq!(to_text(&p, Some(start)), "DTSTART;TZID=Europe/Berlin:20260706T090000\nRRULE:FREQ=WEEKLY");
         let p = pattern(json!({"frequency": "weekly"}));
-        assert_eq!(to_rrule(&p, Some(start)), "DTSTART:20260706T070000Z\nRRULE:FREQ=WEEKLY");
+        assert_eq!(to_text(&p, Some(start)), "DTSTART:20260706T070000Z\nRRULE:FREQ=WEEKLY");
     }
 
     #[test]
     fn writes_timezone_line_only_without_dtstart() {
         let p = pattern(json!({"frequency": "daily", "timezone": "Europe/Berlin"}));
-        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin");
-        assert!(!to_rrule(&p, Some(utc(2026, 1, 1, 0, 0, 0))).contains("X-SYNAPSE-TIMEZONE"));
+        assert_eq!(to_text(&p, None), "RRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin");
+        assert!(!to_text(&p, Some(utc(2026, 1, 1, 0, 0, 0))).contains("X-SYNAPSE-TIMEZONE"));
     }
 
     #[test]
     fn writes_until() {
         let p = pattern(json!({"frequency": "daily", "until": "2026-12-31"}));
-        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY;UNTIL=20261231T235959Z");
+        assert_eq!(to_text(&p, None), "RRULE:FREQ=DAILY;UNTIL=20261231T235959Z");
         // Berlin is UTC+1 in winter, UTC+2 in summer.
         let p = pattern(json!({"frequency": "daily", "until": "2026-12-31", "timezone": "Europe/Berlin"}));
-        assert!(to_rrule(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=20261231T225959Z\n"));
+        assert!(to_text(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=20261231T225959Z\n"));
         let p = pattern(json!({"frequency": "daily", "until": "2026-07-01", "timezone": "Europe/Berlin"}));
-        assert!(to_rrule(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=20260701T215959Z\n"));
+        assert!(to_text(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=20260701T215959Z\n"));
         let p = pattern(json!({"frequency": "daily", "until": "2026-07-01T08:30:15.9+02:00"}));
-        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY;UNTIL=20260701T063015Z");
+        assert_eq!(to_text(&p, None), "RRULE:FREQ=DAILY;UNTIL=20260701T063015Z");
     }
 
     #[test]
     fn writes_until_beyond_four_digit_years() {
         // 9999-12-31 ends in year 10000 UTC in New York: written as the date instead.
         let p = pattern(json!({"frequency": "daily", "until": "9999-12-31", "timezone": "America/New_York"}));
-        assert!(to_rrule(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=99991231\n"));
-        assert_eq!(parse(&to_rrule(&p, None)), p);
+        assert!(to_text(&p, None).starts_with("RRULE:FREQ=DAILY;UNTIL=99991231\n"));
+        assert_eq!(parse(&to_text(&p, None)), p);
         let mut p = Pattern::new(Frequency::Daily);
         p.until = Some(Until::Instant(utc(10_500, 1, 1, 0, 0, 0)));
-        assert_eq!(to_rrule(&p, None), "RRULE:FREQ=DAILY;UNTIL=99991231T235959Z");
+        assert_eq!(to_text(&p, None), "RRULE:FREQ=DAILY;UNTIL=99991231T235959Z");
     }
 
     // --- reading ---------------------------------------------------------------------
@@ -1257,7 +1276,7 @@ mod tests {
         );
         // Written back the way RFC 7529 writes it.
         let (p, start) = from_rrule_with_start(text).expect("parses");
-        assert_eq!(to_rrule(&p, start), text);
+        assert_eq!(to_text(&p, start), text);
         // Without RSCALE (SKIP=OMIT) only leap years match.
         let omit = first_occurrences("DTSTART:20240229T090000Z\nRRULE:FREQ=YEARLY", 2);
         assert_eq!(omit, [utc(2024, 2, 29, 9, 0, 0), utc(2028, 2, 29, 9, 0, 0)]);
@@ -1293,7 +1312,7 @@ mod tests {
         ] {
             let p = pattern(json);
             for dtstart in [None, start] {
-                let text = to_rrule(&p, dtstart);
+                let text = to_text(&p, dtstart);
                 assert_eq!(from_rrule(&text).as_ref(), Ok(&p), "{text}");
             }
         }
@@ -1302,14 +1321,14 @@ mod tests {
     #[test]
     fn round_trip_turns_end_of_day_instant_into_date() {
         let p = pattern(json!({"frequency": "daily", "until": "2026-06-30T23:59:59+02:00", "timezone": "Europe/Berlin"}));
-        let back = parse(&to_rrule(&p, None));
+        let back = parse(&to_text(&p, None));
         assert_eq!(back.until, Some(Until::Date(date(2026, 6, 30))));
         // One second earlier stays an instant.
         let p = pattern(json!({"frequency": "daily", "until": "2026-06-30T23:59:58+02:00", "timezone": "Europe/Berlin"}));
-        assert_eq!(parse(&to_rrule(&p, None)), p);
+        assert_eq!(parse(&to_text(&p, None)), p);
         // A day the zone skipped ends when the day before ends, so reads as that day.
         let p = pattern(json!({"frequency": "daily", "until": "2011-12-30", "timezone": "Pacific/Apia"}));
-        assert_eq!(parse(&to_rrule(&p, None)).until, Some(Until::Date(date(2011, 12, 29))));
+        assert_eq!(parse(&to_text(&p, None)).until, Some(Until::Date(date(2011, 12, 29))));
     }
 
     #[test]
@@ -1456,7 +1475,7 @@ mod tests {
         #[test]
         fn round_trips_every_valid_pattern(p in arb_pattern(), start in prop::option::of(arb_instant()), millis in 0i64..1000) {
             let dtstart = start.map(|s| s + Duration::milliseconds(millis));
-            let text = to_rrule(&p, dtstart);
+            let text = to_text(&p, dtstart);
             let (back, back_start) = from_rrule_with_start(&text)
                 .map_err(|e| TestCaseError::fail(format!("{text}\n{e}")))?;
             // The documented exception: an instant on a local day's last second reads as
@@ -1478,7 +1497,7 @@ mod tests {
                 }
             }
             // Written again, the text is the same.
-            prop_assert_eq!(to_rrule(&back, back_start), text);
+            prop_assert_eq!(to_text(&back, back_start), text);
         }
 
         #[test]

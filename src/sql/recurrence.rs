@@ -127,7 +127,7 @@ fn recurrence_to_rrule(
     let pattern = pattern?;
     let result = (|| {
         let dtstart = dtstart.map(|d| finite("dtstart", d)).transpose()?;
-        Ok(rrule_text::to_rrule(&*pattern.pattern()?, dtstart))
+        rrule_text::to_rrule(&*pattern.pattern()?, dtstart)
     })();
     Some(raise(result))
 }

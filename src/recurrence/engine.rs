@@ -139,19 +139,15 @@ impl Schedule {
     }
 
     /// The first period to expand for occurrences at or after `from`.
-    fn first_period(&self, from: DateTime<Utc>) -> i64 {
+    fn first_period(&self, from_date: NaiveDate) -> i64 {
         if self.pattern.count.is_some() {
             // `count` is counted from the series start: every period must be seen.
             return 0;
         }
         // Skip ahead: nothing in periods before the one holding `from` can reach it,
         // except a clamped day moved back into the previous period, hence the -1.
-        // Nothing occurs after LAST_YEAR, so a later `from` starts the search just past it
-        // (up to chrono's end of time, where a local reading would overflow and panic).
-        let from = from.min(end_of_occurrences());
-        let local = from.with_timezone(&self.pattern.timezone).naive_local().date();
         let interval = i64::from(self.pattern.interval);
-        let p = self.period_index(local) - 1;
+        let p = self.period_index(from_date) - 1;
         (p.div_euclid(interval) * interval).max(0)
     }
 
@@ -372,6 +368,8 @@ pub struct Occurrences<S: Borrow<Schedule>> {
     schedule: S,
     from: DateTime<Utc>,
     period: i64,
+    /// Dates before this one are surely before `from` (or before the start with `count`).
+    resolve_from: NaiveDate,
     buffer: Vec<NaiveDate>,
     next_in_buffer: usize,
     /// Occurrences of the series so far (for `count`), whether returned or not.
@@ -383,13 +381,23 @@ pub struct Occurrences<S: Borrow<Schedule>> {
 
 impl<S: Borrow<Schedule>> Occurrences<S> {
     fn new(schedule: S, from: DateTime<Utc>) -> Self {
-        let from = from.max(schedule.borrow().dtstart);
-        let period = schedule.borrow().first_period(from);
+        let s = schedule.borrow();
+        let from = from.max(s.dtstart);
+        // Nothing occurs after LAST_YEAR, so a later `from` is read as just past it (up to
+        // chrono's end of time, where a local reading would overflow and panic).
+        let from_date = from.min(end_of_occurrences()).with_timezone(&s.pattern.timezone).date_naive();
+        let period = s.first_period(from_date);
+        // A local date two days before the lower bound's is before it whatever the offsets
+        // (they never move a wall clock by more than a day), so such dates are passed over
+        // without resolving their instant; with `count` the bound is the series start.
+        let lower_date = if s.pattern.count.is_some() { s.start_date } else { from_date };
+        let resolve_from = lower_date.checked_sub_signed(Duration::days(1)).unwrap_or(NaiveDate::MIN);
         Occurrences {
             schedule,
             from,
             period,
-            buffer: Vec::new(),
+            resolve_from,
+            buffer: Vec::with_capacity(8),
             next_in_buffer: 0,
             emitted: 0,
             last: None,
@@ -420,6 +428,9 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
             }
             let date = self.buffer[self.next_in_buffer];
             self.next_in_buffer += 1;
+            if date < self.resolve_from {
+                continue;
+            }
             let at = local_to_utc(p.timezone, date.and_time(s.time));
             if at < s.dtstart || self.last.is_some_and(|last| at <= last) {
                 continue;

@@ -54,7 +54,7 @@ migrate: setup
 	PGHOST=127.0.0.1 PGPORT=$(RUN_PORT) PGUSER=postgres PGDATABASE=synapse scripts/migrate.sh up
 
 seed: migrate
-	$(PSQL_RUN) -v ON_ERROR_STOP=1 -qf sql/seed/dev_seed.sql
+	$(PSQL_RUN) -v ON_ERROR_STOP=1 -1 -qf sql/seed/dev_seed.sql
 
 bench: install-release
 	benches/run.sh $(BENCH_PORT)

@@ -148,8 +148,8 @@ mod tests {
         Spi::get_one::<String>(query).expect("query runs")
     }
 
-    /// The SQLSTATE a statement fails with, or None when it succeeds.
-    fn sqlstate_of(statement: &str) -> Option<String> {
+    /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds.
+    fn create_sqlstate_of() {
         Spi::run(
             "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
              LANGUAGE plpgsql AS $$
@@ -157,6 +157,11 @@ mod tests {
              EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
         )
         .expect("helper created");
+    }
+
+    /// The SQLSTATE a statement fails with, or None when it succeeds.
+    fn sqlstate_of(statement: &str) -> Option<String> {
+        create_sqlstate_of();
         Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
             .expect("helper runs")
     }
@@ -285,6 +290,53 @@ mod tests {
         for case in cases {
             assert_eq!(sqlstate_of(&case).as_deref(), Some("22023"), "{case}");
         }
+    }
+
+    /// Random jsonb documents (random shapes over the real keys and odd values) through
+    /// every function: each call succeeds or raises 22023, never anything else.
+    #[pg_test]
+    fn random_jsonb_gives_a_result_or_22023() {
+        create_sqlstate_of();
+        Spi::run(
+            r#"CREATE FUNCTION pg_temp.random_json(depth int) RETURNS jsonb LANGUAGE plpgsql AS $$
+               DECLARE
+                 r float := random();
+                 keys text[] := ARRAY['frequency','interval','daysOfWeek','nthWeekdays','dayOfMonth',
+                   'monthOfYear','setPos','weekStart','monthDayOverflow','count','until','timezone',
+                   'exdates','anchor','catchUp','day','nth','bogus'];
+                 leaves text[] := ARRAY['null','true','1','-1','5','7','31','-31','0','400','3.0','3.5',
+                   '1e300','-1e400','"daily"','"weekly"','"monthly"','"yearly"','"clamp"','"skip"',
+                   '"2026-02-30"','"2026-03-29"','"2026-12-31T23:59:59+01:00"','"Europe/Berlin"',
+                   '"Mars/Base"','[]','{}','[1,3,5]','{"day":5,"nth":-1}'];
+               BEGIN
+                 IF depth <= 0 OR r < 0.35 THEN
+                   RETURN leaves[1 + floor(random() * array_length(leaves, 1))::int]::jsonb;
+                 ELSIF r < 0.55 THEN
+                   RETURN jsonb_build_array(pg_temp.random_json(depth - 1), pg_temp.random_json(depth - 1));
+                 END IF;
+                 RETURN jsonb_build_object(
+                   keys[1 + floor(random() * array_length(keys, 1))::int], pg_temp.random_json(depth - 1),
+                   keys[1 + floor(random() * array_length(keys, 1))::int], pg_temp.random_json(depth - 1),
+                   'frequency', (ARRAY['daily','weekly','monthly','yearly'])[1 + floor(random() * 4)::int]);
+               END $$"#,
+        )
+        .unwrap();
+        let unexpected = text(
+            r#"WITH docs AS (SELECT pg_temp.random_json(4) AS doc FROM generate_series(1, 3000)),
+                    calls AS (
+                      SELECT doc, pg_temp.sqlstate_of(format(q, doc::text)) AS state
+                        FROM docs, unnest(ARRAY[
+                          'SELECT synapse.validate_recurrence_pattern(%L)',
+                          'SELECT synapse.recurrence_pattern_errors(%L)',
+                          'SELECT synapse.calculate_next_occurrence(%L, ''2026-11-25 12:00+00'', ''2001-01-01'')',
+                          'SELECT count(*) FROM synapse.recurrence_occurrences(%L, ''2026-01-01'', NULL, NULL, 50)',
+                          'SELECT synapse.recurrence_from_rrule(synapse.recurrence_to_rrule(%L, ''2026-01-01''))'
+                        ]) AS q)
+               SELECT string_agg(DISTINCT state || ' ' || doc::text, E'
+') FROM calls
+                WHERE state IS DISTINCT FROM '22023' AND state IS NOT NULL"#,
+        );
+        assert_eq!(unexpected, None);
     }
 
     #[pg_test]

@@ -10,6 +10,8 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 use std::time::Instant;
 
+/// The contract's keys, written out here rather than taken from pattern.rs, so a key
+/// dropped from the validator is caught.
 const KEYS: [&str; 15] = [
     "frequency",
     "interval",

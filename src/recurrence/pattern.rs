@@ -138,6 +138,20 @@ impl Pattern {
         }
     }
 
+    /// Reads a pattern from JSON text (the text form of a jsonb value); text that is not
+    /// JSON, or nests deeper than any pattern could, is one problem at path "pattern".
+    pub fn from_json_text(text: &str) -> Result<Pattern> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let reason = if e.to_string().contains("recursion limit") {
+                "nested too deeply to be a recurrence pattern".to_string()
+            } else {
+                format!("not readable as JSON: {e}")
+            };
+            RecurrenceError::InvalidPattern(vec![Problem::new("pattern", reason)])
+        })?;
+        Pattern::from_json(&value)
+    }
+
     /// Every problem of a pattern, empty when it is valid.
     pub fn problems(value: &Value) -> Vec<Problem> {
         let mut reader = Reader::default();

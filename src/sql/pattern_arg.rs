@@ -24,30 +24,24 @@ const CACHE_ENTRIES: usize = 16;
 /// Larger values are read every time instead of being kept.
 const MAX_CACHED_BYTES: usize = 4096;
 
+/// A pattern as read: valid, or every problem found.
+type Parsed = Result<Arc<Pattern>, RecurrenceError>;
+
+/// Recently read patterns, keyed by their jsonb bytes, oldest first.
+type Cache = Vec<(Box<[u8]>, Rc<Parsed>)>;
+
 /// The outcome of reading one pattern argument.
-pub struct PatternArg(pub Rc<Result<Arc<Pattern>, RecurrenceError>>);
+pub struct PatternArg(pub Rc<Parsed>);
 
 impl PatternArg {
-    pub fn pattern(&self) -> Result<Arc<Pattern>, RecurrenceError> {
+    pub fn pattern(&self) -> Parsed {
         (*self.0).clone()
     }
 }
 
 thread_local! {
-    static CACHE: RefCell<Vec<(Box<[u8]>, Rc<Result<Arc<Pattern>, RecurrenceError>>)>> =
+    static CACHE: RefCell<Cache> =
         const { RefCell::new(Vec::new()) };
-}
-
-fn read_pattern(text: &str) -> Result<Arc<Pattern>, RecurrenceError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        let reason = if e.to_string().contains("recursion limit") {
-            "nested too deeply to be a recurrence pattern".to_string()
-        } else {
-            format!("not readable as JSON: {e}")
-        };
-        RecurrenceError::InvalidPattern(vec![Problem::new("pattern", reason)])
-    })?;
-    Pattern::from_json(&value).map(Arc::new)
 }
 
 impl FromDatum for PatternArg {
@@ -71,7 +65,7 @@ impl FromDatum for PatternArg {
                     .expect("jsonb_out never returns NULL for a non-NULL jsonb");
                 // jsonb text is always valid UTF-8 (the server encoding is checked on input)
                 let parsed = Rc::new(match cstr.to_str() {
-                    Ok(text) => read_pattern(text),
+                    Ok(text) => Pattern::from_json_text(text).map(Arc::new),
                     Err(_) => Err(RecurrenceError::InvalidPattern(vec![Problem::new(
                         "pattern",
                         "not valid UTF-8",

@@ -427,3 +427,21 @@ fn far_apart_occurrences_are_found() {
     assert_eq!(bounded("count ended", || s.next_after(start(2300, 1, 1))), None);
 }
 
+
+#[test]
+fn json_text_that_is_not_a_pattern_is_one_problem_at_pattern() {
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    for (text, reason) in [
+        (deep.as_str(), "pattern: nested too deeply to be a recurrence pattern"),
+        ("{\"frequency\":", "pattern: not readable as JSON"),
+    ] {
+        match Pattern::from_json_text(text) {
+            Err(RecurrenceError::InvalidPattern(problems)) => {
+                assert_eq!(problems.len(), 1);
+                assert!(problems[0].to_string().starts_with(reason), "{}", problems[0]);
+            }
+            other => panic!("expected a problem, got {other:?}"),
+        }
+    }
+    assert!(Pattern::from_json_text("{\"frequency\":\"daily\"}").is_ok());
+}

@@ -204,7 +204,7 @@ fn build(r: &Raw) -> (DateTime<Utc>, Value) {
     let mut dow = r.days_of_week.clone();
     if nth.is_some() && dow.is_some() {
         // The crate intersects plain and ordinal BYDAY (see the module comment).
-        if r.interval % 2 == 0 { nth = None } else { dow = None }
+        if r.interval.is_multiple_of(2) { nth = None } else { dow = None }
     }
     let dom = r.day_of_month.clone().filter(|_| r.freq != 1);
     let moy = r.month_of_year.clone();

@@ -368,8 +368,14 @@ pub struct Occurrences<S: Borrow<Schedule>> {
     schedule: S,
     from: DateTime<Utc>,
     period: i64,
-    /// Dates before this one are surely before `from` (or before the start with `count`).
+    /// Dates before this one are surely before `from`.
     resolve_from: NaiveDate,
+    /// Dates before this one are surely before the series start, after the other surely
+    /// after it.
+    surely_before_start: NaiveDate,
+    surely_after_start: NaiveDate,
+    /// The last date counted toward `count` without resolving its instant.
+    last_counted_date: Option<NaiveDate>,
     buffer: Vec<NaiveDate>,
     next_in_buffer: usize,
     /// Occurrences of the series so far (for `count`), whether returned or not.
@@ -387,16 +393,21 @@ impl<S: Borrow<Schedule>> Occurrences<S> {
         // chrono's end of time, where a local reading would overflow and panic).
         let from_date = from.min(end_of_occurrences()).with_timezone(&s.pattern.timezone).date_naive();
         let period = s.first_period(from_date);
-        // A local date two days before the lower bound's is before it whatever the offsets
-        // (they never move a wall clock by more than a day), so such dates are passed over
-        // without resolving their instant; with `count` the bound is the series start.
-        let lower_date = if s.pattern.count.is_some() { s.start_date } else { from_date };
-        let resolve_from = lower_date.checked_sub_signed(Duration::days(1)).unwrap_or(NaiveDate::MIN);
+        // Offsets never move a wall clock by more than a day, so a local date two days before
+        // an instant's local date is surely before that instant, and two days after surely
+        // after it: such dates need no instant resolved (see `next`).
+        let day = Duration::days(1);
+        let resolve_from = from_date.checked_sub_signed(day).unwrap_or(NaiveDate::MIN);
+        let surely_before_start = s.start_date.checked_sub_signed(day).unwrap_or(NaiveDate::MIN);
+        let surely_after_start = s.start_date.checked_add_signed(day).unwrap_or(NaiveDate::MAX);
         Occurrences {
             schedule,
             from,
             period,
             resolve_from,
+            surely_before_start,
+            surely_after_start,
+            last_counted_date: None,
             buffer: Vec::with_capacity(8),
             next_in_buffer: 0,
             emitted: 0,
@@ -429,7 +440,22 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
             let date = self.buffer[self.next_in_buffer];
             self.next_in_buffer += 1;
             if date < self.resolve_from {
-                continue;
+                // Surely before `from`: it only matters to `count` (never set together with
+                // `until`), and needs its instant only near the start, to compare with it.
+                match p.count {
+                    None => continue,
+                    Some(_) if date < self.surely_before_start => continue,
+                    Some(count) if date > self.surely_after_start => {
+                        // A clamped day produced twice counts once.
+                        if self.last_counted_date.is_none_or(|last| date > last) {
+                            self.last_counted_date = Some(date);
+                            self.emitted += 1;
+                            self.finished = self.emitted >= count;
+                        }
+                        continue;
+                    }
+                    Some(_) => {}
+                }
             }
             let at = local_to_utc(p.timezone, date.and_time(s.time));
             if at < s.dtstart || self.last.is_some_and(|last| at <= last) {

@@ -340,6 +340,11 @@ fn skip_ahead_patterns() -> Vec<Value> {
         json!({"frequency": "monthly", "dayOfMonth": [5, 20], "exdates": ["2030-03-05", "2041-07-20"]}),
         json!({"frequency": "weekly", "daysOfWeek": [3], "until": "2050-06-01"}),
         json!({"frequency": "monthly", "dayOfMonth": 10, "count": 300}),
+        // `count` with dates counted without resolving their instants, clamped repeats
+        // among them counted once.
+        json!({"frequency": "daily", "count": 9000}),
+        json!({"frequency": "weekly", "daysOfWeek": [1, 3, 5], "count": 2500, "exdates": ["2030-01-02"]}),
+        json!({"frequency": "monthly", "dayOfMonth": [-31, 31], "monthDayOverflow": "clamp", "count": 500}),
     ]
 }
 

@@ -12,7 +12,7 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 RUN_PORT ?= 54320
 BENCH_PORT ?= 54340
-PGRX_TEST_DATA := $(CURDIR)/target/pgrx-test-data
+PGRX_TEST_DATA = $(shell scripts/pg-workdir.sh)/pgrx-test-data
 PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
 
 .PHONY: setup test test-unit test-pg test-e2e install install-release run stop migrate seed bench clippy
@@ -20,7 +20,7 @@ PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
 setup:
 	@scripts/bootstrap.sh
 
-test: setup test-unit test-pg test-e2e
+test: setup clippy test-unit test-pg test-e2e
 
 test-unit: setup
 	cargo test --lib -- --skip sql::
@@ -28,7 +28,6 @@ test-unit: setup
 # As root, initdb refuses to run: the test cluster runs as the postgres user.
 test-pg: setup
 	mkdir -p $(PGRX_TEST_DATA) && chown postgres: $(PGRX_TEST_DATA)
-	chmod o+x $(CURDIR) $(CURDIR)/target
 	cargo pgrx test pg15 sql:: --runas postgres --pgdata $(PGRX_TEST_DATA)
 
 # End-to-end tests run against the installed extension (a debug build is enough).

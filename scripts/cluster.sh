@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Scratch PostgreSQL 15 clusters under the project directory (.cluster/NAME), each on its
-# own loopback port, never the default one. initdb refuses to run as root, so the server
-# runs as the `postgres` OS user; clients connect over TCP as the `postgres` superuser.
+# Scratch PostgreSQL 15 clusters under the project directory (.cluster/NAME, or the
+# fallback pg-workdir.sh names), each on its own loopback port, never the default one.
+# initdb refuses to run as root, so the server runs as the `postgres` OS user; clients
+# connect over TCP as the `postgres` superuser.
 #
 #   scripts/cluster.sh start NAME PORT   initdb if needed, start, create database synapse
 #   scripts/cluster.sh stop NAME         stop (no error when it is not running)
@@ -16,7 +17,7 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: cluster.sh start|stop|destroy|status NAME [PORT]}
 name=${2:?cluster name required}
-dir="$root/.cluster/$name"
+dir="$("$root/scripts/pg-workdir.sh")/$name"
 data="$dir/data"
 
 as_postgres() {
@@ -29,8 +30,6 @@ case "$cmd" in
 start)
   port=${3:?port required}
   mkdir -p "$dir"
-  # The postgres user must be able to reach its data directory through the project tree.
-  chmod o+x "$root" "$root/.cluster" 2>/dev/null || true
   chown postgres: "$dir"
   if [ ! -f "$data/PG_VERSION" ]; then
     as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"

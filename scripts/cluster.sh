@@ -20,8 +20,9 @@ name=${2:?cluster name required}
 dir="$("$root/scripts/pg-workdir.sh")/$name"
 data="$dir/data"
 
+# From / : the postgres user may not be allowed into the caller's working directory.
 as_postgres() {
-  if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi
+  if [ "$(id -un)" = postgres ]; then (cd / && "$@"); else (cd / && runuser -u postgres -- "$@"); fi
 }
 
 running() { [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }

@@ -17,7 +17,7 @@ use super::error::{RecurrenceError, Result};
 use super::pattern::{Frequency, MonthDayOverflow, NthWeekday, Pattern, Until};
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
-    Utc, Weekday,
+    Utc,
 };
 use chrono_tz::Tz;
 use std::borrow::Borrow;
@@ -57,19 +57,17 @@ pub struct Occurrence {
 impl Schedule {
     pub fn new(pattern: Arc<Pattern>, dtstart: DateTime<Utc>) -> Result<Schedule> {
         let tz = pattern.timezone;
+        let out_of_range = || RecurrenceError::InvalidArgument {
+            name: "dtstart",
+            message: format!("{dtstart} is outside the supported years"),
+        };
         // Checked in UTC first: near chrono's ends a local reading would overflow (panic).
         if dtstart.year().abs() >= LAST_YEAR {
-            return Err(RecurrenceError::InvalidArgument {
-                name: "dtstart",
-                message: format!("{dtstart} is outside the supported years"),
-            });
+            return Err(out_of_range());
         }
         let local = dtstart.with_timezone(&tz).naive_local();
         if local.year().abs() >= LAST_YEAR {
-            return Err(RecurrenceError::InvalidArgument {
-                name: "dtstart",
-                message: format!("{dtstart} is outside the supported years"),
-            });
+            return Err(out_of_range());
         }
         let start_date = local.date();
         let p = &*pattern;
@@ -531,9 +529,4 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
             (local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
         }
     }
-}
-
-/// Weekday from chrono's, as the ISO number 1..7.
-pub fn iso_weekday(day: Weekday) -> u32 {
-    day.number_from_monday()
 }

@@ -6,6 +6,7 @@
 #   make run     build, install, start the scratch cluster and create the extension
 #   make stop    stop the scratch cluster
 #   make bench   the SQL-level benchmarks in benches/, with their baselines
+#   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
 
 SHELL := /bin/bash
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
@@ -15,7 +16,7 @@ BENCH_PORT ?= 54340
 PGRX_TEST_DATA = $(shell scripts/pg-workdir.sh)/pgrx-test-data
 PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
 
-.PHONY: setup test test-unit test-pg test-e2e install install-release run stop migrate seed bench clippy
+.PHONY: setup test test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench clippy
 
 setup:
 	@scripts/bootstrap.sh
@@ -33,6 +34,10 @@ test-pg: setup
 # End-to-end tests run against the installed extension (a debug build is enough).
 test-e2e: setup install
 	tests/e2e/run.sh
+
+# Not part of `make test`: it builds Citus from ../shared/vendor when it is not installed.
+test-citus: setup install
+	tests/citus/check.sh
 
 install: setup
 	cargo pgrx install --pg-config $(PG_CONFIG)

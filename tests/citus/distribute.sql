@@ -1,0 +1,79 @@
+-- Distributes the migrated Synapse schema by department (docs/citus.md). Run once on the
+-- coordinator, as a superuser, after scripts/migrate.sh up (with or without data).
+--
+-- Foreign keys tie all ten tables into one graph, and Citus cannot distribute a table that
+-- a plain (local) table references, nor let a reference/local table point at a distributed
+-- one, so the foreign keys are dropped, the tables distributed, and the very same
+-- constraints re-added (Citus then creates and validates them shard by shard). One
+-- transaction: either everything is distributed with all constraints, or nothing changed.
+--
+-- create_*_table copies existing rows into the shards with INSERTs that fire the shards'
+-- triggers: the tasks counter trigger would add every task to its project's counters a
+-- second time. So the enabled user triggers are disabled around the copy and re-enabled.
+\set ON_ERROR_STOP 1
+BEGIN;
+-- The tables carry triggers (updated_at, completed_at, project counters, refuse DELETE on
+-- users); Citus refuses to distribute tables with triggers unless this is on.
+SET LOCAL citus.enable_unsafe_triggers = on;
+-- DDL on reference tables and distributed tables referencing them in one transaction.
+SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+
+CREATE TEMP TABLE _synapse_fk ON COMMIT DROP AS
+  SELECT c.conrelid::regclass AS rel, c.conname, pg_catalog.pg_get_constraintdef(c.oid) AS def
+    FROM pg_catalog.pg_constraint c
+   WHERE c.contype = 'f' AND c.connamespace = 'synapse'::regnamespace;
+DO $$
+DECLARE f record;
+BEGIN
+  FOR f IN SELECT * FROM _synapse_fk LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', f.rel, f.conname);
+  END LOOP;
+END
+$$;
+
+CREATE TEMP TABLE _synapse_trg ON COMMIT DROP AS
+  SELECT t.tgrelid::regclass AS rel, t.tgname
+    FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+   WHERE c.relnamespace = 'synapse'::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'D';
+DO $$
+DECLARE t record;
+BEGIN
+  FOR t IN SELECT * FROM _synapse_trg LOOP
+    EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', t.rel, t.tgname);
+  END LOOP;
+END
+$$;
+
+-- Small shared tables, replicated to every node (joins with them stay local everywhere).
+SELECT create_reference_table('synapse.departments');
+SELECT create_reference_table('synapse.users');
+SELECT create_reference_table('synapse.auth_sessions');
+SELECT create_reference_table('synapse.email_integrations');
+SELECT create_reference_table('synapse.email_processing_log');
+
+-- The tenant's data, hash-distributed by department_id and co-located.
+SELECT create_distributed_table('synapse.projects', 'department_id');
+SELECT create_distributed_table('synapse.tasks', 'department_id', colocate_with => 'synapse.projects');
+SELECT create_distributed_table('synapse.task_assignees', 'department_id', colocate_with => 'synapse.projects');
+SELECT create_distributed_table('synapse.task_dependencies', 'department_id', colocate_with => 'synapse.projects');
+SELECT create_distributed_table('synapse.comments', 'department_id', colocate_with => 'synapse.projects');
+
+DO $$
+DECLARE f record;
+BEGIN
+  FOR f IN SELECT * FROM _synapse_fk LOOP
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', f.rel, f.conname, f.def);
+  END LOOP;
+  FOR f IN SELECT * FROM _synapse_trg LOOP
+    EXECUTE format('ALTER TABLE %s ENABLE TRIGGER %I', f.rel, f.tgname);
+  END LOOP;
+END
+$$;
+COMMIT;
+
+-- The local copies left behind on the coordinator by create_*_table (invisible, on disk).
+SELECT truncate_local_data_after_distributing_table(t)
+  FROM unnest(ARRAY['synapse.departments', 'synapse.users', 'synapse.auth_sessions',
+                    'synapse.email_integrations', 'synapse.email_processing_log',
+                    'synapse.projects', 'synapse.tasks', 'synapse.task_assignees',
+                    'synapse.task_dependencies', 'synapse.comments']::regclass[]) AS t;

@@ -445,3 +445,16 @@ fn json_text_that_is_not_a_pattern_is_one_problem_at_pattern() {
     }
     assert!(Pattern::from_json_text("{\"frequency\":\"daily\"}").is_ok());
 }
+
+#[test]
+fn dates_are_read_in_exactly_one_form() {
+    use crate::recurrence::pattern::parse_date;
+    assert_eq!(parse_date("2024-02-29"), chrono::NaiveDate::from_ymd_opt(2024, 2, 29));
+    assert_eq!(parse_date("0001-01-01"), chrono::NaiveDate::from_ymd_opt(1, 1, 1));
+    for bad in [
+        "2023-02-29", "2024-2-29", "2024-02-29T00:00", "+024-02-29", "2024/02/29", "２０２４-02-29", "",
+        "2024-13-01", "2024-00-10", "2024-01-00", "2024-01-32", "20x4-01-01", "2024-01-0 ",
+    ] {
+        assert_eq!(parse_date(bad), None, "{bad}");
+    }
+}

@@ -294,19 +294,40 @@ impl Reader {
             self.report("pattern", format!("expected a JSON object, got {}", describe(value)));
             return None;
         };
-        for key in map.keys() {
-            if !KNOWN_KEYS.contains(&key.as_str()) {
-                if self.full() {
-                    break; // the costly "did you mean" would not be listed anyway
+        // One pass over the object: each known key's value by its place in KNOWN_KEYS.
+        let mut fields: [Option<&Value>; KNOWN_KEYS.len()] = [None; KNOWN_KEYS.len()];
+        for (key, value) in map {
+            match KNOWN_KEYS.iter().position(|k| k == key) {
+                Some(i) => fields[i] = Some(value),
+                None if self.full() => {} // the costly "did you mean" would not be listed anyway
+                None => {
+                    let hint = suggestion(key)
+                        .map(|k| format!(" (did you mean \"{k}\"?)"))
+                        .unwrap_or_default();
+                    self.report(quote_key(key), format!("unknown key{hint}"));
                 }
-                let hint = suggestion(key)
-                    .map(|k| format!(" (did you mean \"{k}\"?)"))
-                    .unwrap_or_default();
-                self.report(quote_key(key), format!("unknown key{hint}"));
             }
         }
+        // In KNOWN_KEYS order.
+        let [
+            frequency_in,
+            interval_in,
+            days_of_week_in,
+            nth_weekdays_in,
+            day_of_month_in,
+            month_of_year_in,
+            set_pos_in,
+            week_start_in,
+            month_day_overflow_in,
+            count_in,
+            until_in,
+            timezone_in,
+            exdates_in,
+            anchor_in,
+            catch_up_in,
+        ] = fields;
 
-        let frequency = match map.get("frequency") {
+        let frequency = match frequency_in {
             None => {
                 self.report("frequency", "required: one of \"daily\", \"weekly\", \"monthly\", \"yearly\"");
                 None
@@ -322,30 +343,25 @@ impl Reader {
                 ],
             ),
         };
-        let interval = map
-            .get("interval")
+        let interval = interval_in
             .map(|v| self.integer_in("interval", v, 1, MAX_INTERVAL, "an integer in 1..999"))
             .unwrap_or(Some(1));
-        let days_of_week = map.get("daysOfWeek").map(|v| self.days_of_week(v));
-        let nth_weekdays = map.get("nthWeekdays").map(|v| self.nth_weekdays(v, frequency));
-        let day_of_month = map.get("dayOfMonth").map(|v| {
+        let days_of_week = days_of_week_in.map(|v| self.days_of_week(v));
+        let nth_weekdays = nth_weekdays_in.map(|v| self.nth_weekdays(v, frequency));
+        let day_of_month = day_of_month_in.map(|v| {
             self.int_or_array("dayOfMonth", v, -31, 31, true, "a day of the month in ±1..31, never 0")
         });
-        let month_of_year = map
-            .get("monthOfYear")
+        let month_of_year = month_of_year_in
             .map(|v| self.int_or_array("monthOfYear", v, 1, 12, false, "a month in 1..12"));
-        let set_pos = map
-            .get("setPos")
+        let set_pos = set_pos_in
             .map(|v| self.int_or_array("setPos", v, -366, 366, true, "a position in ±1..366, never 0"));
-        let week_start = map
-            .get("weekStart")
+        let week_start = week_start_in
             .map(|v| {
                 self.integer_in("weekStart", v, 1, 7, "an ISO weekday (1..7)")
                     .and_then(weekday_from_iso)
             })
             .unwrap_or(Some(Weekday::Mon));
-        let month_day_overflow = map
-            .get("monthDayOverflow")
+        let month_day_overflow = month_day_overflow_in
             .map(|v| {
                 self.keyword(
                     "monthDayOverflow",
@@ -354,20 +370,17 @@ impl Reader {
                 )
             })
             .unwrap_or(Some(MonthDayOverflow::Skip));
-        let count = map
-            .get("count")
+        let count = count_in
             .map(|v| self.integer_in("count", v, 1, MAX_COUNT, "an integer in 1..100000"));
-        let until = map.get("until").map(|v| self.until(v));
-        let timezone = map.get("timezone").map(|v| self.timezone(v)).unwrap_or(Some(Tz::UTC));
-        let exdates = map.get("exdates").map(|v| self.exdates(v)).unwrap_or(Some(Vec::new()));
-        let anchor = map
-            .get("anchor")
+        let until = until_in.map(|v| self.until(v));
+        let timezone = timezone_in.map(|v| self.timezone(v)).unwrap_or(Some(Tz::UTC));
+        let exdates = exdates_in.map(|v| self.exdates(v)).unwrap_or(Some(Vec::new()));
+        let anchor = anchor_in
             .map(|v| {
                 self.keyword("anchor", v, &[("schedule", Anchor::Schedule), ("completion", Anchor::Completion)])
             })
             .unwrap_or(Some(Anchor::Schedule));
-        let catch_up = map
-            .get("catchUp")
+        let catch_up = catch_up_in
             .map(|v| self.keyword("catchUp", v, &[("all", CatchUp::All), ("latest", CatchUp::Latest)]))
             .unwrap_or(Some(CatchUp::All));
 

@@ -15,6 +15,7 @@ use pgrx::pgrx_sql_entity_graph::metadata::{
 };
 use pgrx::prelude::*;
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::ffi::CStr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -27,8 +28,18 @@ const MAX_CACHED_BYTES: usize = 4096;
 /// A pattern as read: valid, or every problem found.
 type Parsed = Result<Arc<Pattern>, RecurrenceError>;
 
-/// Recently read patterns, keyed by their jsonb bytes, oldest first.
-type Cache = Vec<(Box<[u8]>, Rc<Parsed>)>;
+/// Recently read patterns, keyed by their jsonb bytes and a fingerprint of them, oldest first.
+type Cache = VecDeque<(u64, Box<[u8]>, Rc<Parsed>)>;
+
+/// A cheap hash of a pattern's bytes: patterns of one column often differ only near their
+/// end, so comparing whole byte strings against every entry would cost more than this.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.chunks(8).fold(bytes.len() as u64, |hash, chunk| {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95)
+    })
+}
 
 /// The outcome of reading one pattern argument.
 pub struct PatternArg(pub Rc<Parsed>);
@@ -41,7 +52,7 @@ impl PatternArg {
 
 thread_local! {
     static CACHE: RefCell<Cache> =
-        const { RefCell::new(Vec::new()) };
+        const { RefCell::new(VecDeque::new()) };
 }
 
 impl FromDatum for PatternArg {
@@ -55,15 +66,19 @@ impl FromDatum for PatternArg {
             pgrx::varlena::vardata_any(detoasted) as *const u8,
             pgrx::varlena::varsize_any_exhdr(detoasted),
         );
+        let hash = fingerprint(bytes);
         let cached = CACHE.with_borrow(|cache| {
-            cache.iter().find(|(key, _)| **key == *bytes).map(|(_, parsed)| Rc::clone(parsed))
+            cache
+                .iter()
+                .find(|(h, key, _)| *h == hash && **key == *bytes)
+                .map(|(_, _, parsed)| Rc::clone(parsed))
         });
         let parsed = match cached {
             Some(parsed) => parsed,
             None => {
                 let cstr = pgrx::direct_function_call::<&CStr>(pg_sys::jsonb_out, &[Some(detoasted.into())])
                     .expect("jsonb_out never returns NULL for a non-NULL jsonb");
-                // jsonb text is always valid UTF-8 (the server encoding is checked on input)
+                // Not UTF-8 only in a database of another encoding, with non-ASCII text.
                 let parsed = Rc::new(match cstr.to_str() {
                     Ok(text) => Pattern::from_json_text(text).map(Arc::new),
                     Err(_) => Err(RecurrenceError::InvalidPattern(vec![Problem::new(
@@ -75,9 +90,9 @@ impl FromDatum for PatternArg {
                 if bytes.len() <= MAX_CACHED_BYTES {
                     CACHE.with_borrow_mut(|cache| {
                         if cache.len() == CACHE_ENTRIES {
-                            cache.remove(0);
+                            cache.pop_front();
                         }
-                        cache.push((bytes.into(), Rc::clone(&parsed)));
+                        cache.push_back((hash, bytes.into(), Rc::clone(&parsed)));
                     });
                 }
                 parsed

@@ -70,12 +70,10 @@ fn calculate_next_occurrence(
             Some(start) => finite("dtstart", start)?,
             None => finite("after", after)?,
         };
-        let schedule = Schedule::new(pattern, dtstart)?;
-        Ok(match to_utc(after) {
-            Some(after) => schedule.next_after(after),
-            // -infinity (with a finite dtstart): the series' first occurrence.
-            None => schedule.occurrences_from(dtstart).next().map(|o| o.at),
-        })
+        // -infinity (with a finite dtstart) reads as the earliest instant: the series'
+        // first occurrence comes after it.
+        let after = to_utc(after).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        Ok(Schedule::new(pattern, dtstart)?.next_after(after))
     })();
     raise(result).map(to_timestamptz)
 }
@@ -182,6 +180,15 @@ mod tests {
             "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', '2026-11-25 09:00+00')::text",
         );
         assert_eq!(next.as_deref(), Some("2026-11-26 09:00:00+00"));
+    }
+
+    #[pg_test]
+    fn next_occurrence_after_minus_infinity_is_the_first() {
+        let first = text(
+            "SELECT (synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', '-infinity',
+                     '2026-11-25 09:00+00') = '2026-11-25 09:00+00')::text",
+        );
+        assert_eq!(first.as_deref(), Some("true"));
     }
 
     #[pg_test]

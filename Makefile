@@ -3,7 +3,7 @@
 #
 #   make setup   install build and test dependencies (idempotent)
 #   make test    every test layer: unit (cargo test), #[pg_test] (cargo pgrx test), end-to-end
-#   make run     build, install, start the scratch cluster and create the extension
+#   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
 #   make stop    stop the scratch cluster
 #   make bench   the SQL-level benchmarks in benches/, with their baselines
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
@@ -47,8 +47,7 @@ install-release: setup
 
 run: install-release
 	scripts/cluster.sh start main $(RUN_PORT)
-	$(PSQL_RUN) -qc "CREATE EXTENSION IF NOT EXISTS synapse_ext"
-	@scripts/run-banner.sh $(RUN_PORT)
+	@scripts/run-main.sh $(RUN_PORT)
 
 stop:
 	scripts/cluster.sh stop main

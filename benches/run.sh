@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# SQL-level benchmarks (make bench). Each benches/*.sql file measures one operation and a
-# baseline over the same rows in the same run, and prints both with their ratio. They run
-# on their own scratch cluster (.cluster/bench) against the installed release build.
+# SQL-level benchmarks (make bench). Each benches/*.sql file (run with psql) and each
+# benches/*.sh script measures one operation and a baseline over the same rows in the same
+# run, and prints both with their ratio. They run on their own scratch cluster
+# (.cluster/bench) against the installed release build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:-54340}
@@ -9,7 +10,11 @@ port=${1:-54340}
 trap '"$root/scripts/cluster.sh" stop bench' EXIT
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS synapse_bench WITH (FORCE)" -c "CREATE DATABASE synapse_bench"
-for bench in "$root"/benches/*.sql; do
-  echo "== $(basename "$bench" .sql)"
-  psql -X -q -v ON_ERROR_STOP=1 -d synapse_bench -f "$bench"
+for bench in "$root"/benches/*.sql "$root"/benches/*.sh; do
+  [ "$bench" != "$0" ] && [ "$(basename "$bench")" != run.sh ] || continue
+  echo "== $(basename "$bench")"
+  case "$bench" in
+    *.sql) psql -X -q -v ON_ERROR_STOP=1 -d synapse_bench -f "$bench" ;;
+    *.sh) "$bench" ;;
+  esac
 done

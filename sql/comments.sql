@@ -15,3 +15,23 @@ COMMENT ON FUNCTION recurrence_from_rrule(text) IS
   'The recurrence pattern for an RFC 5545 RRULE text (optionally with DTSTART and EXDATE lines, RFC 7529 RSCALE/SKIP). SQLSTATE 22023 names any part this shape cannot express.';
 COMMENT ON FUNCTION task_search_vector(text, text) IS
   'Weighted search document of a task: title (weight A) above description (weight B), English configuration. Immutable: backs tasks.search_vector.';
+COMMENT ON FUNCTION generate_recurring_tasks(integer, timestamptz) IS
+  'One batch of recurring generation: up to batch_size due templates (next_occurrence <= as_of) become task instances, exactly once, with their assignees; a failing template is recorded and skipped. Logs a run in synapse.generation_runs.';
+COMMENT ON PROCEDURE run_recurring_generation(integer, timestamptz) IS
+  'What pg_cron runs: generates every due template, committing after each batch (a crash loses at most one batch). Does nothing on a standby.';
+COMMENT ON FUNCTION schedule_recurring_generation(text) IS
+  'Schedules CALL synapse.run_recurring_generation() with pg_cron (job synapse-recurring-generation; idempotent); returns the job id. 55000 with a hint when pg_cron is not installed.';
+COMMENT ON FUNCTION unschedule_recurring_generation() IS
+  'Removes the pg_cron job synapse-recurring-generation; false when there was none. 55000 when pg_cron is not installed.';
+COMMENT ON FUNCTION _require_pg_cron() IS
+  'Internal: raises 55000 (with a hint) unless pg_cron is installed in this database.';
+COMMENT ON FUNCTION _generation_run_begin(timestamptz, integer) IS
+  'Internal (run_recurring_generation): starts a run in synapse.generation_runs and returns its id.';
+COMMENT ON FUNCTION _generate_recurring_batch(bigint, integer, timestamptz) IS
+  'Internal (run_recurring_generation): one batch of a run; returns how many templates it claimed.';
+COMMENT ON FUNCTION _generation_run_end(bigint) IS
+  'Internal (run_recurring_generation): marks a run finished.';
+COMMENT ON FUNCTION _template_occurrence_from(jsonb, timestamptz, timestamptz, date[], timestamptz, integer) IS
+  'Internal (migration triggers): first occurrence at or after "from" of a template''s series, with its skip_dates, end date and count merged in.';
+COMMENT ON FUNCTION _template_next_after_completion(jsonb, timestamptz, timestamptz, integer, date[], timestamptz, integer) IS
+  'Internal (migration triggers): next occurrence of a completion-anchored template after its instance was completed; NULL once the series has ended.';

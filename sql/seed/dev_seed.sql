@@ -102,7 +102,8 @@ FROM (SELECT v.*, date_trunc('day', now()) + make_interval(days => v.due, hours 
 ON CONFLICT DO NOTHING;
 
 -- Recurring templates. recurrence_start is the series start; next_occurrence is the first
--- occurrence after now, computed by the extension from the pattern.
+-- occurrence of the last seven days, computed by the extension from the pattern, so the
+-- first generation run (make run) has a week to catch up on.
 INSERT INTO synapse.tasks (department_id, id, task_id, title, description, priority, project_id,
                            creator_id, metadata, is_recurring, recurrence_pattern, recurrence_start,
                            next_occurrence, skip_dates)
@@ -111,7 +112,7 @@ SELECT md5('dev:dept:' || r.dept)::uuid, md5('dev:task:' || r.ext)::uuid, r.ext,
        CASE WHEN r.project IS NOT NULL THEN md5('dev:project:' || r.project)::uuid END,
        md5('dev:user:' || r.creator)::uuid, '{"recurring": true}'::jsonb,
        true, r.pattern::jsonb, r.start::timestamptz,
-       synapse.calculate_next_occurrence(r.pattern::jsonb, now(), r.start::timestamptz),
+       synapse.calculate_next_occurrence(r.pattern::jsonb, now() - interval '7 days', r.start::timestamptz),
        r.skip::date[]
 FROM (VALUES
   -- Every workday at 09:00 Berlin time (stays 09:00 across DST).
@@ -134,10 +135,10 @@ FROM (VALUES
 ON CONFLICT DO NOTHING;
 
 -- Two instances generated from the stand-up template (the first two occurrences), with
--- the external id derived from the template's and the occurrence.
+-- the external id the generator derives from the template's and the occurrence (in UTC).
 INSERT INTO synapse.tasks (department_id, id, task_id, title, description, status, priority, due_date,
                            creator_id, metadata, recurrence_parent_id, occurrence_at, completed_at)
-SELECT md5('dev:dept:eng')::uuid, md5('dev:task:ENG-STANDUP-' || i.day)::uuid, 'ENG-STANDUP-' || i.day,
+SELECT md5('dev:dept:eng')::uuid, md5('dev:task:ENG-STANDUP-' || i.day)::uuid, 'ENG-STANDUP-' || i.day || 'T080000Z',
        'Daily stand-up', 'Yesterday, today, blockers. 15 minutes.', 'Done', 'Medium', i.at::timestamptz,
        md5('dev:user:bharath')::uuid, '{"recurring": true}', md5('dev:task:ENG-STANDUP')::uuid, i.at::timestamptz,
        i.at::timestamptz + interval '20 minutes'

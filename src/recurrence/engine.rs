@@ -120,6 +120,11 @@ impl Schedule {
         &self.pattern
     }
 
+    /// The pattern's `until` as an instant (a date `until` ends with its local day).
+    pub fn until(&self) -> Option<DateTime<Utc>> {
+        self.until
+    }
+
     /// The first occurrence strictly after `after`, or None when the series has ended.
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.occurrences_from(after).find(|o| o.at > after).map(|o| o.at)

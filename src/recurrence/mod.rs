@@ -4,6 +4,7 @@ pub mod engine;
 pub mod error;
 pub mod pattern;
 pub mod rrule_text;
+pub mod series;
 
 pub use engine::{Occurrence, Schedule};
 pub use error::{Problem, RecurrenceError};

@@ -1,6 +1,7 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
 mod pattern_arg;
+mod generation;
 mod recurrence;
 mod search;
 
@@ -26,4 +27,10 @@ fn raise<T>(result: Result<T, RecurrenceError>) -> T {
             unreachable!("an ERROR report does not return")
         }
     }
+}
+
+/// Raises 22023 for a bad argument other than a pattern: "`name`: `message`".
+fn raise_invalid(name: &'static str, message: &str) -> ! {
+    raise::<()>(Err(RecurrenceError::InvalidArgument { name, message: message.into() }));
+    unreachable!("raise reports an ERROR")
 }

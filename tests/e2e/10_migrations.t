@@ -164,8 +164,8 @@ seed && ok "the seed loads" || not_ok "the seed loads" "$(tail -5 "$ERR")"
 c1=$(counts)
 is "$c1" "4 12 6 36 4 37 10 13" "seed: 4 departments, 12 users, 6 projects, 36 tasks (4 templates), assignees, dependencies, comments"
 seed && is "$(counts)" "$c1" "the seed is idempotent (a rerun adds nothing)"
-is "$(q "SELECT count(*) FROM synapse.tasks WHERE is_recurring AND next_occurrence > now() AND recurrence_start IS NOT NULL")" 4 \
-   "every template has recurrence_start and a future next_occurrence"
+is "$(q "SELECT count(*) FROM synapse.tasks WHERE is_recurring AND next_occurrence > now() - interval '7 days' AND recurrence_start IS NOT NULL")" 4 \
+   "every template has recurrence_start and a next_occurrence within the last week or later"
 is "$(q "SELECT string_agg(name || '=' || task_count || '/' || completed_task_count, ',' ORDER BY name) FROM synapse.projects")" \
    "Annual audit=2/2,CRM migration=3/1,Mobile app=3/1,Office move=4/1,Platform API v2=5/1,Q1 product campaign=5/1" \
    "project counters match the seeded tasks (templates not counted)"

@@ -1,0 +1,535 @@
+//! Recurring generation (docs/generation.md): turns due templates in `synapse.tasks` into
+//! task instances, exactly once. The pure decisions (which occurrences, the next one, the
+//! external ids) are the core's (`recurrence::series`); this file claims rows, writes the
+//! results through SPI with parameters, and isolates failures in subtransactions.
+//!
+//! Work is claimed one department at a time (`FOR UPDATE SKIP LOCKED` with the department
+//! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
+//! single-shard (router) query, and two generators split the due templates between them.
+
+use super::recurrence::{to_timestamptz, to_utc};
+use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
+use crate::recurrence::Pattern;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
+use pgrx::{pg_sys, PgOid, Uuid};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Instant;
+
+// The procedure pg_cron calls and the scheduling functions (PL/pgSQL: transaction control).
+pgrx::extension_sql_file!(
+    "../../sql/generation.sql",
+    name = "generation",
+    requires = [generation_run_begin, generate_recurring_batch, generation_run_end]
+);
+
+/// How many errors a run keeps in its log row; the rest are counted only.
+const MAX_LOGGED_ERRORS: i64 = 20;
+
+/// Runs one batch of generation as its own run: at most `batch_size` due templates (due:
+/// `next_occurrence` at or before `as_of`), each brought up to date (catch-up `all`: at
+/// most 100 instances per template per batch). Call it again, or use the procedure
+/// `run_recurring_generation`, to drain a larger backlog.
+#[pg_extern(volatile, parallel_unsafe)]
+fn generate_recurring_tasks(
+    batch_size: default!(i32, 100),
+    as_of: default!(TimestampWithTimeZone, "now()"),
+) -> TableIterator<'static, (name!(tasks_generated, i32), name!(tasks_failed, i32), name!(execution_time_ms, i32))> {
+    let started = Instant::now();
+    let as_of = checked_as_of(as_of);
+    let batch_size = checked_batch_size(batch_size);
+    let run = begin_run(as_of, batch_size, "function");
+    run_batch(run, batch_size, as_of);
+    let (generated, failed) = end_run(run);
+    let elapsed = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
+    TableIterator::once((generated, failed, elapsed))
+}
+
+/// Starts a run of the procedure `run_recurring_generation`: its row in the run log.
+#[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
+fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
+    begin_run(checked_as_of(as_of), checked_batch_size(batch_size), "procedure")
+}
+
+/// One batch of run `run_id`; returns how many templates it claimed (fewer than
+/// `batch_size`: nothing is left that another generator does not hold).
+#[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
+fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
+    run_batch(run_id, checked_batch_size(batch_size), checked_as_of(as_of))
+}
+
+/// Marks run `run_id` finished.
+#[pg_extern(volatile, parallel_unsafe, name = "_generation_run_end")]
+fn generation_run_end(run_id: i64) {
+    end_run(run_id);
+}
+
+/// The first occurrence at or after `from` of a template's series: its pattern from
+/// `recurrence_start`, with the template's `skip_dates`, `recurrence_end_date` and
+/// `recurrence_count`. The migration set's triggers use it to set `next_occurrence`.
+#[pg_extern(immutable, parallel_safe, name = "_template_occurrence_from")]
+fn template_occurrence_from(
+    pattern: Option<pgrx::JsonB>,
+    recurrence_start: Option<TimestampWithTimeZone>,
+    from: Option<TimestampWithTimeZone>,
+    skip_dates: default!(Option<Vec<Option<pgrx::datum::Date>>>, "'{}'"),
+    end_date: default!(Option<TimestampWithTimeZone>, "NULL"),
+    max_count: default!(Option<i32>, "NULL"),
+) -> Option<TimestampWithTimeZone> {
+    let (pattern, start, from) = (pattern?, recurrence_start?, from?);
+    let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
+    let from = to_utc(from).unwrap_or(if from.is_infinity() { DateTime::<Utc>::MAX_UTC } else { DateTime::<Utc>::MIN_UTC });
+    series.first_from(from).map(to_timestamptz)
+}
+
+/// The next occurrence of a completion-anchored template whose instance was completed at
+/// `completed_at`, `generated_count` instances having been made: the series restarts on
+/// the completion's local day at the template's time of day (docs/generation.md).
+#[pg_extern(immutable, parallel_safe, name = "_template_next_after_completion")]
+fn template_next_after_completion(
+    pattern: Option<pgrx::JsonB>,
+    recurrence_start: Option<TimestampWithTimeZone>,
+    completed_at: Option<TimestampWithTimeZone>,
+    generated_count: Option<i32>,
+    skip_dates: default!(Option<Vec<Option<pgrx::datum::Date>>>, "'{}'"),
+    end_date: default!(Option<TimestampWithTimeZone>, "NULL"),
+    max_count: default!(Option<i32>, "NULL"),
+) -> Option<TimestampWithTimeZone> {
+    let (pattern, start, completed_at) = (pattern?, recurrence_start?, to_utc(completed_at?)?);
+    let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
+    let generated = u32::try_from(generated_count.unwrap_or(0)).unwrap_or(0);
+    series.next_after_completion(completed_at, generated).map(to_timestamptz)
+}
+
+fn template_series(
+    pattern: &serde_json::Value,
+    start: TimestampWithTimeZone,
+    skip_dates: Option<Vec<Option<pgrx::datum::Date>>>,
+    end_date: Option<TimestampWithTimeZone>,
+    max_count: Option<i32>,
+) -> Result<Series, crate::recurrence::RecurrenceError> {
+    let invalid = |name, message: &str| crate::recurrence::RecurrenceError::InvalidArgument {
+        name,
+        message: message.into(),
+    };
+    let start = to_utc(start).ok_or_else(|| invalid("recurrence_start", "must be a finite timestamp"))?;
+    let limits = TemplateLimits {
+        skip_dates: skip_dates.unwrap_or_default().into_iter().flatten().filter_map(date_to_naive).collect(),
+        end_date: end_date.map(|e| to_utc(e).unwrap_or(if e.is_infinity() { DateTime::<Utc>::MAX_UTC } else { DateTime::<Utc>::MIN_UTC })),
+        count: match max_count {
+            Some(n) if n < 1 => return Err(invalid("recurrence_count", "must be positive")),
+            n => n.map(|n| n as u32),
+        },
+    };
+    Series::new(&Pattern::from_json(pattern)?, start, &limits)
+}
+
+fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
+    if !date.is_finite() {
+        return None;
+    }
+    let pg_epoch = NaiveDate::from_ymd_opt(2000, 1, 1)?;
+    pg_epoch.checked_add_signed(Duration::days(i64::from(date.to_pg_epoch_days())))
+}
+
+fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
+    match to_utc(as_of) {
+        Some(at) => at,
+        None => super::raise_invalid("as_of", "must be a finite timestamp"),
+    }
+}
+
+fn checked_batch_size(batch_size: i32) -> i32 {
+    if batch_size < 1 {
+        super::raise_invalid("batch_size", &format!("{batch_size} is not positive"));
+    }
+    batch_size
+}
+
+// --- statements ----------------------------------------------------------------------------
+
+const BEGIN_RUN: &str = "INSERT INTO synapse.generation_runs (as_of, batch_size, started_by)
+     VALUES ($1, $2, $3) RETURNING id";
+
+const END_RUN: &str = "UPDATE synapse.generation_runs SET finished_at = clock_timestamp()
+     WHERE id = $1 RETURNING tasks_generated, tasks_failed";
+
+const RUN_STATE: &str = "SELECT started_at, batches FROM synapse.generation_runs WHERE id = $1";
+
+const LOG_BATCH: &str = "UPDATE synapse.generation_runs
+        SET batches = batches + 1,
+            templates_processed = templates_processed + $2,
+            tasks_generated = tasks_generated + $3,
+            tasks_failed = tasks_failed + $4,
+            errors = errors || (SELECT coalesce(jsonb_agg(e), '[]') FROM
+                       (SELECT e FROM jsonb_array_elements($5) AS e
+                         LIMIT greatest($6 - jsonb_array_length(errors), 0)) AS first)
+      WHERE id = $1";
+
+const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
+
+/// Due templates of one department, oldest first; rows another generator holds are skipped.
+/// Templates that already failed in this run wait for the next run.
+const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
+            ARRAY(SELECT d FROM unnest(skip_dates) AS d WHERE isfinite(d)),
+            recurrence_end_date, recurrence_count
+       FROM synapse.tasks
+      WHERE department_id = $1 AND is_recurring AND deleted_at IS NULL
+        AND next_occurrence <= $2
+        AND (recurrence_last_error_at IS NULL OR recurrence_last_error_at < $3)
+      ORDER BY next_occurrence
+      LIMIT $4
+        FOR UPDATE SKIP LOCKED";
+
+/// Instances copy the template's fields; a second run for the same occurrence finds the
+/// unique key taken and makes nothing.
+const INSERT_INSTANCES: &str = "INSERT INTO synapse.tasks
+            (department_id, task_id, title, description, priority, project_id, creator_id, metadata,
+             due_date, recurrence_parent_id, occurrence_at)
+     SELECT t.department_id, x.external_id, t.title, t.description, t.priority, t.project_id,
+            t.creator_id, t.metadata, x.at, t.id, x.at
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[]) AS x(parent, at, external_id)
+       JOIN synapse.tasks t ON t.department_id = $1 AND t.id = x.parent
+         ON CONFLICT (department_id, recurrence_parent_id, occurrence_at) DO NOTHING
+  RETURNING id, recurrence_parent_id";
+
+const COPY_ASSIGNEES: &str = "INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by)
+     SELECT $1, x.instance, a.user_id, a.assigned_by
+       FROM unnest($2::uuid[], $3::uuid[]) AS x(instance, parent)
+       JOIN synapse.task_assignees a ON a.department_id = $1 AND a.task_id = x.parent";
+
+const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
+        SET next_occurrence = x.next,
+            recurrence_generated_count = t.recurrence_generated_count + x.made,
+            recurrence_last_error = NULL,
+            recurrence_last_error_at = NULL
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::int[]) AS x(id, next, made)
+      WHERE t.department_id = $1 AND t.id = x.id";
+
+const RECORD_FAILURE: &str = "UPDATE synapse.tasks
+        SET recurrence_last_error = $3, recurrence_last_error_at = clock_timestamp()
+      WHERE department_id = $1 AND id = $2";
+
+thread_local! {
+    /// Plans prepared once per backend; PostgreSQL re-plans them when the tables change.
+    static PLANS: RefCell<HashMap<&'static str, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `sql` with `args` through this backend's prepared plan for it.
+fn exec<'conn>(client: &mut SpiClient<'conn>, sql: &'static str, args: &[DatumWithOid]) -> SpiTupleTable<'conn> {
+    PLANS.with(|plans| {
+        let mut plans = plans.borrow_mut();
+        if !plans.contains_key(sql) {
+            let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
+            let plan = client.prepare_mut(sql, &types).unwrap_or_else(|e| panic!("preparing a generation statement: {e}"));
+            plans.insert(sql, plan.keep());
+        }
+        client
+            .update(&plans[sql], None, args)
+            .unwrap_or_else(|e| panic!("running a generation statement: {e}"))
+    })
+}
+
+fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
+    Spi::connect_mut(|client| {
+        let args = [to_timestamptz(as_of).into(), batch_size.into(), started_by.into()];
+        exec(client, BEGIN_RUN, &args).first().get_one::<i64>().ok().flatten()
+    })
+    .expect("a run row is inserted")
+}
+
+fn end_run(run: i64) -> (i32, i32) {
+    Spi::connect_mut(|client| {
+        let row = exec(client, END_RUN, &[run.into()]).first();
+        match row.get_two::<i32, i32>() {
+            Ok((Some(generated), Some(failed))) => (generated, failed),
+            _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
+        }
+    })
+}
+
+// --- one batch -----------------------------------------------------------------------------
+
+/// A claimed template, as read by CLAIM.
+struct Template {
+    id: Uuid,
+    task_id: String,
+    pattern: String,
+    start: TimestampWithTimeZone,
+    next: TimestampWithTimeZone,
+    skip_dates: Vec<pgrx::datum::Date>,
+    end_date: Option<TimestampWithTimeZone>,
+    count: Option<i32>,
+}
+
+/// What to write for one template.
+struct Planned {
+    id: Uuid,
+    occurrences: Vec<(DateTime<Utc>, String)>,
+    next: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+struct BatchOutcome {
+    claimed: i32,
+    generated: i32,
+    failed: Vec<(Uuid, Uuid, String)>,
+}
+
+fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
+    Spi::connect_mut(|client| {
+        let (run_started, batches) = match exec(client, RUN_STATE, &[run.into()]).first().get_two::<TimestampWithTimeZone, i32>() {
+            Ok((Some(started), Some(batches))) => (started, batches),
+            _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
+        };
+        let departments: Vec<Uuid> = exec(client, DEPARTMENTS, &[])
+            .filter_map(|row| row.get::<Uuid>(1).ok().flatten())
+            .collect();
+        // Each batch starts at another department, so a large backlog in one department
+        // does not hold the others back for a whole run.
+        let offset = if departments.is_empty() { 0 } else { batches as usize % departments.len() };
+        let mut outcome = BatchOutcome::default();
+        for department in departments.iter().cycle().skip(offset).take(departments.len()) {
+            let room = batch_size - outcome.claimed;
+            if room == 0 {
+                break;
+            }
+            generate_in_department(client, *department, room, as_of, run_started, &mut outcome);
+        }
+        let errors = serde_json::Value::Array(
+            outcome
+                .failed
+                .iter()
+                .map(|(department, template, error)| {
+                    serde_json::json!({"department_id": department.to_string(), "template_id": template.to_string(), "error": error})
+                })
+                .collect(),
+        );
+        let args = [
+            run.into(),
+            outcome.claimed.into(),
+            outcome.generated.into(),
+            (outcome.failed.len() as i32).into(),
+            pgrx::JsonB(errors).into(),
+            MAX_LOGGED_ERRORS.into(),
+        ];
+        exec(client, LOG_BATCH, &args);
+        outcome.claimed
+    })
+}
+
+fn generate_in_department(
+    client: &mut SpiClient,
+    department: Uuid,
+    room: i32,
+    as_of: DateTime<Utc>,
+    run_started: TimestampWithTimeZone,
+    outcome: &mut BatchOutcome,
+) {
+    let claim_args = [department.into(), to_timestamptz(as_of).into(), run_started.into(), room.into()];
+    let templates: Vec<Template> = exec(client, CLAIM, &claim_args)
+        .map(|row| Template {
+            id: row.get(1).ok().flatten().expect("id is NOT NULL"),
+            task_id: row.get(2).ok().flatten().expect("task_id is NOT NULL"),
+            pattern: row.get(3).ok().flatten().expect("a template has a pattern"),
+            start: row.get(4).ok().flatten().expect("a template has a start"),
+            next: row.get(5).ok().flatten().expect("claimed rows have next_occurrence"),
+            skip_dates: row.get(6).ok().flatten().unwrap_or_default(),
+            end_date: row.get(7).ok().flatten(),
+            count: row.get(8).ok().flatten(),
+        })
+        .collect();
+    if templates.is_empty() {
+        return;
+    }
+    outcome.claimed += templates.len() as i32;
+
+    let mut planned = Vec::with_capacity(templates.len());
+    for template in &templates {
+        match plan(template, as_of) {
+            Ok(p) => planned.push(p),
+            Err(message) => outcome.failed.push((department, template.id, message)),
+        }
+    }
+    // All of the department's templates in three statements; when any of them fails, each
+    // template again in a subtransaction of its own, so only the culprit fails.
+    match in_subtransaction(|| write_planned(client, department, &planned)) {
+        Ok(made) => outcome.generated += made,
+        Err(_) => {
+            for one in &planned {
+                match in_subtransaction(|| write_planned(client, department, std::slice::from_ref(one))) {
+                    Ok(made) => outcome.generated += made,
+                    Err(message) => outcome.failed.push((department, one.id, message)),
+                }
+            }
+        }
+    }
+    let failures: Vec<_> = outcome.failed.iter().filter(|(d, _, _)| *d == department).cloned().collect();
+    for (_, template, message) in failures {
+        exec(client, RECORD_FAILURE, &[department.into(), template.into(), message.into()]);
+    }
+}
+
+fn plan(template: &Template, as_of: DateTime<Utc>) -> Result<Planned, String> {
+    let json: serde_json::Value = serde_json::from_str(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
+    let skip_dates = Some(template.skip_dates.iter().map(|d| Some(*d)).collect());
+    let series = template_series(&json, template.start, skip_dates, template.end_date, template.count)
+        .map_err(|e| e.to_string())?;
+    let next = to_utc(template.next).ok_or("next_occurrence: must be a finite timestamp")?;
+    let step = plan_step(&series, next, as_of);
+    let template_uuid = template.id.to_string();
+    Ok(Planned {
+        id: template.id,
+        occurrences: step
+            .occurrences
+            .into_iter()
+            .map(|at| (at, instance_external_id(&template.task_id, &template_uuid, at)))
+            .collect(),
+        next: step.next,
+    })
+}
+
+/// Writes the instances, their assignees and the templates' new state; returns how many
+/// instances were made.
+fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned]) -> i32 {
+    let occurrences = planned.iter().flat_map(|p| p.occurrences.iter().map(move |o| (p.id, o)));
+    let (mut parents, mut ats, mut external_ids) = (Vec::new(), Vec::new(), Vec::new());
+    for (parent, (at, external_id)) in occurrences {
+        parents.push(parent);
+        ats.push(to_timestamptz(*at));
+        external_ids.push(external_id.clone());
+    }
+    let mut made_per_template: HashMap<[u8; 16], i32> = HashMap::new();
+    let (mut instances, mut instance_parents) = (Vec::new(), Vec::new());
+    if !parents.is_empty() {
+        let args = [department.into(), parents.into(), ats.into(), external_ids.into()];
+        for row in exec(client, INSERT_INSTANCES, &args) {
+            let instance: Uuid = row.get(1).ok().flatten().expect("RETURNING id");
+            let parent: Uuid = row.get(2).ok().flatten().expect("RETURNING recurrence_parent_id");
+            *made_per_template.entry(*parent.as_bytes()).or_default() += 1;
+            instances.push(instance);
+            instance_parents.push(parent);
+        }
+    }
+    let made = instances.len() as i32;
+    if !instances.is_empty() {
+        exec(client, COPY_ASSIGNEES, &[department.into(), instances.into(), instance_parents.into()]);
+    }
+    let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
+    let nexts: Vec<Option<TimestampWithTimeZone>> = planned.iter().map(|p| p.next.map(to_timestamptz)).collect();
+    let counts: Vec<i32> =
+        planned.iter().map(|p| made_per_template.get(p.id.as_bytes()).copied().unwrap_or(0)).collect();
+    exec(client, ADVANCE_TEMPLATES, &[department.into(), ids.into(), nexts.into(), counts.into()]);
+    made
+}
+
+/// Runs `work` in a subtransaction, as PL/pgSQL's BEGIN … EXCEPTION does: on an error its
+/// effects are rolled back and the error's message returned. A cancel (statement timeout,
+/// pg_cancel_backend) is not a template's fault and goes on up.
+fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
+    // SAFETY: the standard internal-subtransaction sequence (see PL/pgSQL's exec_stmt_block):
+    // the memory context and resource owner in force before the subtransaction are restored
+    // whichever way it ends.
+    unsafe {
+        let context = pg_sys::CurrentMemoryContext;
+        let owner = pg_sys::CurrentResourceOwner;
+        pg_sys::BeginInternalSubTransaction(std::ptr::null());
+        pg_sys::MemoryContextSwitchTo(context);
+        let restore = move || {
+            pg_sys::MemoryContextSwitchTo(context);
+            pg_sys::CurrentResourceOwner = owner;
+        };
+        let work = std::panic::AssertUnwindSafe(work);
+        PgTryBuilder::new(move || {
+            let result = work();
+            pg_sys::ReleaseCurrentSubTransaction();
+            restore();
+            Ok(result)
+        })
+        .catch_others(move |error| {
+            pg_sys::RollbackAndReleaseCurrentSubTransaction();
+            restore();
+            let report = match &error {
+                CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => report,
+                CaughtError::RustPanic { ereport, .. } => ereport,
+            };
+            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_QUERY_CANCELED {
+                error.rethrow();
+            }
+            Err(match report.detail() {
+                Some(detail) => format!("{} ({detail})", report.message()),
+                None => report.message().to_string(),
+            })
+        })
+        .execute()
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn text(query: &str) -> Option<String> {
+        Spi::get_one::<String>(query).expect("query runs")
+    }
+
+    #[pg_test]
+    fn template_occurrence_from_merges_the_column_limits() {
+        let first = text(
+            "SELECT synapse._template_occurrence_from('{\"frequency\":\"daily\"}', '2026-01-01 09:00+00',
+                    '2026-01-02 00:00+00', ARRAY['2026-01-02'::date, 'infinity'])::text",
+        );
+        assert_eq!(first.as_deref(), Some("2026-01-03 09:00:00+00"));
+        let ended = text(
+            "SELECT synapse._template_occurrence_from('{\"frequency\":\"daily\"}', '2026-01-01 09:00+00',
+                    '2026-01-05 00:00+00', max_count => 3)::text",
+        );
+        assert_eq!(ended, None);
+    }
+
+    #[pg_test]
+    fn next_after_completion_restarts_on_the_completion_day() {
+        Spi::run("SET LOCAL TimeZone = 'UTC'").unwrap();
+        let next = text(
+            "SELECT synapse._template_next_after_completion('{\"frequency\":\"daily\",\"interval\":3,\"anchor\":\"completion\"}',
+                    '2026-01-05 09:00+00', '2026-01-07 15:00+00', 1)::text",
+        );
+        assert_eq!(next.as_deref(), Some("2026-01-10 09:00:00+00"));
+    }
+
+    #[pg_test(error = "recurrence_count: must be positive")]
+    fn a_non_positive_count_is_refused() {
+        text("SELECT synapse._template_occurrence_from('{\"frequency\":\"daily\"}', now(), now(), max_count => 0)::text");
+    }
+
+    #[pg_test(error = "batch_size: 0 is not positive")]
+    fn a_non_positive_batch_is_refused() {
+        text("SELECT tasks_generated::text FROM synapse.generate_recurring_tasks(0)");
+    }
+
+    #[pg_test(error = "as_of: must be a finite timestamp")]
+    fn an_infinite_as_of_is_refused() {
+        text("SELECT tasks_generated::text FROM synapse.generate_recurring_tasks(10, 'infinity')");
+    }
+
+    #[pg_test]
+    fn scheduling_without_pg_cron_names_the_missing_piece() {
+        // The test cluster does not preload pg_cron: the error is 55000 with a hint.
+        Spi::run(
+            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
+             LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE statement; RETURN NULL;
+             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+        )
+        .unwrap();
+        for call in ["SELECT synapse.schedule_recurring_generation()", "SELECT synapse.unschedule_recurring_generation()"] {
+            let state = Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[call.into()]).unwrap();
+            assert_eq!(state.as_deref(), Some("55000"), "{call}");
+        }
+    }
+}

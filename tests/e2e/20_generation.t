@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Recurring generation, rule by rule (docs/generation.md): instances with copied fields and
+# assignees and deterministic external ids, exactly once, the run log, catch-up all
+# (bounded per batch) and latest, the end of a series by count, until, end date, exdates
+# and skip_dates, DST, the completion anchor, a failing template isolated, templates
+# edited and soft-deleted while due, the health views, and bad arguments.
+source "$(dirname "$0")/lib.sh"
+DB=synapse_t20_generation
+fresh_db "$DB"
+"$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
+q() { psql_db "$DB" -c "$1"; }
+st() { sqlstate_of "$DB" "$1"; }
+
+D1=d0000000-0000-4000-8000-000000000001; D2=d0000000-0000-4000-8000-000000000002
+ANN=a0000000-0000-4000-8000-000000000001; BOB=a0000000-0000-4000-8000-000000000002
+CID=a0000000-0000-4000-8000-000000000003
+psql_db "$DB" >/dev/null <<SQL
+INSERT INTO synapse.departments (id, name) VALUES ('$D1', 'Engineering'), ('$D2', 'Marketing');
+INSERT INTO synapse.users (id, email, name, role, department_id) VALUES
+  ('$ANN', 'ann@example.com', 'Ann', 'Manager', '$D1'),
+  ('$BOB', 'bob@example.com', 'Bob', 'Member', '$D1'),
+  ('$CID', 'cid@example.com', 'Cid', 'Member', '$D2');
+SQL
+
+# template EXTERNAL_ID DEPARTMENT PATTERN START [EXTRA_COLUMNS EXTRA_VALUES]: a template
+# created the way a client creates one (no next_occurrence: the trigger sets it).
+template() {
+  local cols=${5:+, $5} vals=${6:+, $6}
+  q "INSERT INTO synapse.tasks (department_id, task_id, title, description, priority, creator_id, metadata,
+                                is_recurring, recurrence_pattern, recurrence_start $cols)
+     VALUES ('$2', '$1', 'Title of $1', 'Description of $1', 'High', '$ANN', '{\"k\": \"$1\"}',
+             true, '$3', '$4' $vals) RETURNING id"
+}
+tpl_id() { q "SELECT id FROM synapse.tasks WHERE task_id = '$1' AND is_recurring"; }
+instances() { q "SELECT count(*) FROM synapse.tasks WHERE recurrence_parent_id = '$(tpl_id "$1")'"; }
+occurrences() {
+  q "SELECT string_agg(to_char(occurrence_at AT TIME ZONE '${2:-UTC}', 'YYYY-MM-DD HH24:MI'), ',' ORDER BY occurrence_at)
+       FROM synapse.tasks WHERE recurrence_parent_id = '$(tpl_id "$1")'"
+}
+generate() { q "SELECT tasks_generated || '/' || tasks_failed FROM synapse.generate_recurring_tasks(${2:-100}, '$1')"; }
+drain() { q "CALL synapse.run_recurring_generation(${2:-100}, '$1')"; }
+
+# --- creating a template ----------------------------------------------------------------------
+STANDUP=$(template STANDUP "$D1" '{"frequency":"weekly","daysOfWeek":[1,3,5]}' '2026-01-05 09:00+00')
+q "INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by) VALUES
+     ('$D1', '$STANDUP', '$ANN', '$ANN'), ('$D1', '$STANDUP', '$BOB', '$ANN')" >/dev/null
+is "$(q "SELECT next_occurrence = '2026-01-05 09:00+00' FROM synapse.tasks WHERE id = '$STANDUP'")" t \
+   "a template created without next_occurrence gets its series' first occurrence"
+MIDWEEK=$(template MIDWEEK "$D1" '{"frequency":"weekly","daysOfWeek":[1]}' '2026-01-07 09:00+00')
+is "$(q "SELECT next_occurrence = '2026-01-12 09:00+00' FROM synapse.tasks WHERE id = '$MIDWEEK'")" t \
+   "a start that does not match the rule is not an occurrence (first Monday after it)"
+
+# --- one batch ----------------------------------------------------------------------------------
+is "$(generate '2026-01-09 12:00+00')" "3/0" "generate_recurring_tasks returns instances made and failures"
+is "$(occurrences STANDUP)" "2026-01-05 09:00,2026-01-07 09:00,2026-01-09 09:00" "every due occurrence is materialised (catch-up all)"
+is "$(q "SELECT string_agg(DISTINCT format('%s|%s|%s|%s|%s|%s|%s', title, description, priority, status, creator_id = '$ANN',
+                                          metadata ->> 'k', due_date = occurrence_at), ';')
+           FROM synapse.tasks WHERE recurrence_parent_id = '$STANDUP'")" \
+   "Title of STANDUP|Description of STANDUP|High|To Do|true|STANDUP|true" \
+   "instances copy title, description, priority, creator and metadata; status To Do; due date = occurrence"
+is "$(q "SELECT string_agg(task_id, ',' ORDER BY occurrence_at) FROM synapse.tasks WHERE recurrence_parent_id = '$STANDUP'")" \
+   "STANDUP-20260105T090000Z,STANDUP-20260107T090000Z,STANDUP-20260109T090000Z" \
+   "external ids are derived from the template's and the occurrence"
+is "$(q "SELECT count(*) || ' ' || count(DISTINCT a.task_id) || ' ' || bool_and(a.assigned_by = '$ANN')
+           FROM synapse.task_assignees a JOIN synapse.tasks i ON i.department_id = a.department_id AND i.id = a.task_id
+          WHERE i.recurrence_parent_id = '$STANDUP'")" "6 3 true" "each instance gets the template's two assignees"
+is "$(q "SELECT recurrence_generated_count || ' ' || (next_occurrence = '2026-01-12 09:00+00') || ' ' || (recurrence_last_error IS NULL)
+           FROM synapse.tasks WHERE id = '$STANDUP'")" "3 true true" "the template counts its instances and moves next_occurrence on"
+
+is "$(generate '2026-01-09 12:00+00')" "0/0" "a second run at the same moment makes nothing (exactly once)"
+is "$(instances STANDUP)" 3 "still three instances"
+is "$(q "SELECT count(*) || ' ' || bool_and(finished_at IS NOT NULL) || ' ' || string_agg(started_by, ',')
+           || ' ' || sum(tasks_generated) || ' ' || sum(templates_processed) FROM synapse.generation_runs")" \
+   "2 true function,function 3 1" "each call logs a finished run with its counts"
+is "$(q "SELECT status FROM synapse.generation_recent_runs LIMIT 1")" finished "the recent-runs view reports it finished"
+
+# Re-running an occurrence that exists (next_occurrence set back by hand) adds nothing.
+q "UPDATE synapse.tasks SET next_occurrence = '2026-01-05 09:00+00' WHERE id = '$STANDUP'" >/dev/null
+is "$(generate '2026-01-09 12:00+00')" "0/0" "occurrences that already have an instance are not made again"
+is "$(q "SELECT next_occurrence = '2026-01-12 09:00+00' FROM synapse.tasks WHERE id = '$STANDUP'")" t \
+   "and the template moves on past them"
+
+# --- catch-up -------------------------------------------------------------------------------------
+BACKLOG=$(template BACKLOG "$D2" '{"frequency":"daily"}' '2025-01-01 08:00+00')
+is "$(generate '2025-09-07 12:00+00' 1)" "100/0" "catch-up all is bounded: one batch makes at most 100 instances of a template"
+is "$(q "SELECT next_occurrence = '2025-04-11 08:00+00' FROM synapse.tasks WHERE id = '$BACKLOG'")" t "the rest stays due"
+drain '2025-09-07 12:00+00' 1 >/dev/null
+is "$(instances BACKLOG)" 250 "the procedure drains the backlog batch by batch (2025-01-01 .. 2025-09-07)"
+is "$(q "SELECT batches FROM synapse.generation_runs WHERE started_by = 'procedure' ORDER BY id DESC LIMIT 1")" 3 \
+   "one committed batch per 100 instances, and a last one that finds nothing more"
+LATEST=$(template LATEST "$D2" '{"frequency":"daily","catchUp":"latest"}' '2026-01-01 08:00+00')
+generate '2026-01-10 12:00+00' >/dev/null
+is "$(occurrences LATEST)" "2026-01-10 08:00" "catch-up latest makes only the most recent missed occurrence"
+is "$(q "SELECT next_occurrence = '2026-01-11 08:00+00' FROM synapse.tasks WHERE id = '$LATEST'")" t "and moves past the rest"
+
+# --- end of series and skipped dates --------------------------------------------------------------
+template COUNT3 "$D1" '{"frequency":"daily","count":3}' '2026-02-01 10:00+00' >/dev/null
+template UNTIL "$D1" '{"frequency":"daily","until":"2026-02-03"}' '2026-02-01 10:00+00' >/dev/null
+template COLCOUNT "$D1" '{"frequency":"daily","until":"2026-03-01"}' '2026-02-01 10:00+00' recurrence_count 2 >/dev/null
+template COLEND "$D1" '{"frequency":"daily","count":30}' '2026-02-01 10:00+00' recurrence_end_date "'2026-02-02 10:00+00'" >/dev/null
+template SKIPS "$D1" '{"frequency":"daily","exdates":["2026-02-02"]}' '2026-02-01 10:00+00' skip_dates "'{2026-02-03}'" >/dev/null
+drain '2026-02-10 00:00+00' >/dev/null
+is "$(instances COUNT3) $(instances UNTIL) $(instances COLCOUNT) $(instances COLEND)" "3 3 2 2" \
+   "count, until, recurrence_count and recurrence_end_date end the series (the earlier end wins)"
+is "$(q "SELECT count(*) FROM synapse.tasks WHERE task_id IN ('COUNT3','UNTIL','COLCOUNT','COLEND') AND next_occurrence IS NULL")" 4 \
+   "an ended series has next_occurrence NULL"
+is "$(occurrences SKIPS)" "2026-02-01 10:00,2026-02-04 10:00,2026-02-05 10:00,2026-02-06 10:00,2026-02-07 10:00,2026-02-08 10:00,2026-02-09 10:00" \
+   "the pattern's exdates and the template's skip_dates are both skipped"
+
+# --- DST: 09:00 Berlin stays 09:00 across both changes ---------------------------------------
+template BERLIN "$D2" '{"frequency":"daily","timezone":"Europe/Berlin"}' '2026-03-27 09:00 Europe/Berlin' >/dev/null
+drain '2026-10-27 12:00+00' 50 >/dev/null
+is "$(q "SELECT count(*) || ' ' || count(DISTINCT to_char(occurrence_at AT TIME ZONE 'Europe/Berlin', 'HH24:MI'))
+                 || ' ' || min(to_char(occurrence_at AT TIME ZONE 'Europe/Berlin', 'HH24:MI'))
+                 || ' ' || count(DISTINCT to_char(occurrence_at AT TIME ZONE 'UTC', 'HH24:MI'))
+           FROM synapse.tasks WHERE recurrence_parent_id = '$(tpl_id BERLIN)'")" "215 1 09:00 2" \
+   "09:00 Europe/Berlin every day from March 27 to October 27: one local time, two UTC times"
+
+# --- completion anchor --------------------------------------------------------------------------
+EVERY3=$(template EVERY3 "$D1" '{"frequency":"daily","interval":3,"anchor":"completion"}' '2026-04-06 09:00+00')
+generate '2026-04-20 00:00+00' >/dev/null
+is "$(occurrences EVERY3)" "2026-04-06 09:00" "completion anchor: one instance, however much time has passed"
+is "$(q "SELECT next_occurrence IS NULL FROM synapse.tasks WHERE id = '$EVERY3'")" t "the template waits for its completion"
+is "$(generate '2026-04-20 00:00+00')" "0/0" "nothing more while the instance is open"
+q "UPDATE synapse.tasks SET status = 'Done', completed_at = '2026-04-08 15:00+00' WHERE recurrence_parent_id = '$EVERY3'" >/dev/null
+is "$(q "SELECT next_occurrence = '2026-04-11 09:00+00' FROM synapse.tasks WHERE id = '$EVERY3'")" t \
+   "completing it (Wednesday 15:00) schedules the next one three days later at the template's time"
+generate '2026-04-20 00:00+00' >/dev/null
+is "$(occurrences EVERY3)" "2026-04-06 09:00,2026-04-11 09:00" "and the next run makes it"
+
+# --- a failing template does not stop the others --------------------------------------------------
+BLOCKED=$(template BLOCKED "$D1" '{"frequency":"daily"}' '2026-05-01 09:00+00')
+FINE=$(template FINE "$D1" '{"frequency":"daily"}' '2026-05-01 09:00+00')
+# A task already holds the external id the first instance would get: a unique violation.
+q "INSERT INTO synapse.tasks (department_id, task_id, title, creator_id) VALUES ('$D1', 'BLOCKED-20260501T090000Z', 'In the way', '$ANN')" >/dev/null
+is "$(generate '2026-05-02 12:00+00')" "2/1" "one template fails, the other proceeds"
+is "$(instances BLOCKED) $(instances FINE)" "0 2" "nothing half-made for the failing template"
+is "$(q "SELECT recurrence_last_error LIKE '%tasks_task_id_key%' AND recurrence_last_error_at IS NOT NULL
+           FROM synapse.tasks WHERE id = '$BLOCKED'")" t "the error is recorded on the template"
+is "$(q "SELECT errors -> 0 ->> 'template_id' = '$BLOCKED' AND tasks_failed = 1 FROM synapse.generation_runs ORDER BY id DESC LIMIT 1")" t \
+   "and in the run log"
+is "$(q "SELECT string_agg(task_id, ',') FROM synapse.generation_failing_templates")" BLOCKED "the failing-templates view lists it"
+is "$(q "SELECT failing_templates FROM synapse.generation_health")" 1 "the health view counts it"
+q "UPDATE synapse.tasks SET task_id = 'NOT-IN-THE-WAY' WHERE task_id = 'BLOCKED-20260501T090000Z'" >/dev/null
+is "$(generate '2026-05-02 12:00+00')" "2/0" "fixed, the next run catches up"
+is "$(q "SELECT recurrence_last_error IS NULL FROM synapse.tasks WHERE id = '$BLOCKED'")" t "and clears the error"
+
+# A failing template is tried once per procedure run, not once per batch.
+q "INSERT INTO synapse.tasks (department_id, task_id, title, creator_id) VALUES ('$D1', 'BLOCKED-20260503T090000Z', 'In the way', '$ANN')" >/dev/null
+drain '2026-05-04 12:00+00' 1 >/dev/null
+is "$(q "SELECT tasks_failed || ' ' || jsonb_array_length(errors) FROM synapse.generation_runs ORDER BY id DESC LIMIT 1")" "1 1" \
+   "a run with batch size 1 tries the failing template once and still ends"
+q "UPDATE synapse.tasks SET deleted_at = now() WHERE task_id = 'BLOCKED'" >/dev/null
+
+# --- edited and deleted while due ----------------------------------------------------------------
+EDITED=$(template EDITED "$D2" '{"frequency":"weekly","daysOfWeek":[1]}' '2026-06-01 09:00+00')
+q "UPDATE synapse.tasks SET recurrence_pattern = '{\"frequency\":\"weekly\",\"daysOfWeek\":[2]}' WHERE id = '$EDITED'" >/dev/null
+is "$(q "SELECT next_occurrence = '2026-06-02 09:00+00' FROM synapse.tasks WHERE id = '$EDITED'")" t \
+   "an edited pattern moves a due template to the new series' next occurrence (from the old one, nothing lost)"
+q "UPDATE synapse.tasks SET skip_dates = '{2026-06-02}' WHERE id = '$EDITED'" >/dev/null
+is "$(q "SELECT next_occurrence = '2026-06-09 09:00+00' FROM synapse.tasks WHERE id = '$EDITED'")" t \
+   "skipping the next date moves next_occurrence past it"
+q "UPDATE synapse.tasks SET recurrence_pattern = '{\"frequency\":\"daily\"}', next_occurrence = '2026-06-20 09:00+00' WHERE id = '$EDITED'" >/dev/null
+is "$(q "SELECT next_occurrence = '2026-06-20 09:00+00' FROM synapse.tasks WHERE id = '$EDITED'")" t \
+   "a next_occurrence set in the same UPDATE is kept"
+FUTURE=$(template FUTURE "$D2" '{"frequency":"daily"}' '2099-01-01 09:00+00')
+q "UPDATE synapse.tasks SET recurrence_pattern = '{\"frequency\":\"weekly\"}' WHERE id = '$FUTURE'" >/dev/null
+is "$(q "SELECT next_occurrence = '2099-01-01 09:00+00' FROM synapse.tasks WHERE id = '$FUTURE'")" t \
+   "a series that has not started yet keeps its start"
+q "UPDATE synapse.tasks SET deleted_at = now() WHERE id = '$EDITED'" >/dev/null
+generate '2026-06-25 12:00+00' >/dev/null
+is "$(instances EDITED)" 0 "a soft-deleted template makes nothing, not even its due occurrences"
+q "UPDATE synapse.tasks SET deleted_at = NULL WHERE id = '$EDITED'" >/dev/null
+generate '2026-06-25 12:00+00' >/dev/null
+is "$(instances EDITED)" 6 "undeleted, it catches up from where it stood (June 20 .. 25)"
+
+# --- views and bad arguments ------------------------------------------------------------------
+is "$(q "SELECT count(*) > 0 FROM synapse.generation_overdue_templates WHERE task_id = 'STANDUP'")" t \
+   "a template left behind (January) shows as overdue"
+is "$(st "SELECT * FROM synapse.generate_recurring_tasks(0)")" 22023 "batch_size 0: 22023"
+is "$(st "SELECT * FROM synapse.generate_recurring_tasks(10, 'infinity')")" 22023 "an infinite as_of: 22023"
+is "$(st "BEGIN; CALL synapse.run_recurring_generation(); COMMIT;")" 2D000 \
+   "the procedure inside a transaction block cannot commit per batch: 2D000"
+is "$(st "SELECT synapse.schedule_recurring_generation()")" 55000 "scheduling without pg_cron in this database: 55000"
+is "$(psql -X -q -d "$DB" -c "SELECT synapse.schedule_recurring_generation()" 2>&1 | grep -c 'HINT:.*shared_preload_libraries')" 1 \
+   "with a hint that says what to do"
+is "$(st "UPDATE synapse.tasks SET recurrence_count = 0 WHERE id = '$FUTURE'")" 23514 "a zero recurrence_count is refused by its CHECK"
+done_testing

@@ -21,7 +21,9 @@ BEGIN
   LOOP
     claimed := synapse._generate_recurring_batch(run, batch_size, cutoff);
     COMMIT;
-    EXIT WHEN claimed < batch_size;
+    -- A template with more catching up to do than one batch makes stays due, so only a
+    -- batch that claims nothing ends the run.
+    EXIT WHEN claimed = 0;
   END LOOP;
   PERFORM synapse._generation_run_end(run);
   COMMIT;

@@ -46,6 +46,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
   from_ts timestamptz;
 BEGIN
+  IF NEW.recurrence_count < 1 THEN
+    RETURN NEW;  -- tasks_recurrence_count_check rejects the row (23514)
+  END IF;
   IF TG_OP = 'INSERT' OR NOT OLD.is_recurring THEN
     IF NEW.next_occurrence IS NULL THEN
       from_ts := NEW.recurrence_start;
@@ -61,6 +64,7 @@ BEGIN
     RETURN NEW;
   ELSIF OLD.next_occurrence IS NULL AND NEW.recurrence_pattern ->> 'anchor' = 'completion' THEN
     RETURN NEW;
+
   ELSE
     from_ts := least(coalesce(OLD.next_occurrence, pg_catalog.now()), pg_catalog.now());
   END IF;

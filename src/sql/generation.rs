@@ -55,8 +55,8 @@ fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
     begin_run(checked_as_of(as_of), checked_batch_size(batch_size), "procedure")
 }
 
-/// One batch of run `run_id`; returns how many templates it claimed (fewer than
-/// `batch_size`: nothing is left that another generator does not hold).
+/// One batch of run `run_id`; returns how many templates it claimed (none: nothing due is
+/// left that another generator does not hold).
 #[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
 fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
     run_batch(run_id, checked_batch_size(batch_size), checked_as_of(as_of))

@@ -393,7 +393,7 @@ mod tests {
             .map(|(name, volatility, parallel)| format!("{name} {volatility} {parallel}"))
             .collect();
         let declared = text(
-            "SELECT string_agg(p.proname || ' ' || p.provolatile || ' ' || p.proparallel, ',' ORDER BY p.proname)
+            "SELECT string_agg(p.proname || ' ' || p.provolatile::text || ' ' || p.proparallel::text, ',' ORDER BY p.proname)
                FROM pg_proc p WHERE p.pronamespace = 'synapse'::regnamespace",
         )
         .unwrap_or_default();

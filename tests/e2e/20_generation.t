@@ -56,7 +56,7 @@ is "$(occurrences STANDUP)" "2026-01-05 09:00,2026-01-07 09:00,2026-01-09 09:00"
 is "$(q "SELECT string_agg(DISTINCT format('%s|%s|%s|%s|%s|%s|%s', title, description, priority, status, creator_id = '$ANN',
                                           metadata ->> 'k', due_date = occurrence_at), ';')
            FROM synapse.tasks WHERE recurrence_parent_id = '$STANDUP'")" \
-   "Title of STANDUP|Description of STANDUP|High|To Do|true|STANDUP|true" \
+   "Title of STANDUP|Description of STANDUP|High|To Do|t|STANDUP|t" \
    "instances copy title, description, priority, creator and metadata; status To Do; due date = occurrence"
 is "$(q "SELECT string_agg(task_id, ',' ORDER BY occurrence_at) FROM synapse.tasks WHERE recurrence_parent_id = '$STANDUP'")" \
    "STANDUP-20260105T090000Z,STANDUP-20260107T090000Z,STANDUP-20260109T090000Z" \
@@ -87,7 +87,7 @@ is "$(q "SELECT next_occurrence = '2025-04-11 08:00+00' FROM synapse.tasks WHERE
 drain '2025-09-07 12:00+00' 1 >/dev/null
 is "$(instances BACKLOG)" 250 "the procedure drains the backlog batch by batch (2025-01-01 .. 2025-09-07)"
 is "$(q "SELECT batches FROM synapse.generation_runs WHERE started_by = 'procedure' ORDER BY id DESC LIMIT 1")" 3 \
-   "one committed batch per 100 instances, and a last one that finds nothing more"
+   "one committed batch per 100 instances, and a last one that finds nothing left"
 LATEST=$(template LATEST "$D2" '{"frequency":"daily","catchUp":"latest"}' '2026-01-01 08:00+00')
 generate '2026-01-10 12:00+00' >/dev/null
 is "$(occurrences LATEST)" "2026-01-10 08:00" "catch-up latest makes only the most recent missed occurrence"

@@ -72,11 +72,13 @@ diag_split=$(q "SELECT string_agg(templates_processed || ' templates, ' || tasks
                   FROM synapse.generation_runs")
 echo "# split: $diag_split"
 
-# wait_for_batches N: until the unfinished run has committed N batches; prints its backend pid.
+# wait_for_batches N: until a run started after the last one logged so far has committed N
+# batches, unfinished; prints its backend pid.
 wait_for_batches() {
   local i pid
   for i in $(seq 1 600); do
-    pid=$(q "SELECT backend_pid FROM synapse.generation_runs WHERE finished_at IS NULL AND batches >= $1 ORDER BY id DESC LIMIT 1" 2>/dev/null || true)
+    pid=$(q "SELECT backend_pid FROM synapse.generation_runs
+              WHERE id > $last_run AND finished_at IS NULL AND batches >= $1" 2>/dev/null || true)
     [ -z "$pid" ] || { echo "$pid"; return 0; }
     sleep 0.1
   done
@@ -85,6 +87,7 @@ wait_for_batches() {
 
 # --- terminated mid-run --------------------------------------------------------------------------
 AS_OF2='2026-01-06 12:00+00'
+last_run=$(q "SELECT max(id) FROM synapse.generation_runs")
 psql -X -q -d "$DB" -c "CALL synapse.run_recurring_generation(50, '$AS_OF2')" >/dev/null 2>&1 & C=$!
 if pid=$(wait_for_batches 5); then
   q "SELECT pg_terminate_backend($pid)" >/dev/null
@@ -100,6 +103,7 @@ check "$AS_OF2" "after pg_terminate_backend and a new run"
 
 # --- backend killed (SIGKILL): the server restarts ---------------------------------------------
 AS_OF3='2026-01-09 12:00+00'
+last_run=$(q "SELECT max(id) FROM synapse.generation_runs")
 psql -X -q -d "$DB" -c "CALL synapse.run_recurring_generation(50, '$AS_OF3')" >/dev/null 2>&1 & E=$!
 if pid=$(wait_for_batches 5); then
   kill -9 "$pid"

@@ -81,7 +81,7 @@ mismatch() {
 }
 is "$(mismatch "SELECT id, at FROM expected EXCEPT SELECT recurrence_parent_id, occurrence_at FROM synapse.tasks WHERE recurrence_parent_id IS NOT NULL")" 0 \
    "every expected occurrence has its instance"
-is "$(mismatch "SELECT recurrence_parent_id, occurrence_at FROM synapse.tasks WHERE recurrence_parent_id IS NOT NULL EXCEPT SELECT id, at FROM expected")" 0 \
+is "$(mismatch "SELECT recurrence_parent_id AS id, occurrence_at AS at FROM synapse.tasks WHERE recurrence_parent_id IS NOT NULL EXCEPT SELECT id, at FROM expected")" 0 \
    "no instance that the pattern does not call for"
 is "$(q "SELECT count(*) FROM synapse.tasks t
           WHERE t.is_recurring

@@ -82,8 +82,7 @@ fn template_occurrence_from(
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, start, from) = (pattern?, recurrence_start?, from?);
     let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
-    let from = to_utc(from).unwrap_or(if from.is_infinity() { DateTime::<Utc>::MAX_UTC } else { DateTime::<Utc>::MIN_UTC });
-    series.first_from(from).map(to_timestamptz)
+    series.first_from(saturating_utc(from)).map(to_timestamptz)
 }
 
 /// The next occurrence of a completion-anchored template whose instance was completed at
@@ -119,13 +118,18 @@ fn template_series(
     let start = to_utc(start).ok_or_else(|| invalid("recurrence_start", "must be a finite timestamp"))?;
     let limits = TemplateLimits {
         skip_dates: skip_dates.unwrap_or_default().into_iter().flatten().filter_map(date_to_naive).collect(),
-        end_date: end_date.map(|e| to_utc(e).unwrap_or(if e.is_infinity() { DateTime::<Utc>::MAX_UTC } else { DateTime::<Utc>::MIN_UTC })),
+        end_date: end_date.map(saturating_utc),
         count: match max_count {
             Some(n) if n < 1 => return Err(invalid("recurrence_count", "must be positive")),
             n => n.map(|n| n as u32),
         },
     };
     Series::new(&Pattern::from_json(pattern)?, start, &limits)
+}
+
+/// A timestamptz as an instant, ±infinity as the earliest or latest one.
+fn saturating_utc(ts: TimestampWithTimeZone) -> DateTime<Utc> {
+    to_utc(ts).unwrap_or(if ts.is_infinity() { DateTime::<Utc>::MAX_UTC } else { DateTime::<Utc>::MIN_UTC })
 }
 
 fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {

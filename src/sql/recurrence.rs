@@ -140,29 +140,13 @@ fn recurrence_from_rrule(rrule: &str) -> JsonB {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
+    use crate::sql::test_support::{create_sqlstate_of, sqlstate_of};
     use pgrx::prelude::*;
 
     fn text(query: &str) -> Option<String> {
         Spi::get_one::<String>(query).expect("query runs")
     }
 
-    /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds.
-    fn create_sqlstate_of() {
-        Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
-             LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE statement; RETURN NULL;
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .expect("helper created");
-    }
-
-    /// The SQLSTATE a statement fails with, or None when it succeeds.
-    fn sqlstate_of(statement: &str) -> Option<String> {
-        create_sqlstate_of();
-        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
-            .expect("helper runs")
-    }
 
     #[pg_test]
     fn next_occurrence_is_strictly_after() {

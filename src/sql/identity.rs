@@ -235,22 +235,22 @@ mod tests {
 
     #[pg_test]
     fn nothing_without_a_user() {
-        assert_eq!(rules(), "false false NULL NULL false false false");
+        assert_eq!(rules(), "f f NULL NULL f f f");
         // Department and role without a user id: still nothing.
         set("", ENG, "Admin");
-        assert_eq!(rules(), "false false NULL NULL false false false");
+        assert_eq!(rules(), "f f NULL NULL f f f");
     }
 
     #[pg_test]
     fn a_member_reads_and_writes_her_department() {
         set(SOFIA, ENG, "Member");
-        assert_eq!(rules(), format!("true false {ENG} {ENG} true false false"));
+        assert_eq!(rules(), format!("t f {ENG} {ENG} t f f"));
     }
 
     #[pg_test]
     fn a_manager_writes_any_row_of_his_department() {
         set(SOFIA, ENG, "Manager");
-        assert_eq!(rules(), format!("true false {ENG} {ENG} true true false"));
+        assert_eq!(rules(), format!("t f {ENG} {ENG} t t f"));
     }
 
     #[pg_test]
@@ -258,7 +258,7 @@ mod tests {
         set(SOFIA, "", "Admin");
         assert_eq!(
             rules(),
-            "true true 00000000-0000-0000-0000-000000000000 ffffffff-ffff-ffff-ffff-ffffffffffff true true true"
+            "t t 00000000-0000-0000-0000-000000000000 ffffffff-ffff-ffff-ffff-ffffffffffff t t t"
         );
     }
 
@@ -267,7 +267,7 @@ mod tests {
         set(SOFIA, ENG, "Manager");
         assert_eq!(
             answer("SELECT concat_ws(' ', synapse._rls_can_read(NULL) IS NULL, synapse._rls_can_write(NULL, NULL))"),
-            "true false"
+            "t f"
         );
         assert_eq!(answer(&format!("SELECT synapse._rls_can_write('{ENG}', NULL)::text")), "true");
     }
@@ -297,7 +297,7 @@ mod tests {
         .unwrap();
         let after =
             answer(&format!("SELECT concat_ws(' ', synapse._rls_can_read('{ENG}'), synapse._rls_can_read('{MKT}'))"));
-        assert_eq!(after, "true false");
+        assert_eq!(after, "t f");
     }
 
     #[pg_test]

@@ -348,7 +348,8 @@ mod tests {
     }
 
     /// Every function in schema synapse, with the volatility and parallel safety it must
-    /// declare: immutable for pure answers, volatile for what writes or reads the clock.
+    /// declare: immutable for pure answers, stable for what reads settings, volatile for what
+    /// writes or reads the clock.
     const DECLARED: &[(&str, &str, &str)] = &[
         ("recurrence_pattern_errors", "i", "s"),
         ("is_valid_recurrence_pattern", "i", "s"),
@@ -368,6 +369,11 @@ mod tests {
         ("schedule_recurring_generation", "v", "u"),
         ("unschedule_recurring_generation", "v", "u"),
         ("_require_pg_cron", "s", "u"),
+        // Row-level security: they read the transaction's identity settings.
+        ("_rls_departments_from", "s", "s"),
+        ("_rls_departments_to", "s", "s"),
+        ("_rls_can_read", "s", "s"),
+        ("_rls_can_write", "s", "s"),
     ];
 
     #[pg_test]

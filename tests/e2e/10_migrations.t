@@ -32,8 +32,8 @@ is "$(q "SELECT version || ' ' || dirty FROM public.schema_migrations")" "$lates
 is "$(q "SELECT count(*) FROM public.schema_migrations")" 1 "exactly one row"
 M up; is "$(M version)" "$latest" "up when up to date changes nothing"
 
-# The latest migration's down restores the previous state exactly: policies (expressions,
-# roles), functions (definition, owner, privileges, comment) and table settings.
+# Migration 6's down restores migration 5's state exactly: policies (expressions, roles),
+# functions (definition, owner, privileges, comment) and table settings.
 fingerprint() {
   q "SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
        SELECT concat_ws(' ', 'policy', pol.polrelid::regclass, pol.polname, pol.polcmd, pol.polpermissive, pol.polroles::text,
@@ -49,8 +49,8 @@ fingerprint() {
        SELECT concat_ws(' ', 'table', c.oid::regclass, pg_get_userbyid(c.relowner), c.relacl::text, c.relrowsecurity, c.relforcerowsecurity)
          FROM pg_class c WHERE c.relnamespace = 'synapse'::regnamespace) s(x)"
 }
-M down; before=$(fingerprint); M up; M down
-is "$(fingerprint)" "$before" "the latest migration's down restores policies, functions, owners and privileges exactly"
+M goto 5; before=$(fingerprint); M up 1; M down 1
+is "$(fingerprint)" "$before" "migration 6's down restores migration 5's policies, functions, owners and privileges exactly"
 M up
 
 # --- the schema ---------------------------------------------------------------------

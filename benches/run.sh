@@ -2,7 +2,8 @@
 # SQL-level benchmarks (make bench). Each benches/*.sql file (run with psql) and each
 # benches/*.sh script measures one operation and a baseline over the same rows in the same
 # run, and prints both with their ratio. They run on their own scratch cluster
-# (.cluster/bench) against the installed release build.
+# (.cluster/bench) against the installed release build; the .sql files in database
+# synapse_bench, with the migrations applied.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:-54340}
@@ -10,6 +11,7 @@ port=${1:-54340}
 trap '"$root/scripts/cluster.sh" stop bench' EXIT
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS synapse_bench WITH (FORCE)" -c "CREATE DATABASE synapse_bench"
+"$root/scripts/migrate.sh" --db synapse_bench up >/dev/null
 for bench in "$root"/benches/*.sql "$root"/benches/*.sh; do
   [ "$bench" != "$0" ] && [ "$(basename "$bench")" != run.sh ] || continue
   echo "== $(basename "$bench")"

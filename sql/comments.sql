@@ -35,3 +35,11 @@ COMMENT ON FUNCTION _template_occurrence_from(jsonb, timestamptz, timestamptz, d
   'Internal (migration triggers): first occurrence at or after "from" of a template''s series, with its skip_dates, end date and count merged in.';
 COMMENT ON FUNCTION _template_next_after_completion(jsonb, timestamptz, timestamptz, integer, date[], timestamptz, integer) IS
   'Internal (migration triggers): next occurrence of a completion-anchored template after its instance was completed; NULL once the series has ended.';
+COMMENT ON FUNCTION _rls_departments_from() IS
+  'RLS helper: lower end of the department ids the current user may read (the own department; the smallest uuid for an Admin; NULL without a user). Read policies: department_id BETWEEN _rls_departments_from() AND _rls_departments_to(), an index condition.';
+COMMENT ON FUNCTION _rls_departments_to() IS
+  'RLS helper: upper end of the department ids the current user may read (the own department; the largest uuid for an Admin; NULL without a user).';
+COMMENT ON FUNCTION _rls_can_read(uuid) IS
+  'RLS helper: may the current user read rows of this department? An Admin any, anyone else the own; false without a user.';
+COMMENT ON FUNCTION _rls_can_write(uuid, uuid) IS
+  'RLS helper, the write rule''s cheap part: an Admin anywhere; in the own department its Manager or the row''s owner (second argument: creator, project owner, comment author). False without a user.';

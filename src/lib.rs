@@ -1,12 +1,20 @@
 //! synapse_ext: the Synapse task-management core inside PostgreSQL.
 //!
-//! `recurrence` is the pure core (no pgrx, plain `cargo test`); `sql` is the thin
-//! #[pg_extern] boundary that converts types and maps errors.
+//! `recurrence` and `identity` are the pure core (no pgrx, plain `cargo test`); `sql` is
+//! the thin #[pg_extern] boundary that converts types and maps errors.
 
+pub mod identity;
 pub mod recurrence;
 mod sql;
 
 ::pgrx::pg_module_magic!(name, version);
+
+/// Runs once per backend when the library loads: defines the identity settings that
+/// row-level security reads (src/sql/identity.rs).
+#[::pgrx::pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    sql::identity::define_settings();
+}
 
 // COMMENT ON every SQL function, once all of them exist.
 ::pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);

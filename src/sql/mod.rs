@@ -1,5 +1,6 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
+pub(crate) mod identity;
 mod pattern_arg;
 mod generation;
 mod recurrence;
@@ -33,4 +34,28 @@ fn raise<T>(result: Result<T, RecurrenceError>) -> T {
 fn raise_invalid(name: &'static str, message: &str) -> ! {
     raise::<()>(Err(RecurrenceError::InvalidArgument { name, message: message.into() }));
     unreachable!("raise reports an ERROR")
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+pub(crate) mod test_support {
+    use pgrx::prelude::*;
+
+    /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds
+    /// (run in a subtransaction through a PL/pgSQL exception block, so the test goes on).
+    pub(crate) fn create_sqlstate_of() {
+        Spi::run(
+            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
+             LANGUAGE plpgsql AS $$
+             BEGIN EXECUTE statement; RETURN NULL;
+             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+        )
+        .expect("helper created");
+    }
+
+    /// The SQLSTATE a statement fails with, or None when it succeeds.
+    pub(crate) fn sqlstate_of(statement: &str) -> Option<String> {
+        create_sqlstate_of();
+        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
+            .expect("helper runs")
+    }
 }

@@ -140,29 +140,13 @@ fn recurrence_from_rrule(rrule: &str) -> JsonB {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
+    use crate::sql::test_support::{create_sqlstate_of, sqlstate_of};
     use pgrx::prelude::*;
 
     fn text(query: &str) -> Option<String> {
         Spi::get_one::<String>(query).expect("query runs")
     }
 
-    /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds.
-    fn create_sqlstate_of() {
-        Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
-             LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE statement; RETURN NULL;
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .expect("helper created");
-    }
-
-    /// The SQLSTATE a statement fails with, or None when it succeeds.
-    fn sqlstate_of(statement: &str) -> Option<String> {
-        create_sqlstate_of();
-        Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[statement.into()])
-            .expect("helper runs")
-    }
 
     #[pg_test]
     fn next_occurrence_is_strictly_after() {
@@ -364,7 +348,8 @@ mod tests {
     }
 
     /// Every function in schema synapse, with the volatility and parallel safety it must
-    /// declare: immutable for pure answers, volatile for what writes or reads the clock.
+    /// declare: immutable for pure answers, stable for what reads settings, volatile for what
+    /// writes or reads the clock.
     const DECLARED: &[(&str, &str, &str)] = &[
         ("recurrence_pattern_errors", "i", "s"),
         ("is_valid_recurrence_pattern", "i", "s"),
@@ -384,6 +369,11 @@ mod tests {
         ("schedule_recurring_generation", "v", "u"),
         ("unschedule_recurring_generation", "v", "u"),
         ("_require_pg_cron", "s", "u"),
+        // Row-level security: they read the transaction's identity settings.
+        ("_rls_departments_from", "s", "s"),
+        ("_rls_departments_to", "s", "s"),
+        ("_rls_can_read", "s", "s"),
+        ("_rls_can_write", "s", "s"),
     ];
 
     #[pg_test]

@@ -32,6 +32,27 @@ is "$(q "SELECT version || ' ' || dirty FROM public.schema_migrations")" "$lates
 is "$(q "SELECT count(*) FROM public.schema_migrations")" 1 "exactly one row"
 M up; is "$(M version)" "$latest" "up when up to date changes nothing"
 
+# Migration 6's down restores migration 5's state exactly: policies (expressions, roles),
+# functions (definition, owner, privileges, comment) and table settings.
+fingerprint() {
+  q "SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (
+       SELECT concat_ws(' ', 'policy', pol.polrelid::regclass, pol.polname, pol.polcmd, pol.polpermissive, pol.polroles::text,
+                        pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid))
+         FROM pg_policy pol
+       UNION ALL
+       SELECT concat_ws(' ', 'function', p.oid::regprocedure, pg_get_userbyid(p.proowner), p.proacl::text,
+                        pg_get_functiondef(p.oid), obj_description(p.oid, 'pg_proc'))
+         FROM pg_proc p
+        WHERE p.pronamespace = 'synapse'::regnamespace
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+       UNION ALL
+       SELECT concat_ws(' ', 'table', c.oid::regclass, pg_get_userbyid(c.relowner), c.relacl::text, c.relrowsecurity, c.relforcerowsecurity)
+         FROM pg_class c WHERE c.relnamespace = 'synapse'::regnamespace) s(x)"
+}
+M goto 5; before=$(fingerprint); M up 1; M down 1
+is "$(fingerprint)" "$before" "migration 6's down restores migration 5's policies, functions, owners and privileges exactly"
+M up
+
 # --- the schema ---------------------------------------------------------------------
 is "$(psql_db "$DB" -c 'SHOW search_path')" "synapse, public" "new sessions resolve synapse first"
 is "$(q "SELECT count(*) FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = 'synapse'::regnamespace AND d.deptype = 'e'")" 0 \
@@ -170,7 +191,7 @@ is "$(q "SELECT string_agg(name || '=' || task_count || '/' || completed_task_co
    "Annual audit=2/2,CRM migration=3/1,Mobile app=3/1,Office move=4/1,Platform API v2=5/1,Q1 product campaign=5/1" \
    "project counters match the seeded tasks (templates not counted)"
 
-M down 3; is "$(M version)" 2 "down 3 with data in the tables"
+M down 3; is "$(M version)" "$((latest - 3))" "down 3 with data in the tables"
 M down --all; empty_checks "down --all with the seed data"
 M up; is "$(M version)" "$latest" "up again after dropping the seeded schema"
 seed && is "$(counts)" "$c1" "the seed loads again"

@@ -118,8 +118,80 @@ is "$(state "$API" "" "CREATE TABLE synapse.t12_x (id int)")" 42501 "synapse_app
 is "$(state "$API" "" "DROP TABLE synapse.comments")" 42501 "synapse_app cannot drop tables"
 is "$(state "$API" "" "TRUNCATE synapse.tasks")" 42501 "synapse_app cannot truncate"
 is "$(state "$API" "$PRIYA" "DELETE FROM synapse.users WHERE id = '$LIAM'")" 23001 "users cannot be hard-deleted, even by an Admin"
-is "$(state "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SELECT 1/(count(*) = 13)::int FROM synapse.tasks")" "" \
-   "(the policies read the same transaction-local setting set_current_user writes)"
+
+# --- the identity settings (migration 6) ---------------------------------------------------------------
+# A fresh connection has not loaded synapse_ext yet: the settings start as placeholders and
+# the extension takes them over (with the transaction's SET LOCAL values) when it loads.
+is "$(as "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SET LOCAL synapse.current_department_id = '$ENG';
+                    SET LOCAL synapse.current_user_role = 'Member'; SELECT count(*) FROM synapse.tasks")" 13 \
+   "the policies read the transaction-local settings set_current_user writes (set before the extension loaded)"
+is "$(as "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SELECT count(*) FROM synapse.tasks")" 0 \
+   "a user id alone (no department, no role) shows nothing"
+is "$(as "$API" "$SOFIA" "SELECT current_setting('synapse.current_department_id') = '$ENG' AND current_setting('synapse.current_user_role') = 'Member'")" t \
+   "set_current_user records the user's department and role"
+# Once synapse_ext is loaded in the session (any of its functions ran, e.g. a policy's
+# helper), it validates every new value.
+is "$(state "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks; SET LOCAL synapse.current_department_id = 'engineering'")" 22023 \
+   "a malformed department setting is refused (22023)"
+is "$(state "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks; SET LOCAL synapse.current_user_role = 'Root'")" 22023 \
+   "a malformed role setting is refused (22023)"
+# Before that, a malformed value is a placeholder's text, which the extension drops with a
+# WARNING when it loads: no identity, nothing visible.
+is "$(as "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SET LOCAL synapse.current_department_id = 'engineering';
+                    SET LOCAL synapse.current_user_role = 'Member'; SELECT count(*) FROM synapse.tasks" | tail -1)" 0 \
+   "a malformed value set before the extension loaded is dropped: nothing visible"
+
+out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>&1
+BEGIN;
+SELECT synapse.set_current_user('$SOFIA') \g /dev/null
+SAVEPOINT s;
+SELECT synapse.set_current_user('$PRIYA') \g /dev/null
+SELECT 'admin', count(*) FROM synapse.tasks;
+ROLLBACK TO SAVEPOINT s;
+SELECT 'back', count(*) FROM synapse.tasks;
+SAVEPOINT t;
+SELECT synapse.set_current_user(NULL) \g /dev/null
+RELEASE SAVEPOINT t;
+SELECT 'cleared', count(*) FROM synapse.tasks;
+COMMIT;
+SQL
+)
+is "$out" "$(printf 'admin|36\nback|13\ncleared|0')" \
+   "a set_current_user rolled back to a savepoint restores the previous identity; a released one stays"
+
+out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>&1
+BEGIN;
+SELECT synapse.set_current_user('$SOFIA') \g /dev/null
+UPDATE synapse.users SET role = 'Admin', department_id = '$MKT' WHERE id = '$SOFIA';
+SELECT 'same', count(*) || ' ' || bool_and(department_id = '$ENG') FROM synapse.tasks;
+COMMIT;
+BEGIN;
+SELECT synapse.set_current_user('$SOFIA') \g /dev/null
+SELECT 'next', count(*) FROM synapse.tasks;
+COMMIT;
+SQL
+)
+q "UPDATE synapse.users SET role = 'Member', department_id = '$ENG' WHERE id = '$SOFIA'" >/dev/null
+is "$out" "$(printf 'same|13 true\nnext|36')" \
+   "a role or department change takes effect from the user's next transaction"
+q "UPDATE synapse.users SET deleted_at = now() WHERE id = '$LIAM'" >/dev/null
+is "$(state "$API" "$LIAM" "SELECT 1")" 28000 "a deleted (deactivated) user is refused by set_current_user"
+q "UPDATE synapse.users SET deleted_at = NULL WHERE id = '$LIAM'" >/dev/null
+out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>/dev/null
+BEGIN;
+SELECT synapse.set_current_user('$PRIYA') \g /dev/null
+COMMIT;
+SELECT current_setting('synapse.current_user_id') || '|' || current_setting('synapse.current_department_id')
+       || '|' || current_setting('synapse.current_user_role');
+SQL
+)
+is "$out" "||" "after COMMIT all three identity settings are empty"
+
+# Department-filtered reads go through the department index (policy and filter both index conditions).
+plan=$(as "$API" "$SOFIA" "SET LOCAL enable_seqscan = off; EXPLAIN (COSTS OFF) SELECT * FROM synapse.tasks WHERE department_id = '$ENG'")
+grep -q "Index Cond: .*department_id = " <<<"$plan" && grep -q "_rls_departments_from()" <<<"$plan" && ! grep -q "Filter" <<<"$plan" &&
+  ok "the read policy is an index condition, with no per-row filter" ||
+  not_ok "the read policy is an index condition, with no per-row filter" "$plan"
 
 psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
 drop_login_roles

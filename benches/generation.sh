@@ -9,6 +9,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 DB=synapse_bench_generation
 AS_OF='2026-06-01 12:00+00'
+# GENERATION_TEMPLATES and GENERATION_BATCH change the size, for trying things out.
+N=${GENERATION_TEMPLATES:-100000}
+BATCH=${GENERATION_BATCH:-100}
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -24,10 +27,10 @@ INSERT INTO synapse.tasks (department_id, id, task_id, title, description, creat
 SELECT md5('dept' || (1 + i % 20))::uuid, md5('tpl' || i)::uuid, 'TPL-' || i, 'Recurring task ' || i,
        'Check the numbers of report ' || i || ' and send them on.', md5('user' || (1 + i % 200))::uuid, true,
        '{"frequency": "daily", "timezone": "Europe/Berlin"}', timestamptz '$AS_OF' - (i % 600) * interval '1 minute'
-  FROM generate_series(1, 100000) AS i;
+  FROM generate_series(1, $N) AS i;
 INSERT INTO synapse.task_assignees (department_id, task_id, user_id)
 SELECT md5('dept' || (1 + i % 20))::uuid, md5('tpl' || i)::uuid, md5('user' || (1 + (i + k * 7) % 200))::uuid
-  FROM generate_series(1, 100000) AS i, generate_series(0, 1) AS k;
+  FROM generate_series(1, $N) AS i, generate_series(0, 1) AS k;
 VACUUM ANALYZE;
 SQL
 
@@ -57,21 +60,21 @@ SQL
   psql_db -c "VACUUM ANALYZE" >/dev/null
 
   start=$(now_ms)
-  psql_db -c "CALL synapse.run_recurring_generation(100, '$AS_OF')"
+  psql_db -c "CALL synapse.run_recurring_generation($BATCH, '$AS_OF')"
   generation_ms+=($(( $(now_ms) - start )))
   made=$(psql_db -c "SELECT (SELECT count(*) FROM synapse.tasks WHERE recurrence_parent_id IS NOT NULL) || ' '
                          || (SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks i
                                ON i.department_id = a.department_id AND i.id = a.task_id WHERE i.recurrence_parent_id IS NOT NULL)")
-  [ "$made" = "100000 200000" ] || { echo "generation made $made instead of 100000 200000" >&2; exit 1; }
-  echo "round $round: baseline ${baseline_ms[-1]} ms, generation ${generation_ms[-1]} ms (100000 instances, 200000 assignees checked)"
+  [ "$made" = "$N $((2 * N))" ] || { echo "generation made $made instead of $N $((2 * N))" >&2; exit 1; }
+  echo "round $round: baseline ${baseline_ms[-1]} ms, generation ${generation_ms[-1]} ms ($N instances, $((2 * N)) assignees checked)"
   reset
 done
 
 median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 b=$(median "${baseline_ms[@]}"); g=$(median "${generation_ms[@]}")
-awk -v b="$b" -v g="$g" 'BEGIN {
+awk -v b="$b" -v g="$g" -v n="$N" -v batch="$BATCH" 'BEGIN {
   printf "baseline INSERT…SELECT (tasks + assignees): %d ms\n", b
-  printf "run_recurring_generation (batches of 100): %d ms, %.0f instances/s, %.0f rows/s (tasks + assignees)\n", g, 100000 / (g / 1000), 300000 / (g / 1000)
+  printf "run_recurring_generation (batches of %d): %d ms, %.0f instances/s, %.0f rows/s (tasks + assignees)\n", batch, g, n / (g / 1000), 3 * n / (g / 1000)
   printf "ratio generation / baseline: %.2f (target <= 2.00) %s\n", g / b, (g / b <= 2 ? "MET" : "MISSED")
 }'
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"

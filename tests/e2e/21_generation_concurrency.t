@@ -104,7 +104,10 @@ check "$AS_OF2" "after pg_terminate_backend and a new run"
 # --- backend killed (SIGKILL): the server restarts ---------------------------------------------
 AS_OF3='2026-01-09 12:00+00'
 last_run=$(q "SELECT max(id) FROM synapse.generation_runs")
-psql -X -q -d "$DB" -c "CALL synapse.run_recurring_generation(50, '$AS_OF3')" >/dev/null 2>&1 & E=$!
+# Scratch clusters run with synchronous_commit = off, whose last commits a crash may lose
+# by design; the generator's session commits synchronously so its batches are durable.
+PGOPTIONS="$PGOPTIONS -c synchronous_commit=on" \
+  psql -X -q -d "$DB" -c "CALL synapse.run_recurring_generation(50, '$AS_OF3')" >/dev/null 2>&1 & E=$!
 if pid=$(wait_for_batches 5); then
   kill -9 "$pid"
   wait $E || true

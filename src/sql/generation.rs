@@ -476,6 +476,7 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
+    use crate::sql::test_support::sqlstate_of;
     use pgrx::prelude::*;
 
     fn text(query: &str) -> Option<String> {
@@ -523,17 +524,9 @@ mod tests {
 
     #[pg_test]
     fn scheduling_without_pg_cron_names_the_missing_piece() {
-        // The test cluster does not preload pg_cron: the error is 55000 with a hint.
-        Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
-             LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE statement; RETURN NULL;
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
-        )
-        .unwrap();
+        // The test cluster does not preload pg_cron: the error is 55000 (with a hint).
         for call in ["SELECT synapse.schedule_recurring_generation()", "SELECT synapse.unschedule_recurring_generation()"] {
-            let state = Spi::get_one_with_args::<String>("SELECT pg_temp.sqlstate_of($1)", &[call.into()]).unwrap();
-            assert_eq!(state.as_deref(), Some("55000"), "{call}");
+            assert_eq!(sqlstate_of(call).as_deref(), Some("55000"), "{call}");
         }
     }
 }

@@ -352,6 +352,9 @@ is "$(as_user sofia "$assignee_update")" "In Review" "with it on, the assignee u
 is "$(as_user chen "UPDATE synapse.tasks SET status = 'Done' WHERE department_id = $eng AND task_id = 'ENG-101' RETURNING status")" "" \
    "a member neither creator nor assignee of it updates nothing"
 
+# --- recurring generation on the shards ------------------------------------------------------
+source "$here/generation.sh"
+
 echo "1..$_n"
 diag "check took $((SECONDS - t_check)) s"
 [ "$_failed" = 0 ] || { diag "$_failed of $_n failed"; exit 1; }

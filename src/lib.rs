@@ -1,9 +1,10 @@
 //! synapse_ext: the Synapse task-management core inside PostgreSQL.
 //!
-//! `recurrence` is the pure core (no pgrx, plain `cargo test`); `sql` is the thin
-//! #[pg_extern] boundary that converts types and maps errors.
+//! `recurrence` is the pure core, its own crate `synapse_recurrence` (crates/recurrence:
+//! no pgrx, plain `cargo test -p synapse_recurrence`); `sql` is the thin #[pg_extern]
+//! boundary that converts types and maps errors.
 
-pub mod recurrence;
+pub use synapse_recurrence as recurrence;
 mod sql;
 
 ::pgrx::pg_module_magic!(name, version);

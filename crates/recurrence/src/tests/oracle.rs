@@ -27,8 +27,8 @@
 //!   instants); `until` as a date is given to the crate as the last instant of that day.
 
 use super::{date, local, pattern, show};
-use crate::recurrence::pattern::{Frequency, Until};
-use crate::recurrence::{Pattern, Schedule};
+use crate::pattern::{Frequency, Until};
+use crate::{Pattern, Schedule};
 use chrono::{DateTime, Datelike, Duration, Month, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;

@@ -3,7 +3,7 @@
 //! that can never match are reported, or end the search, instead of looping.
 
 use super::{local, pattern};
-use crate::recurrence::{Pattern, RecurrenceError, Schedule};
+use crate::{Pattern, RecurrenceError, Schedule};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
@@ -448,7 +448,7 @@ fn json_text_that_is_not_a_pattern_is_one_problem_at_pattern() {
 
 #[test]
 fn dates_are_read_in_exactly_one_form() {
-    use crate::recurrence::pattern::parse_date;
+    use crate::calendar::parse_date;
     assert_eq!(parse_date("2024-02-29"), chrono::NaiveDate::from_ymd_opt(2024, 2, 29));
     assert_eq!(parse_date("0001-01-01"), chrono::NaiveDate::from_ymd_opt(1, 1, 1));
     for bad in [

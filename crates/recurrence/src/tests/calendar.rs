@@ -3,7 +3,7 @@
 //! skip-ahead giving the same answers as iterating from the series start.
 
 use super::{assert_occurrences, at_days, date, first, local, pattern, schedule};
-use crate::recurrence::Schedule;
+use crate::Schedule;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value};

@@ -13,19 +13,12 @@
 //! as long as one full Gregorian cycle (400 years) ends the series, since nothing can ever
 //! match after it.
 
-use super::error::{RecurrenceError, Result};
-use super::pattern::{Frequency, MonthDayOverflow, NthWeekday, Pattern, Until};
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
-    Utc,
-};
-use chrono_tz::Tz;
+use crate::calendar::{days_in_month, end_of_local_day, gcd, local_to_utc, CYCLE_DAYS, LAST_YEAR};
+use crate::error::{RecurrenceError, Result};
+use crate::pattern::{Frequency, MonthDayOverflow, NthWeekday, Pattern, Until};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use std::borrow::Borrow;
 use std::sync::Arc;
-
-/// Occurrences are not produced past this year: far beyond any task, and safely inside
-/// both chrono's and PostgreSQL's ranges.
-const LAST_YEAR: i32 = 100_000;
 
 /// A pattern anchored at a series start, ready to produce occurrences.
 #[derive(Debug, Clone)]
@@ -55,7 +48,10 @@ pub struct Occurrence {
 }
 
 impl Schedule {
+    /// The pattern anchored at `dtstart`. Occurrences are whole seconds (RFC 5545
+    /// DATE-TIME has no fraction): a sub-second part of `dtstart` is dropped.
     pub fn new(pattern: Arc<Pattern>, dtstart: DateTime<Utc>) -> Result<Schedule> {
+        let dtstart = dtstart.with_nanosecond(0).unwrap_or(dtstart);
         let tz = pattern.timezone;
         let out_of_range = || RecurrenceError::InvalidArgument {
             name: "dtstart",
@@ -89,18 +85,10 @@ impl Schedule {
         };
         let until = p.until.map(|u| match u {
             Until::Instant(t) => t,
-            // The end of that day: just before the next local day starts.
-            Until::Date(d) => match d.succ_opt() {
-                Some(next) => local_to_utc(tz, next.and_time(NaiveTime::MIN)) - Duration::microseconds(1),
-                None => DateTime::<Utc>::MAX_UTC,
-            },
+            // The end of that local day: its last whole second, as occurrences are whole seconds.
+            Until::Date(d) => end_of_local_day(tz, d).unwrap_or(DateTime::<Utc>::MAX_UTC),
         });
-        let max_empty_periods = match p.frequency {
-            Frequency::Daily => 146_097,
-            Frequency::Weekly => 20_871,
-            Frequency::Monthly => 4_800,
-            Frequency::Yearly => 400,
-        };
+        let max_empty_periods = p.frequency.periods_per_cycle() as u32;
         let nth_in_year = p.frequency == Frequency::Yearly && p.month_of_year.is_empty();
         Ok(Schedule {
             dtstart,
@@ -381,6 +369,85 @@ pub struct Occurrences<S: Borrow<Schedule>> {
     last: Option<DateTime<Utc>>,
     empty_run: u32,
     finished: bool,
+    /// With `count`: whole 400-year cycles between the start and `from`, counted once and
+    /// multiplied instead of walked.
+    cycles: Option<CycleSkip>,
+}
+
+/// Counting `count` by whole Gregorian cycles. Period `q` and period `q + C` (C periods in
+/// a 400-year cycle) produce the same dates 400 years apart, so the periods an interval
+/// `n` visits repeat after `block` = lcm(n, C) periods: every run of `block` periods holds
+/// the same number of occurrences. Walking one such run (the "mark" to here) gives that
+/// number; then as many whole runs as lie before `from` (and before LAST_YEAR), and as
+/// keep the total below `count`, are added at once. Only dates counted without their
+/// instant (surely after the start, surely before `from`) are skipped so: they are counted
+/// by local date, which neither time zones nor DST change, and `exdates` count too.
+#[derive(Debug, Clone)]
+struct CycleSkip {
+    /// Periods after which the visited periods repeat: lcm(interval, periods per cycle).
+    block: i64,
+    /// Days the calendar moves on in one block (a whole number of 400-year cycles).
+    block_days: i64,
+    /// Periods before this one are counted without instants (entirely before `from`'s
+    /// local date, and before LAST_YEAR): only they may be skipped.
+    limit: i64,
+    /// Where the walked block began: its period and the count so far.
+    mark: Option<(i64, u32)>,
+}
+
+impl CycleSkip {
+    fn new(s: &Schedule, resolve_from: NaiveDate) -> CycleSkip {
+        let n = i64::from(s.pattern.interval);
+        let per_cycle = s.pattern.frequency.periods_per_cycle();
+        let g = gcd(n, per_cycle);
+        let last = NaiveDate::from_ymd_opt(LAST_YEAR - 1, 1, 1).unwrap_or(NaiveDate::MAX);
+        CycleSkip {
+            block: per_cycle / g * n,
+            block_days: n / g * CYCLE_DAYS,
+            limit: s.period_index(resolve_from.min(last)),
+            mark: None,
+        }
+    }
+
+    /// Before expanding period `*period`: marks where a block starts, or, a block later,
+    /// adds the whole blocks that can be skipped to `period`, `emitted` and the last
+    /// counted date. Done at most once; false when it found that nothing can match any more.
+    fn apply(
+        slot: &mut Option<CycleSkip>,
+        period: &mut i64,
+        emitted: &mut u32,
+        last_counted_date: &mut Option<NaiveDate>,
+        count: u32,
+    ) -> bool {
+        let Some(skip) = slot else { return true };
+        let q = *period;
+        match skip.mark {
+            // Periods 0 and 1 may hold dates near the start, which are counted by instant.
+            None if q >= 2 && q + skip.block <= skip.limit => skip.mark = Some((q, *emitted)),
+            Some((marked, emitted_then)) if q == marked + skip.block => {
+                let per_block = *emitted - emitted_then;
+                let block = skip.block;
+                let by_limit = (skip.limit - q) / block;
+                let block_days = skip.block_days;
+                *slot = None;
+                if per_block == 0 {
+                    // A whole block of the calendar without an occurrence: every later
+                    // one is the same.
+                    return false;
+                }
+                let by_count = i64::from((count - *emitted - 1) / per_block);
+                let blocks = by_limit.min(by_count);
+                if blocks > 0 {
+                    *period += blocks * block;
+                    *emitted += u32::try_from(blocks).expect("fewer than count") * per_block;
+                    *last_counted_date =
+                        last_counted_date.and_then(|d| d.checked_add_signed(Duration::days(blocks * block_days)));
+                }
+            }
+            _ => {}
+        }
+        true
+    }
 }
 
 impl<S: Borrow<Schedule>> Occurrences<S> {
@@ -398,6 +465,7 @@ impl<S: Borrow<Schedule>> Occurrences<S> {
         let resolve_from = from_date.checked_sub_signed(day).unwrap_or(NaiveDate::MIN);
         let surely_before_start = s.start_date.checked_sub_signed(day).unwrap_or(NaiveDate::MIN);
         let surely_after_start = s.start_date.checked_add_signed(day).unwrap_or(NaiveDate::MAX);
+        let cycles = s.pattern.count.map(|_| CycleSkip::new(s, resolve_from));
         Occurrences {
             schedule,
             from,
@@ -412,6 +480,7 @@ impl<S: Borrow<Schedule>> Occurrences<S> {
             last: None,
             empty_run: 0,
             finished: false,
+            cycles,
         }
     }
 }
@@ -424,6 +493,13 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
         let p = &*s.pattern;
         while !self.finished {
             if self.next_in_buffer >= self.buffer.len() {
+                if let Some(count) = p.count {
+                    let (period, emitted, last) = (&mut self.period, &mut self.emitted, &mut self.last_counted_date);
+                    if !CycleSkip::apply(&mut self.cycles, period, emitted, last, count) {
+                        self.finished = true;
+                        break;
+                    }
+                }
                 if self.empty_run >= s.max_empty_periods
                     || s.expand(self.period, &mut self.buffer).is_none()
                 {
@@ -506,27 +582,4 @@ fn nth_weekday_offset(first_wd: u32, len: u32, n: NthWeekday) -> Option<u32> {
 /// offset reaches a day.
 fn end_of_occurrences() -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(LAST_YEAR + 2, 1, 1).map_or(DateTime::<Utc>::MAX_UTC, |d| d.and_time(NaiveTime::MIN).and_utc())
-}
-
-pub fn days_in_month(year: i32, month: u32) -> Option<u32> {
-    let (ny, nm) = if month == 12 { (year.checked_add(1)?, 1) } else { (year, month + 1) };
-    let next = NaiveDate::from_ymd_opt(ny, nm, 1)?;
-    Some(next.pred_opt()?.day())
-}
-
-/// A local wall-clock time as an instant, by RFC 5545 3.3.5: a time in a DST gap is read
-/// with the offset from before the gap (02:30 becomes 03:30), a time that exists twice
-/// means the first of the two.
-pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
-        LocalResult::None => {
-            // Offsets lie within ±14 h and gaps last at most a day, so two days earlier is
-            // before the transition, where the offset from before the gap is in force.
-            let before = local.and_utc() - Duration::hours(48);
-            let offset = tz.offset_from_utc_datetime(&before.naive_utc()).fix();
-            (local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
-        }
-    }
 }

@@ -22,11 +22,11 @@
 //! of the contract is checked in one place. Parsing is a single pass over at most
 //! [`MAX_RRULE_TEXT_BYTES`] bytes: any input is answered quickly, without panics.
 
-use super::engine::local_to_utc;
+use crate::calendar::{end_of_local_day, local_to_utc, weekday_from_iso};
 use super::error::{RecurrenceError, Result};
 use super::pattern::{Anchor, CatchUp, Frequency, MonthDayOverflow, Pattern, Until};
 use chrono::{
-    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Timelike, Utc,
+    DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Timelike, Utc,
     Weekday,
 };
 use chrono_tz::Tz;
@@ -178,13 +178,6 @@ fn clamp_to_rfc_years(t: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
-/// The last whole second of local day `d` in `tz`: one second before the next local day
-/// starts, the same instant the engine's "end of that day" truncates to.
-fn end_of_local_day(tz: Tz, d: NaiveDate) -> Option<DateTime<Utc>> {
-    let next = d.succ_opt()?.and_time(NaiveTime::MIN);
-    local_to_utc(tz, next).checked_sub_signed(Duration::seconds(1))
-}
-
 // ---------------------------------------------------------------------------------------
 // Reading
 
@@ -305,7 +298,7 @@ fn parse_date_value(text: &str) -> Option<DateValue> {
 
 fn parse_weekday(code: &str) -> Option<Weekday> {
     let i = WEEKDAY_CODES.iter().position(|c| c.eq_ignore_ascii_case(code))?;
-    super::pattern::weekday_from_iso(i as i64 + 1)
+    weekday_from_iso(i as i64 + 1)
 }
 
 fn parse_tz(name: &str) -> Result<Tz> {
@@ -888,6 +881,7 @@ fn parse_int(name: &str, value: &str, item: &str, signed: bool) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     /// Writing never fails for the years these tests use.
     fn to_text(p: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
@@ -901,8 +895,7 @@ mod tests {
         let far = far.and_hms_opt(0, 0, 0).expect("valid time").and_utc();
         assert!(matches!(to_rrule(&p, Some(far)), Err(RecurrenceError::InvalidArgument { name: "dtstart", .. })));
     }
-    use crate::recurrence::engine::Schedule;
-    use crate::recurrence::pattern::weekday_from_iso;
+    use crate::engine::Schedule;
     use chrono::TimeZone;
     use proptest::prelude::*;
     use std::sync::Arc;

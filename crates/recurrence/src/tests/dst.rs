@@ -4,7 +4,7 @@
 //! ends that local day; `exdates` are local dates.
 
 use super::{assert_occurrences, date, first, local, local_times, pattern, schedule, show};
-use crate::recurrence::Schedule;
+use crate::Schedule;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::json;

@@ -2,7 +2,8 @@
 //! JSON value into a [`Pattern`], collecting every problem with its JSON path, and writing
 //! the normalised form back.
 
-use super::error::{Problem, RecurrenceError, Result};
+use crate::calendar::{longest_month, CYCLE_DAYS, CYCLE_MONTHS, CYCLE_WEEKS, CYCLE_YEARS, parse_date, weekday_from_iso, MONTH_NAMES};
+use crate::error::{Problem, RecurrenceError, Result};
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
@@ -48,6 +49,16 @@ impl Frequency {
             Frequency::Weekly => "weekly",
             Frequency::Monthly => "monthly",
             Frequency::Yearly => "yearly",
+        }
+    }
+
+    /// Periods of this frequency in one 400-year Gregorian cycle.
+    pub fn periods_per_cycle(self) -> i64 {
+        match self {
+            Frequency::Daily => CYCLE_DAYS,
+            Frequency::Weekly => CYCLE_WEEKS,
+            Frequency::Monthly => CYCLE_MONTHS,
+            Frequency::Yearly => i64::from(CYCLE_YEARS),
         }
     }
 }
@@ -228,33 +239,6 @@ impl Pattern {
         map.insert("catchUp".into(), json!(catch_up));
         Value::Object(map)
     }
-}
-
-/// ISO weekday number (1 = Monday … 7 = Sunday) to chrono's weekday.
-pub fn weekday_from_iso(n: i64) -> Option<Weekday> {
-    match n {
-        1 => Some(Weekday::Mon),
-        2 => Some(Weekday::Tue),
-        3 => Some(Weekday::Wed),
-        4 => Some(Weekday::Thu),
-        5 => Some(Weekday::Fri),
-        6 => Some(Weekday::Sat),
-        7 => Some(Weekday::Sun),
-        _ => None,
-    }
-}
-
-/// Parses a `YYYY-MM-DD` date (exactly that form). By hand: chrono's format parser costs
-/// ten times as much, and a pattern may list many exdates.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return None;
-    }
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
-    };
-    NaiveDate::from_ymd_opt(number(&bytes[0..4])? as i32, number(&bytes[5..7])?, number(&bytes[8..10])?)
 }
 
 /// Collects problems while reading; `None` results mean "already reported".
@@ -700,19 +684,6 @@ impl Reader {
         dates.sort_unstable();
         dates.dedup();
         Some(dates)
-    }
-}
-
-const MONTH_NAMES: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
-];
-
-fn longest_month(month: u8) -> i32 {
-    match month {
-        2 => 29,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

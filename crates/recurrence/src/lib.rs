@@ -1,0 +1,21 @@
+//! The Synapse recurrence core: pure Rust, no PostgreSQL, tested with plain
+//! `cargo test -p synapse_recurrence`. The extension (synapse_ext) re-exports it as
+//! `synapse_ext::recurrence`; any Rust service can use it for previews directly.
+//!
+//! - [`pattern`]: the JSON pattern contract, read with every problem and its path
+//! - [`engine`]: a [`Schedule`] expands a pattern from a series start into occurrences
+//! - [`rrule_text`]: RFC 5545 / RFC 7529 text both ways
+//! - [`error`]: the one error type
+
+pub mod calendar;
+pub mod engine;
+pub mod error;
+pub mod pattern;
+pub mod rrule_text;
+
+pub use engine::{Occurrence, Schedule};
+pub use error::{Problem, RecurrenceError};
+pub use pattern::Pattern;
+
+#[cfg(test)]
+mod tests;

@@ -3,10 +3,12 @@
 //! - `rfc5545`: the RRULE examples of RFC 5545 section 3.8.5.3 that the shape can express
 //! - `dst`: wall-clock time across DST gaps and overlaps, `until` dates, `exdates`
 //! - `calendar`: leap years, month ends, clamp, last weekdays, setPos, count, skip-ahead
+//! - `cycles`: counting `count` by whole 400-year cycles against walking every period
 //! - `oracle`: randomized comparison against the independent `rrule` crate
 //! - `fuzz`: arbitrary JSON never panics, problems name the key, every search is bounded
 
 mod calendar;
+mod cycles;
 mod dst;
 mod fuzz;
 mod oracle;

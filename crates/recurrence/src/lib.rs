@@ -5,12 +5,14 @@
 //! - [`pattern`]: the JSON pattern contract, read with every problem and its path
 //! - [`engine`]: a [`Schedule`] expands a pattern from a series start into occurrences
 //! - [`rrule_text`]: RFC 5545 / RFC 7529 text both ways
+//! - [`query`]: the questions the SQL functions ask, with infinite bounds and row limits
 //! - [`error`]: the one error type
 
 pub mod calendar;
 pub mod engine;
 pub mod error;
 pub mod pattern;
+pub mod query;
 pub mod rrule_text;
 
 pub use engine::{Occurrence, Schedule};

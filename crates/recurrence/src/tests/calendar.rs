@@ -6,6 +6,7 @@ use super::{assert_occurrences, at_days, date, first, local, pattern, schedule};
 use crate::Schedule;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use std::sync::Arc;
 use serde_json::{json, Value};
 
 const BERLIN: Tz = Tz::Europe__Berlin;
@@ -392,4 +393,20 @@ fn a_long_running_series_answers_quickly_far_in_the_future() {
     let next = s.next_after(after).unwrap();
     assert!(started.elapsed().as_secs() < 2);
     assert_eq!(next.with_timezone(&BERLIN).date_naive(), date(2400, 6, 2));
+}
+
+#[test]
+fn occurrences_are_whole_seconds() {
+    // RFC 5545 DATE-TIME has no fraction: dtstart's is dropped from every occurrence, the
+    // start's own included, so the RRULE text round trip keeps every occurrence.
+    let p = pattern(json!({"frequency": "daily", "timezone": "Europe/Berlin"}));
+    let start = local(p.timezone, 2026, 3, 28, 9, 0) + Duration::milliseconds(750);
+    let s = Schedule::new(Arc::clone(&p), start).expect("schedule");
+    let want = [local(p.timezone, 2026, 3, 28, 9, 0), local(p.timezone, 2026, 3, 29, 9, 0)];
+    assert_eq!(first(&s, 2), want);
+    assert_eq!(s.next_after(start - Duration::milliseconds(500)), Some(want[1]));
+    let text = crate::rrule_text::to_rrule(&p, Some(start)).expect("text");
+    let (back, back_start) = crate::rrule_text::from_rrule_with_start(&text).expect("parses");
+    let again = Schedule::new(Arc::new(back), back_start.expect("DTSTART")).expect("schedule");
+    assert_eq!(first(&again, 2), want);
 }

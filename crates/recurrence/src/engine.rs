@@ -91,7 +91,10 @@ impl Schedule {
             // The end of that local day: its last whole second, as occurrences are whole seconds.
             Until::Date(d) => end_of_local_day(tz, d).unwrap_or(DateTime::<Utc>::MAX_UTC),
         });
-        let max_empty_periods = p.frequency.periods_per_cycle() as u32;
+        // The periods an interval n visits repeat after C / gcd(n, C) visits (C periods
+        // in a 400-year cycle): a run of empty ones that long never ends.
+        let per_cycle = p.frequency.periods_per_cycle();
+        let max_empty_periods = (per_cycle / gcd(i64::from(p.interval), per_cycle)) as u32;
         let nth_in_year = p.frequency == Frequency::Yearly && p.month_of_year.is_empty();
         Ok(Schedule {
             dtstart,

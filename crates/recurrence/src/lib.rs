@@ -11,6 +11,7 @@
 pub mod calendar;
 pub mod engine;
 pub mod error;
+pub mod message;
 pub mod pattern;
 pub mod query;
 pub mod rrule_text;

@@ -4,6 +4,7 @@
 
 use crate::calendar::{longest_month, CYCLE_DAYS, CYCLE_MONTHS, CYCLE_WEEKS, CYCLE_YEARS, parse_date, weekday_from_iso, MONTH_NAMES};
 use crate::error::{Problem, RecurrenceError, Result};
+use crate::message::{describe, list, quote_key, suggestion};
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
@@ -13,8 +14,6 @@ pub const MAX_COUNT: i64 = 100_000;
 /// More problems than this are summarised in one last line; a pattern with a million bad
 /// array elements must still be answered in milliseconds.
 const MAX_PROBLEMS: usize = 100;
-/// Longer quoted values are cut, so a message stays one readable line.
-const MAX_QUOTED_CHARS: usize = 40;
 
 const KNOWN_KEYS: [&str; 15] = [
     "frequency",
@@ -285,7 +284,7 @@ impl Reader {
                 Some(i) => fields[i] = Some(value),
                 None if self.full() => {} // the costly "did you mean" would not be listed anyway
                 None => {
-                    let hint = suggestion(key)
+                    let hint = suggestion(key, &KNOWN_KEYS)
                         .map(|k| format!(" (did you mean \"{k}\"?)"))
                         .unwrap_or_default();
                     self.report(quote_key(key), format!("unknown key{hint}"));
@@ -445,7 +444,7 @@ impl Reader {
                     "dayOfMonth",
                     format!(
                         "{} never occurs in {} (use \"monthDayOverflow\": \"clamp\" to move it to the month's last day)",
-                        list(&p.day_of_month),
+                        list(&p.day_of_month, ", "),
                         names.join(", ")
                     ),
                 );
@@ -470,7 +469,7 @@ impl Reader {
         if !p.set_pos.is_empty() && p.set_pos.iter().all(|s| s.abs() > max_set) {
             self.report(
                 "setPos",
-                format!("a {} period has at most {max_set} occurrences, so {} never matches", p.frequency.name(), list(&p.set_pos)),
+                format!("a {} period has at most {max_set} occurrences, so {} never matches", p.frequency.name(), list(&p.set_pos, ", ")),
             );
         }
     }
@@ -687,10 +686,6 @@ impl Reader {
     }
 }
 
-fn list<T: ToString>(values: &[T]) -> String {
-    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-}
-
 /// A JSON number that is a whole number (`3`, `3.0`, `3e0`), as i64.
 fn as_integer(value: &Value) -> Option<i64> {
     let Value::Number(n) = value else { return None };
@@ -699,56 +694,4 @@ fn as_integer(value: &Value) -> Option<i64> {
     }
     let f: f64 = n.to_string().parse().ok()?;
     (f.is_finite() && f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
-}
-
-/// The value as a message quotes it: JSON text, cut to a readable length.
-pub fn describe(value: &Value) -> String {
-    let text = match value {
-        Value::Array(a) if a.is_empty() => "[]".to_string(),
-        Value::Array(_) => "an array".to_string(),
-        Value::Object(_) => "an object".to_string(),
-        _ => value.to_string(),
-    };
-    shorten(&text)
-}
-
-fn quote_key(key: &str) -> String {
-    let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { key.to_string() } else { shorten(&Value::String(key.to_string()).to_string()) }
-}
-
-fn shorten(text: &str) -> String {
-    if text.chars().count() <= MAX_QUOTED_CHARS {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(MAX_QUOTED_CHARS).collect();
-    format!("{cut}…")
-}
-
-/// The known key closest to a misspelt one (edit distance at most 2, case ignored).
-fn suggestion(key: &str) -> Option<&'static str> {
-    if key.len() > 40 {
-        return None;
-    }
-    let lower = key.to_ascii_lowercase();
-    KNOWN_KEYS
-        .iter()
-        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -5,6 +5,7 @@
 //! - `calendar`: leap years, month ends, clamp, last weekdays, setPos, count, skip-ahead
 //! - `cycles`: counting `count` by whole 400-year cycles against walking every period
 //! - `oracle`: randomized comparison against the independent `rrule` crate
+//! - `rrule_text`: RFC 5545 text both ways, errors, round trips, random texts
 //! - `fuzz`: arbitrary JSON never panics, problems name the key, every search is bounded
 
 mod calendar;
@@ -13,6 +14,7 @@ mod dst;
 mod fuzz;
 mod oracle;
 mod rfc5545;
+mod rrule_text;
 
 use super::{Pattern, Schedule};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};

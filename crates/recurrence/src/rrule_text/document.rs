@@ -1,14 +1,14 @@
 //! One text's properties (DTSTART, RRULE, EXDATE, X-SYNAPSE-*), read into the pattern's
 //! JSON, which then goes through the same validation as any pattern.
 
-use super::invalid;
+use super::{invalid, X_ANCHOR, X_CATCHUP, X_TIMEZONE};
 use super::lex::{parse_date_value, parse_tz, split_line, DateValue, Line, Property};
 use super::rule::Rule;
 use super::write::has_rfc_year;
-use crate::calendar::{end_of_local_day, local_to_utc};
+use crate::calendar::{end_of_local_day, format_date, local_to_utc};
 use crate::error::Result;
 use crate::message::quote;
-use crate::pattern::{Anchor, CatchUp, MonthDayOverflow, Pattern};
+use crate::pattern::{keys, Anchor, CatchUp, Keyword, Pattern};
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
@@ -48,41 +48,15 @@ impl Document {
             }
             "DTSTART" => self.read_dtstart(&prop),
             "EXDATE" => self.read_exdate(&prop),
-            "X-SYNAPSE-TIMEZONE" => {
+            X_TIMEZONE => {
                 prop.params(&[])?;
                 let tz = prop.value.parse::<Tz>().map_err(|_| {
-                    invalid(format!("X-SYNAPSE-TIMEZONE:{} is not a known IANA time zone", quote(prop.value)))
+                    invalid(format!("{X_TIMEZONE}:{} is not a known IANA time zone", quote(prop.value)))
                 })?;
-                set_once(&mut self.timezone, tz, "X-SYNAPSE-TIMEZONE")
+                set_once(&mut self.timezone, tz, X_TIMEZONE)
             }
-            "X-SYNAPSE-ANCHOR" => {
-                prop.params(&[])?;
-                let anchor = match prop.value.to_ascii_lowercase().as_str() {
-                    "schedule" => Anchor::Schedule,
-                    "completion" => Anchor::Completion,
-                    _ => {
-                        return Err(invalid(format!(
-                            "X-SYNAPSE-ANCHOR:{} is not \"schedule\" or \"completion\"",
-                            quote(prop.value)
-                        )))
-                    }
-                };
-                set_once(&mut self.anchor, anchor, "X-SYNAPSE-ANCHOR")
-            }
-            "X-SYNAPSE-CATCHUP" => {
-                prop.params(&[])?;
-                let catch_up = match prop.value.to_ascii_lowercase().as_str() {
-                    "all" => CatchUp::All,
-                    "latest" => CatchUp::Latest,
-                    _ => {
-                        return Err(invalid(format!(
-                            "X-SYNAPSE-CATCHUP:{} is not \"all\" or \"latest\"",
-                            quote(prop.value)
-                        )))
-                    }
-                };
-                set_once(&mut self.catch_up, catch_up, "X-SYNAPSE-CATCHUP")
-            }
+            X_ANCHOR => read_keyword(&prop, &mut self.anchor),
+            X_CATCHUP => read_keyword(&prop, &mut self.catch_up),
             "RDATE" => Err(invalid(format!(
                 "RDATE:{} is not supported (a pattern cannot hold extra dates)",
                 quote(prop.value)
@@ -158,7 +132,7 @@ impl Document {
         let tz = match (self.dtstart.map(|(zone, _)| zone), self.timezone) {
             (Some(StartZone::Zone(start)), Some(named)) if start != named => {
                 return Err(invalid(format!(
-                    "X-SYNAPSE-TIMEZONE:{} contradicts DTSTART's time zone {}",
+                    "{X_TIMEZONE}:{} contradicts DTSTART's time zone {}",
                     named.name(),
                     start.name()
                 )))
@@ -169,66 +143,49 @@ impl Document {
         };
 
         let mut map = Map::new();
-        map.insert("frequency".into(), json!(rule.frequency.name()));
+        map.insert(keys::FREQUENCY.into(), json!(rule.frequency.json()));
         if let Some(interval) = rule.interval {
-            map.insert("interval".into(), json!(interval));
+            map.insert(keys::INTERVAL.into(), json!(interval));
         }
         if rule.weekdays != 0 {
             let days: Vec<u32> = (0..7).filter(|i| rule.weekdays & 1 << i != 0).map(|i| i + 1).collect();
-            map.insert("daysOfWeek".into(), json!(days));
+            map.insert(keys::DAYS_OF_WEEK.into(), json!(days));
         }
         if !rule.nth_weekdays.is_empty() {
-            let nths: Vec<Value> = rule
-                .nth_weekdays
-                .iter()
-                .map(|&(nth, day)| json!({"day": day.number_from_monday(), "nth": nth}))
-                .collect();
-            map.insert("nthWeekdays".into(), Value::Array(nths));
+            let nths = rule.nth_weekdays.iter().map(|&(nth, day)| json!({keys::NTH_DAY: day.number_from_monday(), keys::NTH_NTH: nth}));
+            map.insert(keys::NTH_WEEKDAYS.into(), Value::Array(nths.collect()));
         }
         if let Some(days) = rule.month_days {
-            map.insert("dayOfMonth".into(), json!(days));
+            map.insert(keys::DAY_OF_MONTH.into(), json!(days));
         }
         if let Some(months) = rule.months {
-            map.insert("monthOfYear".into(), json!(months));
+            map.insert(keys::MONTH_OF_YEAR.into(), json!(months));
         }
         if let Some(positions) = rule.set_pos {
-            map.insert("setPos".into(), json!(positions));
+            map.insert(keys::SET_POS.into(), json!(positions));
         }
         if let Some(day) = rule.week_start {
-            map.insert("weekStart".into(), json!(day.number_from_monday()));
+            map.insert(keys::WEEK_START.into(), json!(day.number_from_monday()));
         }
         if let Some(overflow) = rule.overflow {
-            let name = match overflow {
-                MonthDayOverflow::Skip => "skip",
-                MonthDayOverflow::Clamp => "clamp",
-            };
-            map.insert("monthDayOverflow".into(), json!(name));
+            map.insert(keys::MONTH_DAY_OVERFLOW.into(), json!(overflow.json()));
         }
         if let Some(count) = rule.count {
-            map.insert("count".into(), json!(count));
+            map.insert(keys::COUNT.into(), json!(count));
         }
         if let Some((text, value)) = rule.until {
-            map.insert("until".into(), until_json(tz, &text, value)?);
+            map.insert(keys::UNTIL.into(), until_json(tz, &text, value)?);
         }
-        map.insert("timezone".into(), json!(tz.name()));
+        map.insert(keys::TIMEZONE.into(), json!(tz.name()));
         if !self.exdates.is_empty() {
-            let dates: Vec<String> =
-                self.exdates.iter().map(|e| exdate_in(tz, e).format("%Y-%m-%d").to_string()).collect();
-            map.insert("exdates".into(), json!(dates));
+            let dates: Vec<String> = self.exdates.iter().map(|e| format_date(exdate_in(tz, e))).collect();
+            map.insert(keys::EXDATES.into(), json!(dates));
         }
         if let Some(anchor) = self.anchor {
-            let name = match anchor {
-                Anchor::Schedule => "schedule",
-                Anchor::Completion => "completion",
-            };
-            map.insert("anchor".into(), json!(name));
+            map.insert(keys::ANCHOR.into(), json!(anchor.json()));
         }
         if let Some(catch_up) = self.catch_up {
-            let name = match catch_up {
-                CatchUp::All => "all",
-                CatchUp::Latest => "latest",
-            };
-            map.insert("catchUp".into(), json!(name));
+            map.insert(keys::CATCH_UP.into(), json!(catch_up.json()));
         }
         let pattern = Pattern::from_json(&Value::Object(map))?;
 
@@ -239,6 +196,16 @@ impl Document {
         });
         Ok((pattern, start))
     }
+}
+
+/// An X-SYNAPSE property holding one of a keyword's values, at most once.
+fn read_keyword<K: Keyword>(prop: &Property<'_>, slot: &mut Option<K>) -> Result<()> {
+    prop.params(&[])?;
+    let value = K::from_rrule(prop.value).ok_or_else(|| {
+        let names: Vec<String> = K::ALL.iter().map(|v| format!("\"{}\"", v.rrule())).collect();
+        invalid(format!("{}:{} is not {}", prop.name, quote(prop.value), names.join(" or ")))
+    })?;
+    set_once(slot, value, &prop.name)
 }
 
 fn set_once<T>(slot: &mut Option<T>, value: T, name: &str) -> Result<()> {
@@ -265,7 +232,7 @@ fn check_value_type(property: &str, text: &str, value_type: Option<&str>, value:
 /// UNTIL as the pattern's JSON: a date, or an RFC 3339 UTC timestamp.
 fn until_json(tz: Tz, text: &str, value: DateValue) -> Result<Value> {
     let instant = match value {
-        DateValue::Date(d) => return Ok(json!(d.format("%Y-%m-%d").to_string())),
+        DateValue::Date(d) => return Ok(json!(format_date(d))),
         DateValue::Utc(t) => t,
         DateValue::Local(local) => local_to_utc(tz, local),
     };
@@ -273,7 +240,7 @@ fn until_json(tz: Tz, text: &str, value: DateValue) -> Result<Value> {
     // DTSTART with a time; reading it back as the date keeps the round trip exact.
     let local_date = instant.with_timezone(&tz).date_naive();
     if end_of_local_day(tz, local_date) == Some(instant) {
-        return Ok(json!(local_date.format("%Y-%m-%d").to_string()));
+        return Ok(json!(format_date(local_date)));
     }
     if !has_rfc_year(instant) {
         return Err(invalid(format!("UNTIL={} is outside the years 0000..9999 in UTC", quote(text))));

@@ -41,6 +41,11 @@ use document::Document;
 use lex::unfold;
 use chrono::{DateTime, Utc};
 
+/// Synapse's own properties: what RFC 5545 has no place for.
+pub(crate) const X_TIMEZONE: &str = "X-SYNAPSE-TIMEZONE";
+pub(crate) const X_ANCHOR: &str = "X-SYNAPSE-ANCHOR";
+pub(crate) const X_CATCHUP: &str = "X-SYNAPSE-CATCHUP";
+
 /// Longer texts are refused: no real rule comes near, and it bounds the work per call.
 pub const MAX_RRULE_TEXT_BYTES: usize = 64 * 1024;
 

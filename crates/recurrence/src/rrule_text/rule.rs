@@ -3,8 +3,8 @@
 use super::invalid;
 use super::lex::{parse_date_value, parse_weekday, DateValue};
 use crate::error::{RecurrenceError, Result};
-use crate::message::quote;
-use crate::pattern::{Frequency, MonthDayOverflow};
+use crate::message::{alternatives, quote};
+use crate::pattern::{Frequency, Keyword, MonthDayOverflow};
 use chrono::Weekday;
 
 /// More digits than this cannot be any valid value, and still fit an i64.
@@ -69,24 +69,14 @@ impl Rule {
             let shown = || format!("{name}={}", quote(value));
             match name.as_str() {
                 "FREQ" => {
-                    frequency = Some(match value.to_ascii_uppercase().as_str() {
-                        "DAILY" => Frequency::Daily,
-                        "WEEKLY" => Frequency::Weekly,
-                        "MONTHLY" => Frequency::Monthly,
-                        "YEARLY" => Frequency::Yearly,
-                        "HOURLY" | "MINUTELY" | "SECONDLY" => {
-                            return Err(invalid(format!(
-                                "sub-daily {} is not supported (only DAILY, WEEKLY, MONTHLY, YEARLY)",
-                                shown()
-                            )))
+                    frequency = Some(Frequency::from_rrule(value).ok_or_else(|| {
+                        let names: Vec<&str> = Frequency::ALL.iter().map(|f| f.rrule()).collect();
+                        if ["HOURLY", "MINUTELY", "SECONDLY"].iter().any(|f| f.eq_ignore_ascii_case(value)) {
+                            invalid(format!("sub-daily {} is not supported (only {})", shown(), names.join(", ")))
+                        } else {
+                            invalid(format!("{} is not a frequency ({})", shown(), alternatives(&names)))
                         }
-                        _ => {
-                            return Err(invalid(format!(
-                                "{} is not a frequency (DAILY, WEEKLY, MONTHLY or YEARLY)",
-                                shown()
-                            )))
-                        }
-                    })
+                    })?)
                 }
                 "INTERVAL" => rule.interval = Some(parse_int(&name, value, value, false)?),
                 "COUNT" => rule.count = Some(parse_int(&name, value, value, false)?),
@@ -115,19 +105,14 @@ impl Rule {
                     rscale = true;
                 }
                 "SKIP" => {
-                    let overflow = match value.to_ascii_uppercase().as_str() {
-                        "OMIT" => MonthDayOverflow::Skip,
-                        "BACKWARD" => MonthDayOverflow::Clamp,
-                        "FORWARD" => {
-                            return Err(invalid(format!(
-                                "{} is not supported (only OMIT and BACKWARD)",
-                                shown()
-                            )))
+                    let overflow = MonthDayOverflow::from_rrule(value).ok_or_else(|| {
+                        let names: Vec<&str> = MonthDayOverflow::ALL.iter().map(|o| o.rrule()).collect();
+                        if value.eq_ignore_ascii_case("FORWARD") {
+                            invalid(format!("{} is not supported (only {})", shown(), names.join(" and ")))
+                        } else {
+                            invalid(format!("{} is not {} or FORWARD", shown(), names.join(", ")))
                         }
-                        _ => {
-                            return Err(invalid(format!("{} is not OMIT, BACKWARD or FORWARD", shown())))
-                        }
-                    };
+                    })?;
                     skip = Some((value, overflow));
                 }
                 "BYHOUR" | "BYMINUTE" | "BYSECOND" => {

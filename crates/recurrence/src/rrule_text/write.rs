@@ -3,7 +3,8 @@
 use crate::calendar::end_of_local_day;
 use crate::error::{RecurrenceError, Result};
 use crate::message::list;
-use crate::pattern::{Anchor, CatchUp, Frequency, MonthDayOverflow, Pattern, Until};
+use super::{X_ANCHOR, X_CATCHUP, X_TIMEZONE};
+use crate::pattern::{Anchor, CatchUp, Keyword, MonthDayOverflow, Pattern, Until};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -44,13 +45,13 @@ pub fn to_rrule(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> Result<Str
         lines.push(format!("EXDATE;VALUE=DATE:{}", dates.join(",")));
     }
     if dtstart.is_none() && tz != Tz::UTC {
-        lines.push(format!("X-SYNAPSE-TIMEZONE:{}", tz.name()));
+        lines.push(format!("{X_TIMEZONE}:{}", tz.name()));
     }
-    if pattern.anchor == Anchor::Completion {
-        lines.push("X-SYNAPSE-ANCHOR:completion".to_string());
+    if pattern.anchor != Anchor::Schedule {
+        lines.push(format!("{X_ANCHOR}:{}", pattern.anchor.rrule()));
     }
-    if pattern.catch_up == CatchUp::Latest {
-        lines.push("X-SYNAPSE-CATCHUP:latest".to_string());
+    if pattern.catch_up != CatchUp::All {
+        lines.push(format!("{X_CATCHUP}:{}", pattern.catch_up.rrule()));
     }
     Ok(lines.join("\n"))
 }
@@ -62,13 +63,7 @@ fn rule_text(p: &Pattern) -> String {
     if clamp {
         parts.push("RSCALE=GREGORIAN".to_string());
     }
-    let freq = match p.frequency {
-        Frequency::Daily => "DAILY",
-        Frequency::Weekly => "WEEKLY",
-        Frequency::Monthly => "MONTHLY",
-        Frequency::Yearly => "YEARLY",
-    };
-    parts.push(format!("FREQ={freq}"));
+    parts.push(format!("FREQ={}", p.frequency.rrule()));
     if p.interval != 1 {
         parts.push(format!("INTERVAL={}", p.interval));
     }
@@ -102,7 +97,7 @@ fn rule_text(p: &Pattern) -> String {
         None => {}
     }
     if clamp {
-        parts.push("SKIP=BACKWARD".to_string());
+        parts.push(format!("SKIP={}", MonthDayOverflow::Clamp.rrule()));
     }
     parts.join(";")
 }

@@ -63,7 +63,8 @@ fn calculate_next_occurrence(
     dtstart: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, after) = (pattern?, after?);
-    let result = pattern.pattern().and_then(|p| query::next_occurrence(p, moment(after), dtstart.map(moment)));
+    let result =
+        pattern.pattern().and_then(|p| query::next_occurrence(p, moment(after), dtstart.map(moment)));
     raise(result).map(to_timestamptz)
 }
 
@@ -81,7 +82,13 @@ fn recurrence_occurrences(
         return SetOfIterator::new(std::iter::empty());
     };
     let result = pattern.pattern().and_then(|p| {
-        query::occurrences_in_window(p, moment(dtstart), window_start.map(moment), window_end.map(moment), max_count)
+        query::occurrences_in_window(
+            p,
+            moment(dtstart),
+            window_start.map(moment),
+            window_end.map(moment),
+            max_count,
+        )
     });
     SetOfIterator::new(raise(result).map(to_timestamptz))
 }
@@ -165,16 +172,18 @@ mod tests {
                     '2026-11-27 09:00+00', '2026-11-25 09:00+00')::text",
         );
         assert_eq!(next, None);
-        let ended = text(
-            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', 'infinity')::text",
-        );
+        let ended =
+            text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', 'infinity')::text");
         assert_eq!(ended, None);
     }
 
     #[pg_test]
     fn null_in_gives_null_out() {
         assert_eq!(text("SELECT synapse.calculate_next_occurrence(NULL, now())::text"), None);
-        assert_eq!(text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', NULL)::text"), None);
+        assert_eq!(
+            text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', NULL)::text"),
+            None
+        );
         assert_eq!(text("SELECT synapse.validate_recurrence_pattern(NULL)::text"), None);
         assert_eq!(text("SELECT synapse.recurrence_to_rrule(NULL)"), None);
         assert_eq!(text("SELECT synapse.recurrence_from_rrule(NULL)::text"), None);
@@ -235,10 +244,7 @@ mod tests {
             Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('{\"frequency\":\"daily\"}')"),
             Ok(Some(true))
         );
-        assert_eq!(
-            Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('[]')"),
-            Ok(Some(false))
-        );
+        assert_eq!(Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('[]')"), Ok(Some(false)));
     }
 
     #[pg_test]
@@ -256,12 +262,16 @@ mod tests {
 
     #[pg_test(error = "daysOfWeek[0]: 8 is not an ISO weekday (1..7)")]
     fn validate_raises_the_first_problem() {
-        Spi::run("SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"weekly\",\"daysOfWeek\":[8]}')").unwrap();
+        Spi::run(
+            "SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"weekly\",\"daysOfWeek\":[8]}')",
+        )
+        .unwrap();
     }
 
     #[pg_test(error = "dtstart: must be a finite timestamp")]
     fn infinite_dtstart_is_rejected() {
-        Spi::run("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', now(), '-infinity')").unwrap();
+        Spi::run("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', now(), '-infinity')")
+            .unwrap();
     }
 
     #[pg_test]

@@ -22,7 +22,11 @@ fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 
 /// The slowest and the median of `RUNS` calls (after one warm-up), each reading nothing:
 /// the pattern is read once, as the extension's cache does for a column of patterns.
-fn measure(pattern: &Value, dtstart: DateTime<Utc>, after: DateTime<Utc>) -> (Duration, Duration, Option<DateTime<Utc>>) {
+fn measure(
+    pattern: &Value,
+    dtstart: DateTime<Utc>,
+    after: DateTime<Utc>,
+) -> (Duration, Duration, Option<DateTime<Utc>>) {
     let pattern = Arc::new(Pattern::from_json(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}")));
     let call = || Schedule::new(Arc::clone(&pattern), dtstart).expect("dtstart in range").next_after(after);
     let answer = black_box(call());
@@ -43,20 +47,76 @@ fn main() {
     let far = utc(200_000, 1, 1);
     let soon = utc(2027, 1, 5);
     let cases: Vec<(&str, Value, DateTime<Utc>)> = vec![
-        ("daily Feb 29 on Mondays, count 100000", json!({"frequency": "daily", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1], "count": 100000}), far),
-        ("daily Jan 31 on Mondays, count 100000, Berlin", json!({"frequency": "daily", "monthOfYear": 1, "dayOfMonth": 31, "daysOfWeek": [1], "count": 100000, "timezone": "Europe/Berlin"}), far),
-        ("daily interval 2, Feb 29 on Mondays, count 100000", json!({"frequency": "daily", "interval": 2, "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1], "count": 100000}), far),
-        ("daily interval 37, Feb 29, count 100000", json!({"frequency": "daily", "interval": 37, "monthOfYear": 2, "dayOfMonth": 29, "count": 100000}), far),
-        ("daily interval 211, Feb 29, count 100000", json!({"frequency": "daily", "interval": 211, "monthOfYear": 2, "dayOfMonth": 29, "count": 100000}), far),
-        ("weekly Mondays in February, count 100000", json!({"frequency": "weekly", "monthOfYear": 2, "daysOfWeek": [1], "count": 100000}), far),
-        ("weekly interval 3, setPos 7 in February, count 100000", json!({"frequency": "weekly", "interval": 3, "monthOfYear": 2, "daysOfWeek": [1, 2, 3, 4, 5, 6, 7], "setPos": 7, "count": 100000}), far),
-        ("monthly Friday 13th in February, count 100000", json!({"frequency": "monthly", "monthOfYear": 2, "dayOfMonth": 13, "daysOfWeek": [5], "count": 100000}), far),
-        ("monthly clamp -31 and 31 on Sundays, count 100000", json!({"frequency": "monthly", "dayOfMonth": [-31, 31], "daysOfWeek": [7], "monthDayOverflow": "clamp", "count": 100000}), far),
-        ("yearly Feb 29 on Mondays, count 100000", json!({"frequency": "yearly", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1], "count": 100000}), far),
-        ("yearly 53rd Monday, setPos -1, count 100000", json!({"frequency": "yearly", "nthWeekdays": [{"day": 1, "nth": 53}], "daysOfWeek": [1], "setPos": -1, "count": 100000}), far),
-        ("yearly every day of the year, setPos 366, count 100000", json!({"frequency": "yearly", "daysOfWeek": [1, 2, 3, 4, 5, 6, 7], "setPos": 366, "count": 100000}), far),
-        ("daily interval 7, never on the start's weekday", json!({"frequency": "daily", "interval": 7, "daysOfWeek": [2]}), soon),
-        ("daily Feb 29 on Mondays, no end, far after", json!({"frequency": "daily", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1]}), far),
+        (
+            "daily Feb 29 on Mondays, count 100000",
+            json!({"frequency": "daily", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1], "count": 100000}),
+            far,
+        ),
+        (
+            "daily Jan 31 on Mondays, count 100000, Berlin",
+            json!({"frequency": "daily", "monthOfYear": 1, "dayOfMonth": 31, "daysOfWeek": [1], "count": 100000, "timezone": "Europe/Berlin"}),
+            far,
+        ),
+        (
+            "daily interval 2, Feb 29 on Mondays, count 100000",
+            json!({"frequency": "daily", "interval": 2, "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1], "count": 100000}),
+            far,
+        ),
+        (
+            "daily interval 37, Feb 29, count 100000",
+            json!({"frequency": "daily", "interval": 37, "monthOfYear": 2, "dayOfMonth": 29, "count": 100000}),
+            far,
+        ),
+        (
+            "daily interval 211, Feb 29, count 100000",
+            json!({"frequency": "daily", "interval": 211, "monthOfYear": 2, "dayOfMonth": 29, "count": 100000}),
+            far,
+        ),
+        (
+            "weekly Mondays in February, count 100000",
+            json!({"frequency": "weekly", "monthOfYear": 2, "daysOfWeek": [1], "count": 100000}),
+            far,
+        ),
+        (
+            "weekly interval 3, setPos 7 in February, count 100000",
+            json!({"frequency": "weekly", "interval": 3, "monthOfYear": 2, "daysOfWeek": [1, 2, 3, 4, 5, 6, 7], "setPos": 7, "count": 100000}),
+            far,
+        ),
+        (
+            "monthly Friday 13th in February, count 100000",
+            json!({"frequency": "monthly", "monthOfYear": 2, "dayOfMonth": 13, "daysOfWeek": [5], "count": 100000}),
+            far,
+        ),
+        (
+            "monthly clamp -31 and 31 on Sundays, count 100000",
+            json!({"frequency": "monthly", "dayOfMonth": [-31, 31], "daysOfWeek": [7], "monthDayOverflow": "clamp", "count": 100000}),
+            far,
+        ),
+        (
+            "yearly Feb 29 on Mondays, count 100000",
+            json!({"frequency": "yearly", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1], "count": 100000}),
+            far,
+        ),
+        (
+            "yearly 53rd Monday, setPos -1, count 100000",
+            json!({"frequency": "yearly", "nthWeekdays": [{"day": 1, "nth": 53}], "daysOfWeek": [1], "setPos": -1, "count": 100000}),
+            far,
+        ),
+        (
+            "yearly every day of the year, setPos 366, count 100000",
+            json!({"frequency": "yearly", "daysOfWeek": [1, 2, 3, 4, 5, 6, 7], "setPos": 366, "count": 100000}),
+            far,
+        ),
+        (
+            "daily interval 7, never on the start's weekday",
+            json!({"frequency": "daily", "interval": 7, "daysOfWeek": [2]}),
+            soon,
+        ),
+        (
+            "daily Feb 29 on Mondays, no end, far after",
+            json!({"frequency": "daily", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1]}),
+            far,
+        ),
         ("daily every day, count 100000", json!({"frequency": "daily", "count": 100000}), far),
     ];
     let (baseline, _, _) = measure(&json!({"frequency": "weekly", "daysOfWeek": [1, 3, 5]}), start, soon);

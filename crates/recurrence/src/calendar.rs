@@ -2,7 +2,10 @@
 //! the 400-year Gregorian cycle, local wall-clock times as instants, ISO weekdays, dates
 //! as text.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+    Weekday,
+};
 use chrono_tz::Tz;
 
 /// Years in one Gregorian cycle: after it, dates fall on the same weekdays again.
@@ -34,8 +37,18 @@ pub fn longest_month(month: u8) -> i32 {
 }
 
 pub const MONTH_NAMES: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// A local wall-clock time as an instant, by RFC 5545 3.3.5: a time in a DST gap is read
@@ -97,7 +110,11 @@ pub fn format_date(d: NaiveDate) -> String {
 
 /// The greatest common divisor (for intervals against cycle lengths).
 pub fn gcd(a: i64, b: i64) -> i64 {
-    if b == 0 { a.abs() } else { gcd(b, a % b) }
+    if b == 0 {
+        a.abs()
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 #[cfg(test)]

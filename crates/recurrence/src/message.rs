@@ -41,7 +41,11 @@ pub fn describe(value: &Value) -> String {
 /// A JSON key as a path shows it: plain when it is a plain name, else as a JSON string.
 pub fn quote_key(key: &str) -> String {
     let plain = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { key.to_string() } else { quote(&Value::String(key.to_string()).to_string()) }
+    if plain {
+        key.to_string()
+    } else {
+        quote(&Value::String(key.to_string()).to_string())
+    }
 }
 
 /// The candidate closest to a misspelt name (at most two edits, case ignored).

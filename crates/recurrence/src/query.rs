@@ -37,7 +37,11 @@ impl Moment {
 /// The first occurrence strictly after `after`, None once the series has ended. The
 /// series starts at `dtstart`, or at `after` without one. Nothing comes after +infinity;
 /// after -infinity comes the series' first occurrence.
-pub fn next_occurrence(pattern: Arc<Pattern>, after: Moment, dtstart: Option<Moment>) -> Result<Option<DateTime<Utc>>> {
+pub fn next_occurrence(
+    pattern: Arc<Pattern>,
+    after: Moment,
+    dtstart: Option<Moment>,
+) -> Result<Option<DateTime<Utc>>> {
     if after == Moment::Infinity {
         return Ok(None);
     }
@@ -59,7 +63,10 @@ pub fn occurrences_in_window(
     max_count: i32,
 ) -> Result<impl Iterator<Item = DateTime<Utc>>> {
     let Ok(max_count) = usize::try_from(max_count) else {
-        return Err(RecurrenceError::InvalidArgument { name: "max_count", message: format!("{max_count} is negative") });
+        return Err(RecurrenceError::InvalidArgument {
+            name: "max_count",
+            message: format!("{max_count} is negative"),
+        });
     };
     let schedule = Schedule::new(pattern, dtstart.finite("dtstart")?)?;
     let empty = window_start == Some(Moment::Infinity) || window_end == Some(Moment::NegInfinity);
@@ -110,9 +117,14 @@ mod tests {
     fn window_bounds_and_max_count() {
         let daily = || pattern(json!({"frequency": "daily"}));
         let start = utc(2026, 1, 1, 9);
-        let window = |from, to, max| occurrences_in_window(daily(), start, from, to, max).map(|o| o.collect::<Vec<_>>());
+        let window = |from, to, max| {
+            occurrences_in_window(daily(), start, from, to, max).map(|o| o.collect::<Vec<_>>())
+        };
         assert_eq!(window(None, None, 2), Ok(vec![at(start), at(utc(2026, 1, 2, 9))]));
-        assert_eq!(window(Some(utc(2026, 1, 3, 0)), Some(utc(2026, 1, 4, 9)), 10), Ok(vec![at(utc(2026, 1, 3, 9)), at(utc(2026, 1, 4, 9))]));
+        assert_eq!(
+            window(Some(utc(2026, 1, 3, 0)), Some(utc(2026, 1, 4, 9)), 10),
+            Ok(vec![at(utc(2026, 1, 3, 9)), at(utc(2026, 1, 4, 9))])
+        );
         assert_eq!(window(Some(Moment::NegInfinity), Some(Moment::Infinity), 1), Ok(vec![at(start)]));
         assert_eq!(window(Some(Moment::Infinity), None, 10), Ok(vec![]));
         assert_eq!(window(None, Some(Moment::NegInfinity), 10), Ok(vec![]));

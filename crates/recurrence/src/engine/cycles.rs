@@ -70,8 +70,8 @@ impl CycleSkip {
                 if blocks > 0 {
                     *period += blocks * block;
                     *emitted += u32::try_from(blocks).expect("fewer than count") * per_block;
-                    *last_counted_date =
-                        last_counted_date.and_then(|d| d.checked_add_signed(Duration::days(blocks * block_days)));
+                    *last_counted_date = last_counted_date
+                        .and_then(|d| d.checked_add_signed(Duration::days(blocks * block_days)));
                 }
             }
             _ => {}

@@ -27,7 +27,8 @@ impl Schedule {
                 }
             }
             Frequency::Weekly => {
-                let week = self.week_start_of(s).checked_add_signed(Duration::try_days(index.checked_mul(7)?)?)?;
+                let week =
+                    self.week_start_of(s).checked_add_signed(Duration::try_days(index.checked_mul(7)?)?)?;
                 if week.year() > LAST_YEAR {
                     return None;
                 }
@@ -189,9 +190,7 @@ impl Schedule {
         };
         let from_start = (index / 7 + 1) as i16;
         let from_end = -(((len - 1 - index) / 7 + 1) as i16);
-        p.nth_weekdays
-            .iter()
-            .any(|n| n.day == date.weekday() && (n.nth == from_start || n.nth == from_end))
+        p.nth_weekdays.iter().any(|n| n.day == date.weekday() && (n.nth == from_start || n.nth == from_end))
     }
 }
 

@@ -166,9 +166,7 @@ impl Schedule {
         let s = self.start_date;
         match self.pattern.frequency {
             Frequency::Daily => (date - s).num_days(),
-            Frequency::Weekly => {
-                (self.week_start_of(date) - self.week_start_of(s)).num_days().div_euclid(7)
-            }
+            Frequency::Weekly => (self.week_start_of(date) - self.week_start_of(s)).num_days().div_euclid(7),
             Frequency::Monthly => {
                 i64::from(date.year() - s.year()) * 12 + i64::from(date.month()) - i64::from(s.month())
             }
@@ -177,9 +175,8 @@ impl Schedule {
     }
 
     fn week_start_of(&self, date: NaiveDate) -> NaiveDate {
-        let back = (7 + date.weekday().num_days_from_monday()
-            - self.pattern.week_start.num_days_from_monday())
-            % 7;
+        let back =
+            (7 + date.weekday().num_days_from_monday() - self.pattern.week_start.num_days_from_monday()) % 7;
         date - Duration::days(i64::from(back))
     }
 }

@@ -78,14 +78,14 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
         while !self.finished {
             if self.next_in_buffer >= self.buffer.len() {
                 if let Some(count) = p.count {
-                    let (period, emitted, last) = (&mut self.period, &mut self.emitted, &mut self.last_counted_date);
+                    let (period, emitted, last) =
+                        (&mut self.period, &mut self.emitted, &mut self.last_counted_date);
                     if !CycleSkip::apply(&mut self.cycles, period, emitted, last, count) {
                         self.finished = true;
                         break;
                     }
                 }
-                if self.empty_run >= s.max_empty_periods
-                    || s.expand(self.period, &mut self.buffer).is_none()
+                if self.empty_run >= s.max_empty_periods || s.expand(self.period, &mut self.buffer).is_none()
                 {
                     self.finished = true;
                     break;
@@ -140,5 +140,6 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
 /// An instant after every occurrence: local dates end with LAST_YEAR, and no zone's
 /// offset reaches a day.
 fn end_of_occurrences() -> DateTime<Utc> {
-    NaiveDate::from_ymd_opt(LAST_YEAR + 2, 1, 1).map_or(DateTime::<Utc>::MAX_UTC, |d| d.and_time(NaiveTime::MIN).and_utc())
+    NaiveDate::from_ymd_opt(LAST_YEAR + 2, 1, 1)
+        .map_or(DateTime::<Utc>::MAX_UTC, |d| d.and_time(NaiveTime::MIN).and_utc())
 }

@@ -2,7 +2,7 @@
 
 use super::keys;
 use super::rules::{self, Present};
-use super::{Frequency, Keyword, MonthDayOverflow, NthWeekday, Pattern, Until, Anchor, CatchUp};
+use super::{Anchor, CatchUp, Frequency, Keyword, MonthDayOverflow, NthWeekday, Pattern, Until};
 use crate::calendar::{parse_date, weekday_from_iso};
 use crate::error::Problem;
 use crate::message::{describe, quote_key, suggestion};
@@ -99,7 +99,11 @@ impl Reader {
     }
 
     /// A key's value read by `read` (which reports its problems) when present.
-    fn field<T>(&mut self, value: Option<&Value>, read: impl FnOnce(&mut Self, &Value) -> Option<T>) -> Field<T> {
+    fn field<T>(
+        &mut self,
+        value: Option<&Value>,
+        read: impl FnOnce(&mut Self, &Value) -> Option<T>,
+    ) -> Field<T> {
         match value {
             None => Field::Absent,
             Some(v) => read(self, v).map_or(Field::Invalid, Field::Valid),
@@ -126,23 +130,8 @@ impl Reader {
             }
         }
         // In keys::ALL order, which is the order problems are listed in.
-        let [
-            frequency,
-            interval,
-            days_of_week,
-            nth_weekdays,
-            day_of_month,
-            month_of_year,
-            set_pos,
-            week_start,
-            month_day_overflow,
-            count,
-            until,
-            timezone,
-            exdates,
-            anchor,
-            catch_up,
-        ] = fields;
+        let [frequency, interval, days_of_week, nth_weekdays, day_of_month, month_of_year, set_pos, week_start, month_day_overflow, count, until, timezone, exdates, anchor, catch_up] =
+            fields;
 
         let frequency = match frequency {
             None => {
@@ -151,16 +140,17 @@ impl Reader {
             }
             value => self.field(value, |r, v| r.keyword::<Frequency>(keys::FREQUENCY, v)),
         };
-        let interval =
-            self.field(interval, |r, v| r.integer_in(keys::INTERVAL, v, 1, MAX_INTERVAL, "an integer in 1..999"));
+        let interval = self
+            .field(interval, |r, v| r.integer_in(keys::INTERVAL, v, 1, MAX_INTERVAL, "an integer in 1..999"));
         let days_of_week = self.field(days_of_week, Reader::days_of_week);
         let freq = frequency.valid().copied();
         let nth_weekdays = self.field(nth_weekdays, |r, v| r.nth_weekdays(v, freq));
         let day_of_month = self.field(day_of_month, |r, v| {
             r.int_or_array(keys::DAY_OF_MONTH, v, -31, 31, true, "a day of the month in ±1..31, never 0")
         });
-        let month_of_year =
-            self.field(month_of_year, |r, v| r.int_or_array(keys::MONTH_OF_YEAR, v, 1, 12, false, "a month in 1..12"));
+        let month_of_year = self.field(month_of_year, |r, v| {
+            r.int_or_array(keys::MONTH_OF_YEAR, v, 1, 12, false, "a month in 1..12")
+        });
         let set_pos = self.field(set_pos, |r, v| {
             r.int_or_array(keys::SET_POS, v, -366, 366, true, "a position in ±1..366, never 0")
         });
@@ -169,7 +159,8 @@ impl Reader {
         });
         let month_day_overflow =
             self.field(month_day_overflow, |r, v| r.keyword::<MonthDayOverflow>(keys::MONTH_DAY_OVERFLOW, v));
-        let count = self.field(count, |r, v| r.integer_in(keys::COUNT, v, 1, MAX_COUNT, "an integer in 1..100000"));
+        let count =
+            self.field(count, |r, v| r.integer_in(keys::COUNT, v, 1, MAX_COUNT, "an integer in 1..100000"));
         let until = self.field(until, Reader::until);
         let timezone = self.field(timezone, Reader::timezone);
         let exdates = self.field(exdates, Reader::exdates);
@@ -196,8 +187,10 @@ impl Reader {
         pattern.interval = interval.or(1)? as u16;
         pattern.days_of_week = days_of_week.or(Vec::new())?;
         pattern.nth_weekdays = nth_weekdays.or(Vec::new())?;
-        pattern.day_of_month = day_of_month.map(|v| v.into_iter().map(|d| d as i8).collect()).or(Vec::new())?;
-        pattern.month_of_year = month_of_year.map(|v| v.into_iter().map(|m| m as u8).collect()).or(Vec::new())?;
+        pattern.day_of_month =
+            day_of_month.map(|v| v.into_iter().map(|d| d as i8).collect()).or(Vec::new())?;
+        pattern.month_of_year =
+            month_of_year.map(|v| v.into_iter().map(|m| m as u8).collect()).or(Vec::new())?;
         pattern.set_pos = set_pos.map(|v| v.into_iter().map(|p| p as i16).collect()).or(Vec::new())?;
         pattern.week_start = week_start.or(Weekday::Mon)?;
         pattern.month_day_overflow = month_day_overflow.or(MonthDayOverflow::Skip)?;
@@ -234,7 +227,15 @@ impl Reader {
     }
 
     /// An integer or a non-empty array of integers in ±range; sorted, repeats dropped.
-    fn int_or_array(&mut self, key: &str, value: &Value, lo: i64, hi: i64, nonzero: bool, what: &str) -> Option<Vec<i64>> {
+    fn int_or_array(
+        &mut self,
+        key: &str,
+        value: &Value,
+        lo: i64,
+        hi: i64,
+        nonzero: bool,
+        what: &str,
+    ) -> Option<Vec<i64>> {
         let single = std::slice::from_ref(value);
         let items = match value {
             Value::Array(items) if items.is_empty() => {
@@ -244,7 +245,10 @@ impl Reader {
             Value::Array(items) => items,
             Value::Number(_) => single,
             _ => {
-                self.report(key, format!("expected an integer or an array of integers, got {}", describe(value)));
+                self.report(
+                    key,
+                    format!("expected an integer or an array of integers, got {}", describe(value)),
+                );
                 return None;
             }
         };
@@ -273,7 +277,10 @@ impl Reader {
 
     fn days_of_week(&mut self, value: &Value) -> Option<Vec<Weekday>> {
         let Value::Array(items) = value else {
-            self.report(keys::DAYS_OF_WEEK, format!("expected an array of ISO weekdays (1..7), got {}", describe(value)));
+            self.report(
+                keys::DAYS_OF_WEEK,
+                format!("expected an array of ISO weekdays (1..7), got {}", describe(value)),
+            );
             return None;
         };
         if items.is_empty() {
@@ -289,14 +296,20 @@ impl Reader {
             match as_integer(v) {
                 Some(n @ 1..=7) => {
                     if let Some(first) = seen[n as usize] {
-                        self.report(format!("{}[{i}]", keys::DAYS_OF_WEEK), format!("{n} repeats {}[{first}]", keys::DAYS_OF_WEEK));
+                        self.report(
+                            format!("{}[{i}]", keys::DAYS_OF_WEEK),
+                            format!("{n} repeats {}[{first}]", keys::DAYS_OF_WEEK),
+                        );
                         ok = false;
                     } else {
                         seen[n as usize] = Some(i);
                     }
                 }
                 _ => {
-                    self.report(format!("{}[{i}]", keys::DAYS_OF_WEEK), format!("{} is not an ISO weekday (1..7)", describe(v)));
+                    self.report(
+                        format!("{}[{i}]", keys::DAYS_OF_WEEK),
+                        format!("{} is not an ISO weekday (1..7)", describe(v)),
+                    );
                     ok = false;
                 }
             }
@@ -309,7 +322,10 @@ impl Reader {
 
     fn nth_weekdays(&mut self, value: &Value, frequency: Option<Frequency>) -> Option<Vec<NthWeekday>> {
         let Value::Array(items) = value else {
-            self.report(keys::NTH_WEEKDAYS, format!("expected an array of {{\"day\", \"nth\"}} objects, got {}", describe(value)));
+            self.report(
+                keys::NTH_WEEKDAYS,
+                format!("expected an array of {{\"day\", \"nth\"}} objects, got {}", describe(value)),
+            );
             return None;
         };
         if items.is_empty() {
@@ -326,18 +342,27 @@ impl Reader {
             // Built only for a problem: a long valid array stays cheap.
             let path = || format!("{}[{i}]", keys::NTH_WEEKDAYS);
             let Value::Object(entry) = item else {
-                self.report(path(), format!("expected an object {{\"day\": 1..7, \"nth\": N}}, got {}", describe(item)));
+                self.report(
+                    path(),
+                    format!("expected an object {{\"day\": 1..7, \"nth\": N}}, got {}", describe(item)),
+                );
                 ok = false;
                 continue;
             };
             for key in entry.keys().filter(|k| *k != keys::NTH_DAY && *k != keys::NTH_NTH) {
-                self.report(format!("{}.{}", path(), quote_key(key)), "unknown key (expected \"day\" and \"nth\")");
+                self.report(
+                    format!("{}.{}", path(), quote_key(key)),
+                    "unknown key (expected \"day\" and \"nth\")",
+                );
                 ok = false;
             }
             let day = match entry.get(keys::NTH_DAY).map(|v| (v, as_integer(v))) {
                 Some((_, Some(n @ 1..=7))) => Some(n),
                 Some((v, _)) => {
-                    self.report(format!("{}.day", path()), format!("{} is not an ISO weekday (1..7)", describe(v)));
+                    self.report(
+                        format!("{}.day", path()),
+                        format!("{} is not an ISO weekday (1..7)", describe(v)),
+                    );
                     None
                 }
                 None => {
@@ -353,8 +378,13 @@ impl Reader {
                 Some(v) => match as_integer(v) {
                     Some(n) if n != 0 && n.abs() <= max_nth => Some(n),
                     _ => {
-                        let freq = frequency.map(|f| format!(" with frequency \"{}\"", f.json())).unwrap_or_default();
-                        self.report(format!("{}.nth", path()), format!("{} is not in ±1..{max_nth}{freq}, never 0", describe(v)));
+                        let freq = frequency
+                            .map(|f| format!(" with frequency \"{}\"", f.json()))
+                            .unwrap_or_default();
+                        self.report(
+                            format!("{}.nth", path()),
+                            format!("{} is not in ±1..{max_nth}{freq}, never 0", describe(v)),
+                        );
                         None
                     }
                 },
@@ -381,7 +411,10 @@ impl Reader {
                 return Some(Until::Instant(t.with_timezone(&Utc)));
             }
         }
-        self.report(keys::UNTIL, format!("{} is not an RFC 3339 timestamp or a date YYYY-MM-DD", describe(value)));
+        self.report(
+            keys::UNTIL,
+            format!("{} is not an RFC 3339 timestamp or a date YYYY-MM-DD", describe(value)),
+        );
         None
     }
 
@@ -391,13 +424,19 @@ impl Reader {
                 return Some(tz);
             }
         }
-        self.report(keys::TIMEZONE, format!("{} is not an IANA time zone name (e.g. \"Europe/Berlin\")", describe(value)));
+        self.report(
+            keys::TIMEZONE,
+            format!("{} is not an IANA time zone name (e.g. \"Europe/Berlin\")", describe(value)),
+        );
         None
     }
 
     fn exdates(&mut self, value: &Value) -> Option<Vec<NaiveDate>> {
         let Value::Array(items) = value else {
-            self.report(keys::EXDATES, format!("expected an array of dates YYYY-MM-DD, got {}", describe(value)));
+            self.report(
+                keys::EXDATES,
+                format!("expected an array of dates YYYY-MM-DD, got {}", describe(value)),
+            );
             return None;
         };
         let mut dates = Vec::with_capacity(items.len());
@@ -409,7 +448,10 @@ impl Reader {
             match v.as_str().and_then(parse_date) {
                 Some(d) => dates.push(d),
                 None => {
-                    self.report(format!("{}[{i}]", keys::EXDATES), format!("{} is not a date YYYY-MM-DD", describe(v)));
+                    self.report(
+                        format!("{}[{i}]", keys::EXDATES),
+                        format!("{} is not a date YYYY-MM-DD", describe(v)),
+                    );
                     ok = false;
                 }
             }

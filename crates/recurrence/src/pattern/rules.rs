@@ -37,7 +37,10 @@ pub(super) fn check_across_keys(reader: &mut Reader, k: &Present) {
         if k.clamp && sub_monthly {
             reader.report(
                 keys::MONTH_DAY_OVERFLOW,
-                format!("\"clamp\" is only allowed with frequency \"monthly\" or \"yearly\", not \"{}\"", freq.json()),
+                format!(
+                    "\"clamp\" is only allowed with frequency \"monthly\" or \"yearly\", not \"{}\"",
+                    freq.json()
+                ),
             );
         }
     }
@@ -63,7 +66,8 @@ pub(super) fn check_across_keys(reader: &mut Reader, k: &Present) {
 pub(super) fn check_possible(reader: &mut Reader, p: &Pattern) {
     // A day of the month that exists in none of the months it can fall in.
     if p.month_day_overflow == MonthDayOverflow::Skip && !p.day_of_month.is_empty() {
-        let months: Vec<u8> = if p.month_of_year.is_empty() { (1..=12).collect() } else { p.month_of_year.clone() };
+        let months: Vec<u8> =
+            if p.month_of_year.is_empty() { (1..=12).collect() } else { p.month_of_year.clone() };
         let exists = p
             .day_of_month
             .iter()
@@ -83,10 +87,17 @@ pub(super) fn check_possible(reader: &mut Reader, p: &Pattern) {
         }
     }
     // nth counts within a month for monthly rules and yearly rules with monthOfYear.
-    let nth_in_month =
-        p.frequency == Frequency::Monthly || (p.frequency == Frequency::Yearly && !p.month_of_year.is_empty());
-    if nth_in_month && p.days_of_week.is_empty() && !p.nth_weekdays.is_empty() && p.nth_weekdays.iter().all(|n| n.nth.abs() > 5) {
-        reader.report(keys::NTH_WEEKDAYS, "nth counts within a month here, and a month has at most 5 of any weekday");
+    let nth_in_month = p.frequency == Frequency::Monthly
+        || (p.frequency == Frequency::Yearly && !p.month_of_year.is_empty());
+    if nth_in_month
+        && p.days_of_week.is_empty()
+        && !p.nth_weekdays.is_empty()
+        && p.nth_weekdays.iter().all(|n| n.nth.abs() > 5)
+    {
+        reader.report(
+            keys::NTH_WEEKDAYS,
+            "nth counts within a month here, and a month has at most 5 of any weekday",
+        );
     }
     let max_set = match p.frequency {
         Frequency::Daily => 1,

@@ -1,10 +1,10 @@
 //! One text's properties (DTSTART, RRULE, EXDATE, X-SYNAPSE-*), read into the pattern's
 //! JSON, which then goes through the same validation as any pattern.
 
-use super::{invalid, X_ANCHOR, X_CATCHUP, X_TIMEZONE};
 use super::lex::{parse_date_value, parse_tz, split_line, DateValue, Line, Property};
 use super::rule::Rule;
 use super::write::has_rfc_year;
+use super::{invalid, X_ANCHOR, X_CATCHUP, X_TIMEZONE};
 use crate::calendar::{end_of_local_day, format_date, local_to_utc};
 use crate::error::Result;
 use crate::message::quote;
@@ -86,7 +86,10 @@ impl Document {
         }
         let (tzid, value_type) = prop.params(&["TZID", "VALUE"])?;
         let value = parse_date_value(prop.value).ok_or_else(|| {
-            invalid(format!("DTSTART:{} is not a date-time YYYYMMDDTHHMMSS[Z] or a date YYYYMMDD", quote(prop.value)))
+            invalid(format!(
+                "DTSTART:{} is not a date-time YYYYMMDDTHHMMSS[Z] or a date YYYYMMDD",
+                quote(prop.value)
+            ))
         })?;
         check_value_type("DTSTART", prop.value, value_type.as_deref(), value)?;
         let zone = match (tzid, value) {
@@ -120,7 +123,10 @@ impl Document {
             })?;
             check_value_type("EXDATE", item, value_type.as_deref(), value)?;
             if tzid.is_some() && matches!(value, DateValue::Utc(_)) {
-                return Err(invalid(format!("EXDATE:{}: a UTC time (ending in Z) takes no TZID", quote(item))));
+                return Err(invalid(format!(
+                    "EXDATE:{}: a UTC time (ending in Z) takes no TZID",
+                    quote(item)
+                )));
             }
             self.exdates.push(ExDate { tzid, value });
         }
@@ -152,7 +158,10 @@ impl Document {
             map.insert(keys::DAYS_OF_WEEK.into(), json!(days));
         }
         if !rule.nth_weekdays.is_empty() {
-            let nths = rule.nth_weekdays.iter().map(|&(nth, day)| json!({keys::NTH_DAY: day.number_from_monday(), keys::NTH_NTH: nth}));
+            let nths = rule
+                .nth_weekdays
+                .iter()
+                .map(|&(nth, day)| json!({keys::NTH_DAY: day.number_from_monday(), keys::NTH_NTH: nth}));
             map.insert(keys::NTH_WEEKDAYS.into(), Value::Array(nths.collect()));
         }
         if let Some(days) = rule.month_days {
@@ -222,9 +231,11 @@ fn check_value_type(property: &str, text: &str, value_type: Option<&str>, value:
         None => Ok(()),
         Some("DATE") if is_date => Ok(()),
         Some("DATE-TIME") if !is_date => Ok(()),
-        Some(other @ ("DATE" | "DATE-TIME")) => {
-            Err(invalid(format!("{property};VALUE={other}: {} is not a {}", quote(text), other.to_ascii_lowercase())))
-        }
+        Some(other @ ("DATE" | "DATE-TIME")) => Err(invalid(format!(
+            "{property};VALUE={other}: {} is not a {}",
+            quote(text),
+            other.to_ascii_lowercase()
+        ))),
         Some(other) => Err(invalid(format!("{property};VALUE={} is not supported", quote(other)))),
     }
 }

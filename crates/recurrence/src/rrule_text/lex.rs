@@ -2,10 +2,10 @@
 //! value, DATE / DATE-TIME values, weekday codes.
 
 use super::invalid;
+use super::write::WEEKDAY_CODES;
 use crate::calendar::weekday_from_iso;
 use crate::error::Result;
 use crate::message::quote;
-use super::write::WEEKDAY_CODES;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
@@ -64,8 +64,7 @@ pub(crate) fn parse_weekday(code: &str) -> Option<Weekday> {
 }
 
 pub(crate) fn parse_tz(name: &str) -> Result<Tz> {
-    name.parse::<Tz>()
-        .map_err(|_| invalid(format!("TZID={} is not a known IANA time zone", quote(name))))
+    name.parse::<Tz>().map_err(|_| invalid(format!("TZID={} is not a known IANA time zone", quote(name))))
 }
 
 /// One content line, split: `NAME;PARAM=VALUE;…:VALUE`.
@@ -93,7 +92,8 @@ pub(crate) fn split_line(line: &str) -> Result<Line<'_>> {
     if name.contains('=') {
         return Ok(Line::BareRule(line));
     }
-    let bad_line = || invalid(format!("cannot read line \"{}\" (expected NAME:VALUE or an RRULE)", quote(line)));
+    let bad_line =
+        || invalid(format!("cannot read line \"{}\" (expected NAME:VALUE or an RRULE)", quote(line)));
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(bad_line());
     }
@@ -108,12 +108,16 @@ pub(crate) fn split_line(line: &str) -> Result<Line<'_>> {
         }
         let value_start = eq + 1;
         let (value, end) = if bytes.get(value_start) == Some(&b'"') {
-            let close = value_start + 1
+            let close = value_start
+                + 1
                 + bytes[value_start + 1..].iter().position(|&b| b == b'"').ok_or_else(bad_line)?;
             (&line[value_start + 1..close], close + 1)
         } else {
             let end = value_start
-                + bytes[value_start..].iter().position(|&b| b == b';' || b == b':').unwrap_or(bytes.len() - value_start);
+                + bytes[value_start..]
+                    .iter()
+                    .position(|&b| b == b';' || b == b':')
+                    .unwrap_or(bytes.len() - value_start);
             (&line[value_start..end], end)
         };
         params.push((param_name.to_ascii_uppercase(), value));

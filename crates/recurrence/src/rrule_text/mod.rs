@@ -29,17 +29,17 @@ mod lex;
 mod rule;
 mod write;
 
-pub use write::to_rrule;
 #[cfg(test)]
 pub(crate) use lex::parse_weekday;
+pub use write::to_rrule;
 #[cfg(test)]
-pub(crate) use write::{weekday_code};
+pub(crate) use write::weekday_code;
 
 use crate::error::{RecurrenceError, Result};
 use crate::Pattern;
+use chrono::{DateTime, Utc};
 use document::Document;
 use lex::unfold;
-use chrono::{DateTime, Utc};
 
 /// Synapse's own properties: what RFC 5545 has no place for.
 pub(crate) const X_TIMEZONE: &str = "X-SYNAPSE-TIMEZONE";

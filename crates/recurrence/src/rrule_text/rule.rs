@@ -29,8 +29,23 @@ pub(crate) struct Rule {
 
 /// Rule parts this reader knows; the index is the bit in `Rule::parse`'s `seen`.
 const RULE_PARTS: [&str; 17] = [
-    "FREQ", "INTERVAL", "WKST", "BYDAY", "BYMONTHDAY", "BYMONTH", "BYSETPOS", "COUNT", "UNTIL", "RSCALE",
-    "SKIP", "BYYEARDAY", "BYWEEKNO", "BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER",
+    "FREQ",
+    "INTERVAL",
+    "WKST",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYMONTH",
+    "BYSETPOS",
+    "COUNT",
+    "UNTIL",
+    "RSCALE",
+    "SKIP",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+    "BYEASTER",
 ];
 
 impl Rule {
@@ -72,7 +87,11 @@ impl Rule {
                     frequency = Some(Frequency::from_rrule(value).ok_or_else(|| {
                         let names: Vec<&str> = Frequency::ALL.iter().map(|f| f.rrule()).collect();
                         if ["HOURLY", "MINUTELY", "SECONDLY"].iter().any(|f| f.eq_ignore_ascii_case(value)) {
-                            invalid(format!("sub-daily {} is not supported (only {})", shown(), names.join(", ")))
+                            invalid(format!(
+                                "sub-daily {} is not supported (only {})",
+                                shown(),
+                                names.join(", ")
+                            ))
                         } else {
                             invalid(format!("{} is not a frequency ({})", shown(), alternatives(&names)))
                         }
@@ -194,7 +213,9 @@ fn parse_int(name: &str, value: &str, item: &str, signed: bool) -> Result<i64> {
         format!("{name}={}: {}", quote(value), quote(item))
     };
     if name == "BYMONTH" && item.ends_with(['L', 'l']) {
-        return Err(invalid(format!("{shown} is a leap month, which is not supported (RFC 7529, other calendars)")));
+        return Err(invalid(format!(
+            "{shown} is a leap month, which is not supported (RFC 7529, other calendars)"
+        )));
     }
     if digits.is_empty() || digits.len() > MAX_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid(format!("{shown} is not {what}")));

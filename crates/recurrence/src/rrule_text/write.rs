@@ -1,9 +1,9 @@
 //! Writing a pattern as RFC 5545 text, in the fixed layout of the module docs.
 
+use super::{X_ANCHOR, X_CATCHUP, X_TIMEZONE};
 use crate::calendar::end_of_local_day;
 use crate::error::{RecurrenceError, Result};
 use crate::message::list;
-use super::{X_ANCHOR, X_CATCHUP, X_TIMEZONE};
 use crate::pattern::{Anchor, CatchUp, Keyword, MonthDayOverflow, Pattern, Until};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
@@ -102,7 +102,6 @@ fn rule_text(p: &Pattern) -> String {
     parts.join(";")
 }
 
-
 pub(crate) fn weekday_code(day: Weekday) -> &'static str {
     WEEKDAY_CODES[day.num_days_from_monday() as usize]
 }
@@ -126,9 +125,8 @@ pub(crate) fn has_rfc_year(t: DateTime<Utc>) -> bool {
 
 fn clamp_to_rfc_years(t: DateTime<Utc>) -> DateTime<Utc> {
     let first = NaiveDate::from_ymd_opt(0, 1, 1).map(|d| d.and_time(NaiveTime::MIN).and_utc());
-    let last = NaiveDate::from_ymd_opt(9999, 12, 31)
-        .and_then(|d| d.and_hms_opt(23, 59, 59))
-        .map(|t| t.and_utc());
+    let last =
+        NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(23, 59, 59)).map(|t| t.and_utc());
     match (first, last) {
         (Some(first), _) if t < first => first,
         (_, Some(last)) if t > last => last,

@@ -93,7 +93,8 @@ fn arb_case() -> impl Strategy<Value = (Value, DateTime<Utc>, DateTime<Utc>)> {
     let freq = 0usize..4;
     // Intervals sharing factors with 146,097 (3³·7·773), 20,871 (3³·773), 4,800 and 400,
     // and some that do not.
-    let interval = prop::sample::select(vec![1i64, 1, 1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 21, 25, 27, 50, 11, 13]);
+    let interval =
+        prop::sample::select(vec![1i64, 1, 1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 21, 25, 27, 50, 11, 13]);
     let lists = (
         prop::option::of(prop::collection::vec(1i64..=7, 1..4)),
         prop::option::of(prop::collection::vec((1i64..=31, any::<bool>()), 1..3)),

@@ -59,10 +59,7 @@ pub(crate) fn show(tz: Tz, instants: &[DateTime<Utc>]) -> Vec<String> {
 /// Expected occurrences at `h:mi` local in `tz` on the given days, grouped as
 /// `(year, month, &[days])` like the RFC prints them.
 pub(crate) fn at_days(tz: Tz, h: u32, mi: u32, groups: &[(i32, u32, &[u32])]) -> Vec<DateTime<Utc>> {
-    groups
-        .iter()
-        .flat_map(|&(y, m, days)| days.iter().map(move |&d| local(tz, y, m, d, h, mi)))
-        .collect()
+    groups.iter().flat_map(|&(y, m, days)| days.iter().map(move |&d| local(tz, y, m, d, h, mi))).collect()
 }
 
 /// Days `a..=b` as a vector (for "September 2-30" style ranges).

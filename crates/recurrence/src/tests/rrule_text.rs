@@ -1,16 +1,16 @@
 //! RFC 5545 text both ways: writing, reading, errors, semantics, round trips, and random
 //! texts that must always be answered.
 
-use crate::rrule_text::*;
-use crate::rrule_text::{parse_weekday, weekday_code};
 use crate::calendar::{end_of_local_day, weekday_from_iso};
 use crate::error::RecurrenceError;
 use crate::pattern::{Frequency, MonthDayOverflow, Until};
+use crate::rrule_text::*;
+use crate::rrule_text::{parse_weekday, weekday_code};
 use crate::Pattern;
+use chrono::Duration;
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
-use chrono::Duration;
 
 /// Writing never fails for the years these tests use.
 fn to_text(p: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
@@ -160,8 +160,9 @@ fn reads_every_rule_part() {
 fn reads_case_insensitively_with_folding_crlf_and_blank_lines() {
     let text = "\r\n  dtstart;tzid=Europe/Berlin:20260105t090000\r\n\r\nrrule:freq=weekly;by\r\n day=mo,\r\n\tfr;wkst=su\r\n";
     let p = parse(text);
-    let expected =
-        pattern(json!({"frequency": "weekly", "daysOfWeek": [1, 5], "weekStart": 7, "timezone": "Europe/Berlin"}));
+    let expected = pattern(
+        json!({"frequency": "weekly", "daysOfWeek": [1, 5], "weekStart": 7, "timezone": "Europe/Berlin"}),
+    );
     assert_eq!(p, expected);
 }
 
@@ -189,13 +190,11 @@ fn reads_dtstart_forms() {
     // Floating: UTC, or the zone of X-SYNAPSE-TIMEZONE.
     let (p, start) = from_rrule_with_start("DTSTART:20260310T093000\nRRULE:FREQ=DAILY").expect("parses");
     assert_eq!((p.timezone, start), (Tz::UTC, Some(utc(2026, 3, 10, 9, 30, 0))));
-    let (p, start) = from_rrule_with_start(
-        "DTSTART:20260310T093000\nRRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin",
-    )
-    .expect("parses");
+    let (p, start) =
+        from_rrule_with_start("DTSTART:20260310T093000\nRRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Europe/Berlin")
+            .expect("parses");
     assert_eq!((p.timezone, start), (chrono_tz::Europe::Berlin, Some(utc(2026, 3, 10, 8, 30, 0))));
-    let (_, start) =
-        from_rrule_with_start("DTSTART;VALUE=DATE:20260310\nRRULE:FREQ=DAILY").expect("parses");
+    let (_, start) = from_rrule_with_start("DTSTART;VALUE=DATE:20260310\nRRULE:FREQ=DAILY").expect("parses");
     assert_eq!(start, Some(utc(2026, 3, 10, 0, 0, 0)));
     let (_, start) = from_rrule_with_start(
         "DTSTART;TZID=\"Europe/Berlin\";VALUE=DATE-TIME:20260310T093000\nRRULE:FREQ=DAILY",
@@ -242,7 +241,8 @@ fn reads_exdate_forms() {
                 exdate;tzid=America/New_York:20261210T200000\n\
                 EXDATE:20261218T090000";
     // 2026-12-10 20:00 New York is 2026-12-11 02:00 in Berlin.
-    let expected = [date(2026, 11, 20), date(2026, 11, 27), date(2026, 12, 4), date(2026, 12, 11), date(2026, 12, 18)];
+    let expected =
+        [date(2026, 11, 20), date(2026, 11, 27), date(2026, 12, 4), date(2026, 12, 11), date(2026, 12, 18)];
     assert_eq!(parse(text).exdates, expected);
 }
 
@@ -253,7 +253,9 @@ fn reads_synapse_lines() {
     );
     assert_eq!(
         p,
-        pattern(json!({"frequency": "daily", "anchor": "completion", "catchUp": "latest", "timezone": "Asia/Tokyo"}))
+        pattern(
+            json!({"frequency": "daily", "anchor": "completion", "catchUp": "latest", "timezone": "Asia/Tokyo"})
+        )
     );
     // Consistent with DTSTART's zone is fine.
     let p = parse("DTSTART;TZID=Asia/Tokyo:20260101T090000\nRRULE:FREQ=DAILY\nX-SYNAPSE-TIMEZONE:Asia/Tokyo");
@@ -342,7 +344,10 @@ fn reports_unsupported_parts() {
 fn quotes_long_and_control_input_briefly() {
     let long = format!("RRULE:FREQ=DAILY;FOO={}", "x".repeat(1000));
     assert_eq!(rrule_error(&long), format!("unknown rule part FOO={}…", "x".repeat(36)));
-    assert_eq!(rrule_error("RRULE:FREQ=DAI\u{7}LY"), "FREQ=DAI\\u{7}LY is not a frequency (DAILY, WEEKLY, MONTHLY or YEARLY)");
+    assert_eq!(
+        rrule_error("RRULE:FREQ=DAI\u{7}LY"),
+        "FREQ=DAI\\u{7}LY is not a frequency (DAILY, WEEKLY, MONTHLY or YEARLY)"
+    );
 }
 
 #[test]
@@ -370,7 +375,8 @@ fn reports_pattern_rules_from_the_contract() {
     for (text, message) in cases {
         assert_eq!(pattern_error(text), message, "for {text:?}");
     }
-    assert!(pattern_error("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30").starts_with("dayOfMonth: 30 never occurs in February"));
+    assert!(pattern_error("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30")
+        .starts_with("dayOfMonth: 30 never occurs in February"));
 }
 
 // --- semantics -------------------------------------------------------------------
@@ -442,11 +448,15 @@ fn round_trips_examples() {
 
 #[test]
 fn round_trip_turns_end_of_day_instant_into_date() {
-    let p = pattern(json!({"frequency": "daily", "until": "2026-06-30T23:59:59+02:00", "timezone": "Europe/Berlin"}));
+    let p = pattern(
+        json!({"frequency": "daily", "until": "2026-06-30T23:59:59+02:00", "timezone": "Europe/Berlin"}),
+    );
     let back = parse(&to_text(&p, None));
     assert_eq!(back.until, Some(Until::Date(date(2026, 6, 30))));
     // One second earlier stays an instant.
-    let p = pattern(json!({"frequency": "daily", "until": "2026-06-30T23:59:58+02:00", "timezone": "Europe/Berlin"}));
+    let p = pattern(
+        json!({"frequency": "daily", "until": "2026-06-30T23:59:58+02:00", "timezone": "Europe/Berlin"}),
+    );
     assert_eq!(parse(&to_text(&p, None)), p);
     // A day the zone skipped ends when the day before ends, so reads as that day.
     let p = pattern(json!({"frequency": "daily", "until": "2011-12-30", "timezone": "Pacific/Apia"}));
@@ -484,7 +494,8 @@ const ZONES: [&str; 10] = [
 
 fn arb_date() -> impl Strategy<Value = NaiveDate> {
     // 1900-01-01 .. 2199-12-31
-    (-25_567i64..83_600).prop_map(|days| NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(days))
+    (-25_567i64..83_600)
+        .prop_map(|days| NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(days))
 }
 
 fn arb_instant() -> impl Strategy<Value = DateTime<Utc>> {
@@ -499,7 +510,10 @@ fn arb_pattern() -> impl Strategy<Value = Pattern> {
         prop::option::of(prop::collection::vec((1i64..=31, any::<bool>()), 1..4)),
         prop::option::of(prop::collection::vec(1i64..=12, 1..4)),
         // Mostly small positions: most large ones exceed the period and are refused.
-        prop::option::of(prop::collection::vec((prop_oneof![3 => 1i64..=7, 1 => 1i64..=366], any::<bool>()), 1..3)),
+        prop::option::of(prop::collection::vec(
+            (prop_oneof![3 => 1i64..=7, 1 => 1i64..=366], any::<bool>()),
+            1..3,
+        )),
     );
     let scalars = (
         0usize..4,
@@ -581,12 +595,39 @@ fn until_second(tz: Tz, until: Until) -> Option<DateTime<Utc>> {
 /// Tokens of real rules, so random texts reach past the first checks.
 fn arb_rule_soup() -> impl Strategy<Value = String> {
     let token = prop_oneof![
-        Just("RRULE:"), Just("DTSTART"), Just(";TZID=Europe/Berlin"), Just(";TZID=\""), Just(":"),
-        Just("20260101T090000"), Just("Z"), Just("\n"), Just("\r\n"), Just("\n "), Just("FREQ="),
-        Just("DAILY"), Just("MONTHLY"), Just("YEARLY"), Just(";"), Just(","), Just("BYDAY="), Just("-1FR"),
-        Just("MO"), Just("BYMONTHDAY="), Just("-31"), Just("BYSETPOS="), Just("UNTIL="), Just("20261231"),
-        Just("COUNT="), Just("99999999999999999999"), Just("RSCALE=GREGORIAN"), Just("SKIP=BACKWARD"),
-        Just("EXDATE;VALUE=DATE:"), Just("X-SYNAPSE-TIMEZONE:"), Just("é"), Just("="), Just("\""),
+        Just("RRULE:"),
+        Just("DTSTART"),
+        Just(";TZID=Europe/Berlin"),
+        Just(";TZID=\""),
+        Just(":"),
+        Just("20260101T090000"),
+        Just("Z"),
+        Just("\n"),
+        Just("\r\n"),
+        Just("\n "),
+        Just("FREQ="),
+        Just("DAILY"),
+        Just("MONTHLY"),
+        Just("YEARLY"),
+        Just(";"),
+        Just(","),
+        Just("BYDAY="),
+        Just("-1FR"),
+        Just("MO"),
+        Just("BYMONTHDAY="),
+        Just("-31"),
+        Just("BYSETPOS="),
+        Just("UNTIL="),
+        Just("20261231"),
+        Just("COUNT="),
+        Just("99999999999999999999"),
+        Just("RSCALE=GREGORIAN"),
+        Just("SKIP=BACKWARD"),
+        Just("EXDATE;VALUE=DATE:"),
+        Just("X-SYNAPSE-TIMEZONE:"),
+        Just("é"),
+        Just("="),
+        Just("\""),
     ];
     prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
 }

@@ -15,16 +15,19 @@ impl Schedule {
         let s = self.start_date;
         match p.frequency {
             Frequency::Daily => {
+                // At most one date, so nothing to sort, and a valid `setPos` (which holds
+                // 1 or -1) keeps it.
                 let date = s.checked_add_signed(Duration::try_days(index)?)?;
                 if date.year() > LAST_YEAR {
                     return None;
                 }
-                if self.month_allowed(date.month())
+                if self.weekday_allowed(date)
+                    && self.month_allowed(date.month())
                     && self.month_day_allowed(date)
-                    && self.weekday_allowed(date)
                 {
                     out.push(date);
                 }
+                return Some(());
             }
             Frequency::Weekly => {
                 let week =
@@ -162,9 +165,18 @@ impl Schedule {
         if self.month_days.is_empty() {
             return true;
         }
-        let len = days_in_month(date.year(), date.month()).unwrap_or(31) as i32;
         let day = date.day() as i32;
-        self.month_days.iter().any(|&d| i32::from(d) == day || len + 1 + i32::from(d) == day)
+        // The month's length only when a negative day needs it.
+        let mut len = None;
+        self.month_days.iter().any(|&d| {
+            let d = i32::from(d);
+            if d > 0 {
+                return d == day;
+            }
+            let len =
+                *len.get_or_insert_with(|| days_in_month(date.year(), date.month()).unwrap_or(31) as i32);
+            len + 1 + d == day
+        })
     }
 
     /// A daily rule's `daysOfWeek` limit.

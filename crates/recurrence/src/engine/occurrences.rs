@@ -80,7 +80,15 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
                 if let Some(count) = p.count {
                     let (period, emitted, last) =
                         (&mut self.period, &mut self.emitted, &mut self.last_counted_date);
-                    if !CycleSkip::apply(&mut self.cycles, period, emitted, last, count) {
+                    if !CycleSkip::apply(
+                        &mut self.cycles,
+                        s,
+                        period,
+                        emitted,
+                        last,
+                        &mut self.empty_run,
+                        count,
+                    ) {
                         self.finished = true;
                         break;
                     }

@@ -2,6 +2,7 @@
 
 use super::Schedule;
 use crate::calendar::{gcd, LAST_YEAR};
+use crate::pattern::Frequency;
 use chrono::NaiveDate;
 
 /// Counting `count` by whole Gregorian cycles. Period `q` and period `q + C` (C periods in
@@ -68,6 +69,28 @@ impl CycleSkip {
             // Periods 0 and 1 may hold dates near the start, which are counted by instant.
             if q >= 2 && q + skip.block <= skip.limit {
                 let split = q + (skip.limit - q) % skip.block / n * n;
+                if s.pattern.frequency == Frequency::Daily {
+                    // Days are counted month by month without walking them.
+                    let (Some(per_block), Some(to_split)) =
+                        (s.count_days(q, q + skip.block), s.count_days(q, split))
+                    else {
+                        *slot = None;
+                        return true;
+                    };
+                    let jump = Jump { block: skip.block, blocks: (skip.limit - q) / skip.block, split };
+                    *slot = None;
+                    let at_split = u64::from(*emitted) + to_split;
+                    return jump.apply(
+                        s,
+                        per_block,
+                        at_split,
+                        period,
+                        emitted,
+                        last_counted_date,
+                        empty_run,
+                        count,
+                    );
+                }
                 let at_split = (split == q).then_some(*emitted);
                 skip.mark = Some(Mark { start: q, emitted: *emitted, split, at_split });
             } else if q >= 2 {
@@ -82,28 +105,54 @@ impl CycleSkip {
             return true;
         }
         let Mark { start, emitted: emitted_then, split, at_split } = *mark;
-        let block = skip.block;
-        let blocks = (skip.limit - start) / block;
+        let jump = Jump { block: skip.block, blocks: (skip.limit - start) / skip.block, split };
         *slot = None;
         let per_block = u64::from(*emitted - emitted_then);
+        let at_split = u64::from(at_split.expect("the split lies inside the block"));
+        jump.apply(s, per_block, at_split, period, emitted, last_counted_date, empty_run, count)
+    }
+}
+
+/// Where whole blocks take the walk: from the split, `blocks` blocks on.
+struct Jump {
+    block: i64,
+    blocks: i64,
+    split: i64,
+}
+
+impl Jump {
+    /// With `per_block` occurrences in every block and `at_split` counted before the
+    /// split: moves the walk on, or false when nothing is left to produce.
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        self,
+        s: &Schedule,
+        per_block: u64,
+        at_split: u64,
+        period: &mut i64,
+        emitted: &mut u32,
+        last_counted_date: &mut Option<NaiveDate>,
+        empty_run: &mut u32,
+        count: u32,
+    ) -> bool {
         if per_block == 0 {
             // A whole block of the calendar without an occurrence: every later one is the same.
             return false;
         }
-        let at_split = u64::from(at_split.expect("the split lies inside the block"));
-        let total = at_split + blocks as u64 * per_block;
+        let total = at_split + self.blocks as u64 * per_block;
         if total >= u64::from(count) {
             // `count` runs out on a date surely before `from`: nothing is left to give.
             return false;
         }
-        let to = split + blocks * block;
-        if to > q {
+        let to = self.split + self.blocks * self.block;
+        if to > *period {
             *period = to;
             *emitted = total as u32;
             *empty_run = 0;
             // Only the period just before can produce one of its dates again (a clamped
             // day moved back into the previous month).
             let mut dates = Vec::new();
+            let n = i64::from(s.pattern.interval);
             *last_counted_date = s.expand(to - n, &mut dates).and_then(|()| dates.last().copied());
         }
         true

@@ -85,6 +85,53 @@ impl Schedule {
         Some(())
     }
 
+    /// The occurrences of a daily rule in periods `a..b` (days from the start): the
+    /// visited days that pass the month, day-of-month and weekday limits, counted month by
+    /// month as [`Schedule::expand`] would find them day by day. None beyond chrono's range.
+    pub(super) fn count_days(&self, a: i64, b: i64) -> Option<u64> {
+        let n = i64::from(self.pattern.interval);
+        let start = i64::from(self.start_date.num_days_from_ce());
+        let (lo, hi) = (start + a, start + b);
+        let first = self.start_date.checked_add_signed(Duration::try_days(a)?)?;
+        let (mut year, mut month) = (first.year(), first.month());
+        let mut month_first = i64::from(NaiveDate::from_ymd_opt(year, month, 1)?.num_days_from_ce());
+        // Day 1 of the common era, 0001-01-01, is a Monday.
+        let weekday_allowed =
+            |num: i64| self.weekday_mask == 0 || self.weekday_mask & 1 << (num - 1).rem_euclid(7) != 0;
+        let visited = |num: i64| (lo..hi).contains(&num) && (num - start).rem_euclid(n) == 0;
+        let mut total = 0u64;
+        while month_first < hi {
+            let len = i64::from(days_in_month(year, month)?);
+            if self.month_allowed(month) {
+                if self.month_days.is_empty() {
+                    let from = month_first.max(lo);
+                    let to = (month_first + len).min(hi);
+                    let mut num = from + (start - from).rem_euclid(n);
+                    while num < to {
+                        total += u64::from(weekday_allowed(num));
+                        num += n;
+                    }
+                } else {
+                    // As a set of days: 31 and -1 may be the same day.
+                    let mut days = 0u32;
+                    for &d in &self.month_days {
+                        let day = if d > 0 { i64::from(d) } else { len + 1 + i64::from(d) };
+                        if (1..=len).contains(&day) {
+                            days |= 1 << day;
+                        }
+                    }
+                    for day in (1..=len).filter(|&day| days & 1 << day != 0) {
+                        let num = month_first + day - 1;
+                        total += u64::from(visited(num) && weekday_allowed(num));
+                    }
+                }
+            }
+            month_first += len;
+            (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+        }
+        Some(total)
+    }
+
     /// A month of a monthly rule, or of a yearly rule with `monthOfYear`.
     fn expand_month(&self, year: i32, month: u32, out: &mut Vec<NaiveDate>) {
         if !self.month_days.is_empty() {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scratch PostgreSQL 15 clusters under the project directory (.cluster/NAME, or the
 # fallback pg-workdir.sh names), each on its own loopback port, never the default one.
-# initdb refuses to run as root, so the server runs as the `postgres` OS user; clients
-# connect over TCP as the `postgres` superuser.
+# initdb refuses to run as root, so the server runs as the `postgres` OS user (through
+# runuser as root, sudo otherwise); clients connect over TCP as the `postgres` superuser.
+# The data directory belongs to postgres, so everything inside it goes through as_postgres.
 #
 #   scripts/cluster.sh start NAME PORT   initdb if needed, start, create database synapse
 #   scripts/cluster.sh stop NAME         stop (no error when it is not running)
@@ -20,26 +21,24 @@ name=${2:?cluster name required}
 dir="$("$root/scripts/pg-workdir.sh")/$name"
 data="$dir/data"
 
-# From / : the postgres user may not be allowed into the caller's working directory.
-as_postgres() {
-  if [ "$(id -un)" = postgres ]; then (cd / && "$@"); else (cd / && runuser -u postgres -- "$@"); fi
-}
+. "$root/scripts/privileges.sh"
 
-running() { [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+running() { as_postgres test -f "$data/postmaster.pid" && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 case "$cmd" in
 start)
   port=${3:?port required}
   mkdir -p "$dir"
-  chown postgres: "$dir"
-  if [ ! -f "$data/PG_VERSION" ]; then
-    as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+  as_root chown postgres: "$dir"
+  if ! as_postgres test -f "$data/PG_VERSION"; then
+    as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 |
+      as_postgres tee "$dir/initdb.log" >/dev/null
     preload=""
     [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus"
     if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
       preload="${preload:+$preload,}pg_cron"
     fi
-    cat >>"$data/postgresql.conf" <<CONF
+    as_postgres tee -a "$data/postgresql.conf" >/dev/null <<CONF
 
 # synapse scratch cluster
 listen_addresses = '127.0.0.1'
@@ -67,7 +66,7 @@ stop)
   ;;
 destroy)
   if running; then as_postgres "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
-  rm -rf "$dir"
+  as_root rm -rf "$dir"
   ;;
 status)
   if running; then echo "$name: running"; else echo "$name: stopped"; fi

@@ -1,7 +1,7 @@
 //! Counting `count` by whole 400-year Gregorian cycles instead of walking them.
 
 use super::Schedule;
-use crate::calendar::{gcd, LAST_YEAR};
+use crate::calendar::{gcd, CYCLE_DAYS, LAST_YEAR};
 use crate::pattern::Frequency;
 use chrono::NaiveDate;
 
@@ -70,10 +70,11 @@ impl CycleSkip {
             if q >= 2 && q + skip.block <= skip.limit {
                 let split = q + (skip.limit - q) % skip.block / n * n;
                 if s.pattern.frequency == Frequency::Daily {
-                    // Days are counted month by month without walking them.
-                    let (Some(per_block), Some(to_split)) =
-                        (s.count_days(q, q + skip.block), s.count_days(q, split))
-                    else {
+                    // Days are counted, not walked. The days a block visits fall once on
+                    // each day of a 400-year cycle that is a multiple of gcd(n, C) days
+                    // after the start (C = 146,097): the block counts as that cycle does.
+                    let per_block = s.count_days(q, q + CYCLE_DAYS, gcd(n, CYCLE_DAYS));
+                    let (Some(per_block), Some(to_split)) = (per_block, s.count_days(q, split, n)) else {
                         *slot = None;
                         return true;
                     };

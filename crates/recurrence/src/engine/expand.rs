@@ -85,31 +85,42 @@ impl Schedule {
         Some(())
     }
 
-    /// The occurrences of a daily rule in periods `a..b` (days from the start): the
-    /// visited days that pass the month, day-of-month and weekday limits, counted month by
-    /// month as [`Schedule::expand`] would find them day by day. None beyond chrono's range.
-    pub(super) fn count_days(&self, a: i64, b: i64) -> Option<u64> {
-        let n = i64::from(self.pattern.interval);
+    /// The occurrences of a daily rule on the days `a..b` after the start that are a
+    /// multiple of `stride` after it (the interval, or a divisor of it): the days that pass
+    /// the month, day-of-month and weekday limits, as [`Schedule::expand`] finds them one
+    /// by one. Counted month by month for short strides, day by day for long ones, so the
+    /// cost stays near the smaller of the two counts. None beyond chrono's range.
+    pub(super) fn count_days(&self, a: i64, b: i64, stride: i64) -> Option<u64> {
         let start = i64::from(self.start_date.num_days_from_ce());
         let (lo, hi) = (start + a, start + b);
-        let first = self.start_date.checked_add_signed(Duration::try_days(a)?)?;
-        let (mut year, mut month) = (first.year(), first.month());
-        let mut month_first = i64::from(NaiveDate::from_ymd_opt(year, month, 1)?.num_days_from_ce());
         // Day 1 of the common era, 0001-01-01, is a Monday.
         let weekday_allowed =
             |num: i64| self.weekday_mask == 0 || self.weekday_mask & 1 << (num - 1).rem_euclid(7) != 0;
-        let visited = |num: i64| (lo..hi).contains(&num) && (num - start).rem_euclid(n) == 0;
+        let first_visited = |from: i64| from + (start - from).rem_euclid(stride);
         let mut total = 0u64;
+        if stride > 28 {
+            let mut num = first_visited(lo);
+            while num < hi {
+                let date = NaiveDate::from_num_days_from_ce_opt(i32::try_from(num).ok()?)?;
+                total += u64::from(
+                    weekday_allowed(num) && self.month_allowed(date.month()) && self.month_day_allowed(date),
+                );
+                num += stride;
+            }
+            return Some(total);
+        }
+        let first = self.start_date.checked_add_signed(Duration::try_days(a)?)?;
+        let (mut year, mut month) = (first.year(), first.month());
+        let mut month_first = i64::from(NaiveDate::from_ymd_opt(year, month, 1)?.num_days_from_ce());
         while month_first < hi {
             let len = i64::from(days_in_month(year, month)?);
             if self.month_allowed(month) {
                 if self.month_days.is_empty() {
-                    let from = month_first.max(lo);
+                    let mut num = first_visited(month_first.max(lo));
                     let to = (month_first + len).min(hi);
-                    let mut num = from + (start - from).rem_euclid(n);
                     while num < to {
                         total += u64::from(weekday_allowed(num));
-                        num += n;
+                        num += stride;
                     }
                 } else {
                     // As a set of days: 31 and -1 may be the same day.
@@ -122,7 +133,8 @@ impl Schedule {
                     }
                     for day in (1..=len).filter(|&day| days & 1 << day != 0) {
                         let num = month_first + day - 1;
-                        total += u64::from(visited(num) && weekday_allowed(num));
+                        let visited = (lo..hi).contains(&num) && (num - start).rem_euclid(stride) == 0;
+                        total += u64::from(visited && weekday_allowed(num));
                     }
                 }
             }

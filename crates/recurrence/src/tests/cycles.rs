@@ -58,6 +58,8 @@ fn count_ends_the_series_exactly_where_walking_does() {
     let patterns = [
         json!({"frequency": "daily", "monthOfYear": 2, "dayOfMonth": 29, "daysOfWeek": [1]}),
         json!({"frequency": "daily", "interval": 3, "monthOfYear": 2, "dayOfMonth": [28, 29]}),
+        json!({"frequency": "daily", "interval": 37, "dayOfMonth": [-1, 31], "daysOfWeek": [5, 6]}),
+        json!({"frequency": "daily", "interval": 189, "monthOfYear": [1, 7], "timezone": "Asia/Kolkata"}),
         json!({"frequency": "weekly", "interval": 9, "monthOfYear": 2, "daysOfWeek": [1, 5], "timezone": "Europe/Berlin"}),
         json!({"frequency": "monthly", "interval": 5, "dayOfMonth": [-31, 31], "daysOfWeek": [7], "monthDayOverflow": "clamp"}),
         json!({"frequency": "monthly", "monthOfYear": [2, 8], "dayOfMonth": 13, "daysOfWeek": [5], "exdates": ["2700-02-13"]}),
@@ -81,6 +83,31 @@ fn count_ends_the_series_exactly_where_walking_does() {
     }
 }
 
+/// Long intervals make blocks of tens of thousands of years (daily interval 37: 37 cycles):
+/// the same check over most of the supported years.
+#[test]
+fn long_intervals_over_many_blocks() {
+    let start = utc(2026, 1, 5, 9);
+    let patterns = [
+        json!({"frequency": "daily", "interval": 37, "dayOfMonth": [-1, 13], "daysOfWeek": [5]}),
+        json!({"frequency": "daily", "interval": 29, "monthOfYear": 2, "daysOfWeek": [1, 2]}),
+        json!({"frequency": "daily", "interval": 211, "daysOfWeek": [3], "timezone": "Europe/Berlin"}),
+        json!({"frequency": "weekly", "interval": 31, "monthOfYear": [2, 3], "daysOfWeek": [1, 4]}),
+    ];
+    for value in &patterns {
+        for years in [30_000, 97_000] {
+            let after = start + Duration::days(365 * years);
+            let uncounted = Schedule::new(pattern(value.clone()), start).expect("schedule");
+            let before = uncounted.occurrences_from(start).take_while(|o| o.at <= after).count() as u32;
+            for count in [before, before + 1, (before / 3).max(1)] {
+                let mut counted = value.clone();
+                counted["count"] = json!(count);
+                assert_same(&counted, start, after);
+            }
+        }
+    }
+}
+
 #[test]
 fn a_block_without_occurrences_ends_the_series() {
     // Daily every 7 days from a Monday, only on Tuesdays: never.
@@ -93,8 +120,9 @@ fn arb_case() -> impl Strategy<Value = (Value, DateTime<Utc>, DateTime<Utc>)> {
     let freq = 0usize..4;
     // Intervals sharing factors with 146,097 (3³·7·773), 20,871 (3³·773), 4,800 and 400,
     // and some that do not.
-    let interval =
-        prop::sample::select(vec![1i64, 1, 1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 21, 25, 27, 50, 11, 13]);
+    let interval = prop::sample::select(vec![
+        1i64, 1, 1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 21, 25, 27, 50, 11, 13, 29, 37, 189, 211,
+    ]);
     let lists = (
         prop::option::of(prop::collection::vec(1i64..=7, 1..4)),
         prop::option::of(prop::collection::vec((1i64..=31, any::<bool>()), 1..3)),

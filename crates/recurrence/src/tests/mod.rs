@@ -1,4 +1,4 @@
-//! Tests of the recurrence core (pure Rust, plain `cargo test --lib recurrence::tests`).
+//! Tests of the recurrence core (pure Rust, plain `cargo test -p synapse_recurrence`).
 //!
 //! - `rfc5545`: the RRULE examples of RFC 5545 section 3.8.5.3 that the shape can express
 //! - `dst`: wall-clock time across DST gaps and overlaps, `until` dates, `exdates`

@@ -77,4 +77,4 @@ bench: install-release
 	benches/run.sh $(BENCH_PORT)
 
 clippy: setup
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings

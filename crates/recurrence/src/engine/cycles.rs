@@ -1,5 +1,6 @@
 //! Counting `count` by whole 400-year Gregorian cycles instead of walking them.
 
+use super::occurrences::Walk;
 use super::Schedule;
 use crate::calendar::{gcd, CYCLE_DAYS, LAST_YEAR};
 use crate::pattern::Frequency;
@@ -48,22 +49,14 @@ impl CycleSkip {
         }
     }
 
-    /// Before expanding period `*period`: marks where the block starts, notes the count at
-    /// its split, or, a block later, moves `period`, `emitted`, `last_counted_date` and
-    /// `empty_run` on to where whole blocks reach. Done at most once per walk; false when
+    /// Before expanding period `walk.period`: marks where the block starts, notes the count
+    /// at its split, or, a block later (at once for daily rules, whose blocks are counted
+    /// without walking), moves the walk on to where whole blocks reach. Done at most once per walk; false when
     /// nothing is left to produce (no occurrence in a whole block, or `count` used up
     /// before `from`).
-    pub(super) fn apply(
-        slot: &mut Option<CycleSkip>,
-        s: &Schedule,
-        period: &mut i64,
-        emitted: &mut u32,
-        last_counted_date: &mut Option<NaiveDate>,
-        empty_run: &mut u32,
-        count: u32,
-    ) -> bool {
+    pub(super) fn apply(slot: &mut Option<CycleSkip>, s: &Schedule, walk: &mut Walk, count: u32) -> bool {
         let Some(skip) = slot else { return true };
-        let q = *period;
+        let q = walk.period;
         let n = i64::from(s.pattern.interval);
         let Some(mark) = &mut skip.mark else {
             // Periods 0 and 1 may hold dates near the start, which are counted by instant.
@@ -80,27 +73,18 @@ impl CycleSkip {
                     };
                     let jump = Jump { block: skip.block, blocks: (skip.limit - q) / skip.block, split };
                     *slot = None;
-                    let at_split = u64::from(*emitted) + to_split;
-                    return jump.apply(
-                        s,
-                        per_block,
-                        at_split,
-                        period,
-                        emitted,
-                        last_counted_date,
-                        empty_run,
-                        count,
-                    );
+                    let at_split = u64::from(walk.emitted) + to_split;
+                    return jump.apply(s, per_block, at_split, walk, count);
                 }
-                let at_split = (split == q).then_some(*emitted);
-                skip.mark = Some(Mark { start: q, emitted: *emitted, split, at_split });
+                let at_split = (split == q).then_some(walk.emitted);
+                skip.mark = Some(Mark { start: q, emitted: walk.emitted, split, at_split });
             } else if q >= 2 {
                 *slot = None; // no whole block fits before the limit any more
             }
             return true;
         };
         if q == mark.split {
-            mark.at_split = Some(*emitted);
+            mark.at_split = Some(walk.emitted);
         }
         if q < mark.start + skip.block {
             return true;
@@ -108,9 +92,9 @@ impl CycleSkip {
         let Mark { start, emitted: emitted_then, split, at_split } = *mark;
         let jump = Jump { block: skip.block, blocks: (skip.limit - start) / skip.block, split };
         *slot = None;
-        let per_block = u64::from(*emitted - emitted_then);
+        let per_block = u64::from(walk.emitted - emitted_then);
         let at_split = u64::from(at_split.expect("the split lies inside the block"));
-        jump.apply(s, per_block, at_split, period, emitted, last_counted_date, empty_run, count)
+        jump.apply(s, per_block, at_split, walk, count)
     }
 }
 
@@ -124,18 +108,7 @@ struct Jump {
 impl Jump {
     /// With `per_block` occurrences in every block and `at_split` counted before the
     /// split: moves the walk on, or false when nothing is left to produce.
-    #[allow(clippy::too_many_arguments)]
-    fn apply(
-        self,
-        s: &Schedule,
-        per_block: u64,
-        at_split: u64,
-        period: &mut i64,
-        emitted: &mut u32,
-        last_counted_date: &mut Option<NaiveDate>,
-        empty_run: &mut u32,
-        count: u32,
-    ) -> bool {
+    fn apply(self, s: &Schedule, per_block: u64, at_split: u64, walk: &mut Walk, count: u32) -> bool {
         if per_block == 0 {
             // A whole block of the calendar without an occurrence: every later one is the same.
             return false;
@@ -146,15 +119,15 @@ impl Jump {
             return false;
         }
         let to = self.split + self.blocks * self.block;
-        if to > *period {
-            *period = to;
-            *emitted = total as u32;
-            *empty_run = 0;
+        if to > walk.period {
+            walk.period = to;
+            walk.emitted = total as u32;
+            walk.empty_run = 0;
             // Only the period just before can produce one of its dates again (a clamped
             // day moved back into the previous month).
             let mut dates = Vec::new();
             let n = i64::from(s.pattern.interval);
-            *last_counted_date = s.expand(to - n, &mut dates).and_then(|()| dates.last().copied());
+            walk.last_counted_date = s.expand(to - n, &mut dates).and_then(|()| dates.last().copied());
         }
         true
     }

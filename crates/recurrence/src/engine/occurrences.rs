@@ -13,25 +13,33 @@ use std::borrow::Borrow;
 pub struct Occurrences<S: Borrow<Schedule>> {
     schedule: S,
     from: DateTime<Utc>,
-    period: i64,
+    walk: Walk,
     /// Dates before this one are surely before `from`.
     resolve_from: NaiveDate,
     /// Dates before this one are surely before the series start, after the other surely
     /// after it.
     surely_before_start: NaiveDate,
     surely_after_start: NaiveDate,
-    /// The last date counted toward `count` without resolving its instant.
-    last_counted_date: Option<NaiveDate>,
     buffer: Vec<NaiveDate>,
     next_in_buffer: usize,
-    /// Occurrences of the series so far (for `count`), whether returned or not.
-    emitted: u32,
     last: Option<DateTime<Utc>>,
-    empty_run: u32,
     finished: bool,
     /// With `count`: whole 400-year cycles between the start and `from`, counted once and
     /// multiplied instead of walked.
     cycles: Option<CycleSkip>,
+}
+
+/// Where a walk over the periods stands: what skipping whole cycles moves on.
+#[derive(Debug, Clone)]
+pub(super) struct Walk {
+    /// The next period to expand.
+    pub period: i64,
+    /// Occurrences of the series so far (for `count`), whether returned or not.
+    pub emitted: u32,
+    /// The last date counted toward `count` without resolving its instant.
+    pub last_counted_date: Option<NaiveDate>,
+    /// Visited periods without a date since the last that had one.
+    pub empty_run: u32,
 }
 
 impl<S: Borrow<Schedule>> Occurrences<S> {
@@ -53,16 +61,13 @@ impl<S: Borrow<Schedule>> Occurrences<S> {
         Occurrences {
             schedule,
             from,
-            period,
+            walk: Walk { period, emitted: 0, last_counted_date: None, empty_run: 0 },
             resolve_from,
             surely_before_start,
             surely_after_start,
-            last_counted_date: None,
             buffer: Vec::with_capacity(8),
             next_in_buffer: 0,
-            emitted: 0,
             last: None,
-            empty_run: 0,
             finished: false,
             cycles,
         }
@@ -78,29 +83,20 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
         while !self.finished {
             if self.next_in_buffer >= self.buffer.len() {
                 if let Some(count) = p.count {
-                    let (period, emitted, last) =
-                        (&mut self.period, &mut self.emitted, &mut self.last_counted_date);
-                    if !CycleSkip::apply(
-                        &mut self.cycles,
-                        s,
-                        period,
-                        emitted,
-                        last,
-                        &mut self.empty_run,
-                        count,
-                    ) {
+                    if !CycleSkip::apply(&mut self.cycles, s, &mut self.walk, count) {
                         self.finished = true;
                         break;
                     }
                 }
-                if self.empty_run >= s.max_empty_periods || s.expand(self.period, &mut self.buffer).is_none()
+                if self.walk.empty_run >= s.max_empty_periods
+                    || s.expand(self.walk.period, &mut self.buffer).is_none()
                 {
                     self.finished = true;
                     break;
                 }
                 self.next_in_buffer = 0;
-                self.period += i64::from(p.interval);
-                self.empty_run = if self.buffer.is_empty() { self.empty_run + 1 } else { 0 };
+                self.walk.period += i64::from(p.interval);
+                self.walk.empty_run = if self.buffer.is_empty() { self.walk.empty_run + 1 } else { 0 };
                 continue;
             }
             let date = self.buffer[self.next_in_buffer];
@@ -113,10 +109,10 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
                     Some(_) if date < self.surely_before_start => continue,
                     Some(count) if date > self.surely_after_start => {
                         // A clamped day produced twice counts once.
-                        if self.last_counted_date.is_none_or(|last| date > last) {
-                            self.last_counted_date = Some(date);
-                            self.emitted += 1;
-                            self.finished = self.emitted >= count;
+                        if self.walk.last_counted_date.is_none_or(|last| date > last) {
+                            self.walk.last_counted_date = Some(date);
+                            self.walk.emitted += 1;
+                            self.finished = self.walk.emitted >= count;
                         }
                         continue;
                     }
@@ -132,8 +128,8 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
                 break;
             }
             self.last = Some(at);
-            self.emitted += 1;
-            if p.count.is_some_and(|count| self.emitted >= count) {
+            self.walk.emitted += 1;
+            if p.count.is_some_and(|count| self.walk.emitted >= count) {
                 self.finished = true;
             }
             if at < self.from || p.exdates.binary_search(&date).is_ok() {

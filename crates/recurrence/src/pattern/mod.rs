@@ -278,4 +278,27 @@ mod tests {
         round_trips::<CatchUp>();
         assert_eq!(Frequency::json_list(), "\"daily\", \"weekly\", \"monthly\", \"yearly\"");
     }
+
+    #[test]
+    fn array_keys_name_what_they_expect() {
+        let problems =
+            |value: Value| Pattern::problems(&value).iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            problems(json!({"frequency": "monthly", "dayOfMonth": "x", "daysOfWeek": {}, "exdates": 3})),
+            [
+                "daysOfWeek: expected an array of ISO weekdays (1..7), got an object",
+                "dayOfMonth: expected an integer or an array of integers, got \"x\"",
+                "exdates: expected an array of dates YYYY-MM-DD, got 3",
+            ]
+        );
+        assert_eq!(
+            problems(
+                json!({"frequency": "monthly", "monthOfYear": [], "nthWeekdays": [{"day": 1, "nth": 1, "x": 0}]})
+            ),
+            [
+                "nthWeekdays[0].x: unknown key (expected \"day\" and \"nth\")",
+                "monthOfYear: must not be empty"
+            ]
+        );
+    }
 }

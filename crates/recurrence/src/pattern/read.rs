@@ -226,6 +226,44 @@ impl Reader {
         }
     }
 
+    /// The elements of a JSON array, or None with the problem reported (not an array,
+    /// or empty when that is not allowed); `what` completes "expected an array of …".
+    fn array<'v>(&mut self, key: &str, value: &'v Value, what: &str, empty_ok: bool) -> Option<&'v [Value]> {
+        match value {
+            Value::Array(items) if items.is_empty() && !empty_ok => {
+                self.report(key, "must not be empty");
+                None
+            }
+            Value::Array(items) => Some(items),
+            _ => {
+                self.report(key, format!("expected an array of {what}, got {}", describe(value)));
+                None
+            }
+        }
+    }
+
+    /// Each element read by `read` (which reports its own problems and gives None); the
+    /// values when every element was readable. Stops once MAX_PROBLEMS are listed, so a
+    /// huge bad array costs no more than a hundred problems.
+    fn each<T>(
+        &mut self,
+        items: &[Value],
+        mut read: impl FnMut(&mut Self, usize, &Value) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let mut values = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, v) in items.iter().enumerate() {
+            if !ok && self.full() {
+                break;
+            }
+            match read(self, i, v) {
+                Some(value) => values.push(value),
+                None => ok = false,
+            }
+        }
+        ok.then_some(values)
+    }
+
     /// An integer or a non-empty array of integers in ±range; sorted, repeats dropped.
     fn int_or_array(
         &mut self,
@@ -236,143 +274,90 @@ impl Reader {
         nonzero: bool,
         what: &str,
     ) -> Option<Vec<i64>> {
-        let single = std::slice::from_ref(value);
         let items = match value {
-            Value::Array(items) if items.is_empty() => {
-                self.report(key, "must not be empty");
-                return None;
-            }
-            Value::Array(items) => items,
-            Value::Number(_) => single,
+            Value::Number(_) => std::slice::from_ref(value),
+            Value::Array(_) => self.array(key, value, "integers", false)?,
             _ => {
-                self.report(
-                    key,
-                    format!("expected an integer or an array of integers, got {}", describe(value)),
-                );
+                let message = format!("expected an integer or an array of integers, got {}", describe(value));
+                self.report(key, message);
                 return None;
             }
         };
-        let mut ok = true;
-        let mut values = Vec::with_capacity(items.len());
-        for (i, v) in items.iter().enumerate() {
-            match as_integer(v) {
-                Some(n) if (lo..=hi).contains(&n) && !(nonzero && n == 0) => values.push(n),
-                _ => {
-                    ok = false;
-                    if self.full() {
-                        break;
-                    }
-                    let path = if value.is_array() { format!("{key}[{i}]") } else { key.to_string() };
-                    self.report(path, format!("{} is not {what}", describe(v)));
-                }
+        let mut values = self.each(items, |r, i, v| match as_integer(v) {
+            Some(n) if (lo..=hi).contains(&n) && !(nonzero && n == 0) => Some(n),
+            _ => {
+                let path = if value.is_array() { format!("{key}[{i}]") } else { key.to_string() };
+                r.report(path, format!("{} is not {what}", describe(v)));
+                None
             }
-        }
-        if !ok {
-            return None;
-        }
+        })?;
         values.sort_unstable();
         values.dedup();
         Some(values)
     }
 
     fn days_of_week(&mut self, value: &Value) -> Option<Vec<Weekday>> {
-        let Value::Array(items) = value else {
-            self.report(
-                keys::DAYS_OF_WEEK,
-                format!("expected an array of ISO weekdays (1..7), got {}", describe(value)),
-            );
-            return None;
-        };
-        if items.is_empty() {
-            self.report(keys::DAYS_OF_WEEK, "must not be empty");
-            return None;
-        }
+        let items = self.array(keys::DAYS_OF_WEEK, value, "ISO weekdays (1..7)", false)?;
         let mut seen: [Option<usize>; 8] = [None; 8];
-        let mut ok = true;
-        for (i, v) in items.iter().enumerate() {
-            if !ok && self.full() {
-                break;
-            }
+        self.each(items, |r, i, v| {
+            let path = || format!("{}[{i}]", keys::DAYS_OF_WEEK);
             match as_integer(v) {
-                Some(n @ 1..=7) => {
-                    if let Some(first) = seen[n as usize] {
-                        self.report(
-                            format!("{}[{i}]", keys::DAYS_OF_WEEK),
-                            format!("{n} repeats {}[{first}]", keys::DAYS_OF_WEEK),
-                        );
-                        ok = false;
-                    } else {
-                        seen[n as usize] = Some(i);
+                Some(n @ 1..=7) => match seen[n as usize] {
+                    Some(first) => {
+                        r.report(path(), format!("{n} repeats {}[{first}]", keys::DAYS_OF_WEEK));
+                        None
                     }
-                }
+                    None => {
+                        seen[n as usize] = Some(i);
+                        Some(())
+                    }
+                },
                 _ => {
-                    self.report(
-                        format!("{}[{i}]", keys::DAYS_OF_WEEK),
-                        format!("{} is not an ISO weekday (1..7)", describe(v)),
-                    );
-                    ok = false;
+                    r.report(path(), format!("{} is not an ISO weekday (1..7)", describe(v)));
+                    None
                 }
             }
-        }
-        if !ok {
-            return None;
-        }
+        })?;
         Some((1..=7).filter(|&n| seen[n as usize].is_some()).filter_map(weekday_from_iso).collect())
     }
 
     fn nth_weekdays(&mut self, value: &Value, frequency: Option<Frequency>) -> Option<Vec<NthWeekday>> {
-        let Value::Array(items) = value else {
-            self.report(
-                keys::NTH_WEEKDAYS,
-                format!("expected an array of {{\"day\", \"nth\"}} objects, got {}", describe(value)),
-            );
-            return None;
-        };
-        if items.is_empty() {
-            self.report(keys::NTH_WEEKDAYS, "must not be empty");
-            return None;
-        }
+        let items = self.array(keys::NTH_WEEKDAYS, value, "{\"day\", \"nth\"} objects", false)?;
         let max_nth: i64 = if frequency == Some(Frequency::Yearly) { 53 } else { 5 };
-        let mut result = Vec::new();
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            if !ok && self.full() {
-                break;
-            }
+        let mut result = self.each(items, |r, i, item| {
             // Built only for a problem: a long valid array stays cheap.
             let path = || format!("{}[{i}]", keys::NTH_WEEKDAYS);
             let Value::Object(entry) = item else {
-                self.report(
-                    path(),
-                    format!("expected an object {{\"day\": 1..7, \"nth\": N}}, got {}", describe(item)),
-                );
-                ok = false;
-                continue;
+                let message =
+                    format!("expected an object {{\"day\": 1..7, \"nth\": N}}, got {}", describe(item));
+                r.report(path(), message);
+                return None;
             };
+            let mut known_keys = true;
             for key in entry.keys().filter(|k| *k != keys::NTH_DAY && *k != keys::NTH_NTH) {
-                self.report(
+                r.report(
                     format!("{}.{}", path(), quote_key(key)),
                     "unknown key (expected \"day\" and \"nth\")",
                 );
-                ok = false;
+                known_keys = false;
             }
             let day = match entry.get(keys::NTH_DAY).map(|v| (v, as_integer(v))) {
-                Some((_, Some(n @ 1..=7))) => Some(n),
+                Some((_, Some(n @ 1..=7))) => weekday_from_iso(n),
                 Some((v, _)) => {
-                    self.report(
+                    r.report(
                         format!("{}.day", path()),
                         format!("{} is not an ISO weekday (1..7)", describe(v)),
                     );
                     None
                 }
                 None => {
-                    self.report(format!("{}.day", path()), "required: an ISO weekday (1..7)");
+                    r.report(format!("{}.day", path()), "required: an ISO weekday (1..7)");
                     None
                 }
             };
             let nth = match entry.get(keys::NTH_NTH) {
                 None => {
-                    self.report(format!("{}.nth", path()), format!("required: ±1..{max_nth}, never 0"));
+                    r.report(format!("{}.nth", path()), format!("required: ±1..{max_nth}, never 0"));
                     None
                 }
                 Some(v) => match as_integer(v) {
@@ -381,22 +366,14 @@ impl Reader {
                         let freq = frequency
                             .map(|f| format!(" with frequency \"{}\"", f.json()))
                             .unwrap_or_default();
-                        self.report(
-                            format!("{}.nth", path()),
-                            format!("{} is not in ±1..{max_nth}{freq}, never 0", describe(v)),
-                        );
+                        let message = format!("{} is not in ±1..{max_nth}{freq}, never 0", describe(v));
+                        r.report(format!("{}.nth", path()), message);
                         None
                     }
                 },
             };
-            match (day.and_then(weekday_from_iso), nth) {
-                (Some(day), Some(nth)) => result.push(NthWeekday { nth: nth as i16, day }),
-                _ => ok = false,
-            }
-        }
-        if !ok {
-            return None;
-        }
+            Some(NthWeekday { nth: nth? as i16, day: day? }).filter(|_| known_keys)
+        })?;
         result.sort_by_key(|n| (n.day.number_from_monday(), n.nth));
         result.dedup();
         Some(result)
@@ -432,33 +409,17 @@ impl Reader {
     }
 
     fn exdates(&mut self, value: &Value) -> Option<Vec<NaiveDate>> {
-        let Value::Array(items) = value else {
-            self.report(
-                keys::EXDATES,
-                format!("expected an array of dates YYYY-MM-DD, got {}", describe(value)),
-            );
-            return None;
-        };
-        let mut dates = Vec::with_capacity(items.len());
-        let mut ok = true;
-        for (i, v) in items.iter().enumerate() {
-            if !ok && self.full() {
-                break;
+        let items = self.array(keys::EXDATES, value, "dates YYYY-MM-DD", true)?;
+        let mut dates = self.each(items, |r, i, v| {
+            let date = v.as_str().and_then(parse_date);
+            if date.is_none() {
+                r.report(
+                    format!("{}[{i}]", keys::EXDATES),
+                    format!("{} is not a date YYYY-MM-DD", describe(v)),
+                );
             }
-            match v.as_str().and_then(parse_date) {
-                Some(d) => dates.push(d),
-                None => {
-                    self.report(
-                        format!("{}[{i}]", keys::EXDATES),
-                        format!("{} is not a date YYYY-MM-DD", describe(v)),
-                    );
-                    ok = false;
-                }
-            }
-        }
-        if !ok {
-            return None;
-        }
+            date
+        })?;
         dates.sort_unstable();
         dates.dedup();
         Some(dates)

@@ -2,7 +2,7 @@
 //! answers on sparse and dense patterns, every frequency, intervals that share factors
 //! with the cycle's length and intervals that do not, clamp, setPos, exdates, DST zones.
 
-use super::pattern;
+use super::{pattern, signed};
 use crate::Schedule;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -153,15 +153,13 @@ fn arb_case() -> impl Strategy<Value = (Value, DateTime<Utc>, DateTime<Utc>)> {
             map.insert("daysOfWeek".into(), json!(days));
         }
         if let Some(d) = month_days {
-            let d: Vec<i64> = d.into_iter().map(|(d, neg)| if neg { -d } else { d }).collect();
-            map.insert("dayOfMonth".into(), json!(d));
+            map.insert("dayOfMonth".into(), json!(signed(d)));
         }
         if let Some(m) = months {
             map.insert("monthOfYear".into(), json!(m));
         }
         if let Some(p) = set_pos {
-            let p: Vec<i64> = p.into_iter().map(|(p, neg)| if neg { -p } else { p }).collect();
-            map.insert("setPos".into(), json!(p));
+            map.insert("setPos".into(), json!(signed(p)));
         }
         if let Some((day, nth, neg)) = nth {
             map.insert("nthWeekdays".into(), json!([{"day": day, "nth": if neg { -nth } else { nth }}]));

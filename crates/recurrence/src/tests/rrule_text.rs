@@ -1,6 +1,7 @@
 //! RFC 5545 text both ways: writing, reading, errors, semantics, round trips, and random
 //! texts that must always be answered.
 
+use super::signed;
 use crate::calendar::{end_of_local_day, weekday_from_iso};
 use crate::error::RecurrenceError;
 use crate::pattern::{Frequency, MonthDayOverflow, Until};
@@ -553,15 +554,13 @@ fn arb_pattern() -> impl Strategy<Value = Pattern> {
             map.insert("nthWeekdays".into(), json!(nths));
         }
         if let Some(days) = month_days.filter(|_| freq != "weekly") {
-            let days: Vec<i64> = days.into_iter().map(|(d, neg)| if neg { -d } else { d }).collect();
-            map.insert("dayOfMonth".into(), json!(days));
+            map.insert("dayOfMonth".into(), json!(signed(days)));
         }
         if let Some(months) = months {
             map.insert("monthOfYear".into(), json!(months));
         }
         if let Some(pos) = set_pos {
-            let pos: Vec<i64> = pos.into_iter().map(|(p, neg)| if neg { -p } else { p }).collect();
-            map.insert("setPos".into(), json!(pos));
+            map.insert("setPos".into(), json!(signed(pos)));
         }
         if clamp && !sub_monthly {
             map.insert("monthDayOverflow".into(), json!("clamp"));

@@ -23,6 +23,17 @@ data="$dir/data"
 
 . "$root/scripts/privileges.sh"
 
+# A server started under `flock LOCK make …` would inherit the lock's descriptor and hold
+# the lock for as long as it runs: it is started with only stdin, stdout and stderr open.
+without_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+  "$@"
+}
+
 running() { as_postgres test -f "$data/postmaster.pid" && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 case "$cmd" in
@@ -54,7 +65,7 @@ full_page_writes = off
 CONF
   fi
   if ! running; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null
+    (without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null)
   fi
   if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
        "SELECT 1 FROM pg_database WHERE datname = 'synapse'" | grep -q 1; then

@@ -29,7 +29,8 @@ without_inherited_fds() {
   local fd
   for fd in /proc/$BASHPID/fd/*; do
     fd=${fd##*/}
-    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+    # (The descriptor that listed the directory is already gone again.)
+    if [ "$fd" -gt 2 ] && [ -e "/proc/$BASHPID/fd/$fd" ]; then eval "exec $fd>&-"; fi
   done
   "$@"
 }

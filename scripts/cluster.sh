@@ -29,8 +29,8 @@ without_inherited_fds() {
   local fd
   for fd in /proc/$BASHPID/fd/*; do
     fd=${fd##*/}
-    # (The descriptor that listed the directory is already gone again.)
-    if [ "$fd" -gt 2 ] && [ -e "/proc/$BASHPID/fd/$fd" ]; then eval "exec $fd>&-"; fi
+    # The one that listed the directory is gone again: no message for it.
+    if [ "$fd" -gt 2 ]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
   done
   "$@"
 }
@@ -66,7 +66,7 @@ full_page_writes = off
 CONF
   fi
   if ! running; then
-    (without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null)
+    (exec >/dev/null; without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start)
   fi
   if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
        "SELECT 1 FROM pg_database WHERE datname = 'synapse'" | grep -q 1; then

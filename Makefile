@@ -2,10 +2,12 @@
 # packages, cargo-pgrx 0.18.1, cargo pgrx init), quickly when it is already there.
 #
 #   make setup   install build and test dependencies (idempotent)
-#   make test    every test layer: unit (cargo test), #[pg_test] (cargo pgrx test), end-to-end
+#   make test    format check, clippy, every test layer: the pure core (cargo test -p
+#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
 #   make stop    stop the scratch cluster
-#   make bench   the SQL-level benchmarks in benches/, with their baselines
+#   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
+#                benches/, with their baselines
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
 
 SHELL := /bin/bash
@@ -15,20 +17,32 @@ RUN_PORT ?= 54320
 BENCH_PORT ?= 54340
 PGRX_TEST_DATA = $(shell scripts/pg-workdir.sh)/pgrx-test-data
 PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
+# As root directly; any other user through sudo (installing into the system PostgreSQL,
+# handing the test cluster's directory to the postgres user).
+ROOT := $(filter 0,$(shell id -u))
+AS_ROOT := $(if $(ROOT),,sudo)
+PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: setup test test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench clippy
+.PHONY: setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench clippy
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup clippy test-unit test-pg test-e2e
+test: setup fmt clippy test-unit test-pg test-e2e
 
-test-unit: setup
-	cargo test --lib -- --skip sql::
+fmt:
+	cargo fmt --all -- --check
 
-# As root, initdb refuses to run: the test cluster runs as the postgres user.
+# The pure parts: the core crate and the extension's pure modules (identity), plain
+# cargo, no PostgreSQL.
+test-unit:
+	cargo test -p synapse_recurrence
+	cargo test -p synapse_ext --lib -- --skip sql::
+
+# As root, initdb refuses to run: the test cluster runs as the postgres user (pgrx then
+# installs the extension through sudo when not root).
 test-pg: setup
-	mkdir -p $(PGRX_TEST_DATA) && chown postgres: $(PGRX_TEST_DATA)
+	mkdir -p $(PGRX_TEST_DATA) && $(AS_ROOT) chown postgres: $(PGRX_TEST_DATA)
 	cargo pgrx test pg15 sql:: --runas postgres --pgdata $(PGRX_TEST_DATA)
 
 # End-to-end tests run against the installed extension (a debug build is enough).
@@ -40,10 +54,10 @@ test-citus: setup install
 	tests/citus/check.sh
 
 install: setup
-	cargo pgrx install --pg-config $(PG_CONFIG)
+	cargo pgrx install $(PGRX_SUDO) --pg-config $(PG_CONFIG)
 
 install-release: setup
-	cargo pgrx install --release --pg-config $(PG_CONFIG)
+	cargo pgrx install $(PGRX_SUDO) --release --pg-config $(PG_CONFIG)
 
 run: install-release
 	scripts/cluster.sh start main $(RUN_PORT)
@@ -60,7 +74,8 @@ seed: migrate
 	$(PSQL_RUN) -v ON_ERROR_STOP=1 -1 -qf sql/seed/dev_seed.sql
 
 bench: install-release
+	cargo bench -p synapse_recurrence --bench worst_case
 	benches/run.sh $(BENCH_PORT)
 
 clippy: setup
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets -- -D warnings

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scratch PostgreSQL 15 clusters under the project directory (.cluster/NAME, or the
 # fallback pg-workdir.sh names), each on its own loopback port, never the default one.
-# initdb refuses to run as root, so the server runs as the `postgres` OS user; clients
-# connect over TCP as the `postgres` superuser.
+# initdb refuses to run as root, so the server runs as the `postgres` OS user (through
+# runuser as root, sudo otherwise); clients connect over TCP as the `postgres` superuser.
+# The data directory belongs to postgres, so everything inside it goes through as_postgres.
 #
 #   scripts/cluster.sh start NAME PORT   initdb if needed, start, create database synapse
 #   scripts/cluster.sh stop NAME         stop (no error when it is not running)
@@ -20,26 +21,36 @@ name=${2:?cluster name required}
 dir="$("$root/scripts/pg-workdir.sh")/$name"
 data="$dir/data"
 
-# From / : the postgres user may not be allowed into the caller's working directory.
-as_postgres() {
-  if [ "$(id -un)" = postgres ]; then (cd / && "$@"); else (cd / && runuser -u postgres -- "$@"); fi
+. "$root/scripts/privileges.sh"
+
+# A server started under `flock LOCK make …` would inherit the lock's descriptor and hold
+# the lock for as long as it runs: it is started with only stdin, stdout and stderr open.
+without_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    # The one that listed the directory is gone again: no message for it.
+    if [ "$fd" -gt 2 ]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
+  done
+  "$@"
 }
 
-running() { [ -f "$data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+running() { as_postgres test -f "$data/postmaster.pid" && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 case "$cmd" in
 start)
   port=${3:?port required}
   mkdir -p "$dir"
-  chown postgres: "$dir"
-  if [ ! -f "$data/PG_VERSION" ]; then
-    as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
+  as_root chown postgres: "$dir"
+  if ! as_postgres test -f "$data/PG_VERSION"; then
+    as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 |
+      as_postgres tee "$dir/initdb.log" >/dev/null
     preload=""
     [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus"
     if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
       preload="${preload:+$preload,}pg_cron"
     fi
-    cat >>"$data/postgresql.conf" <<CONF
+    as_postgres tee -a "$data/postgresql.conf" >/dev/null <<CONF
 
 # synapse scratch cluster
 listen_addresses = '127.0.0.1'
@@ -55,7 +66,7 @@ full_page_writes = off
 CONF
   fi
   if ! running; then
-    as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null
+    (exec >/dev/null; without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start)
   fi
   if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
        "SELECT 1 FROM pg_database WHERE datname = 'synapse'" | grep -q 1; then
@@ -67,7 +78,7 @@ stop)
   ;;
 destroy)
   if running; then as_postgres "$PG_BIN/pg_ctl" -D "$data" -m immediate -w stop >/dev/null; fi
-  rm -rf "$dir"
+  as_root rm -rf "$dir"
   ;;
 status)
   if running; then echo "$name: running"; else echo "$name: stopped"; fi

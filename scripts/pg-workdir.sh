@@ -5,7 +5,8 @@
 # own under /tmp, named after the project path so two checkouts never share one.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-if runuser -u postgres -- test -x "$root" 2>/dev/null; then
+. "$root/scripts/privileges.sh"
+if as_postgres test -x "$root" 2>/dev/null; then
   dir="$root/.cluster"
 else
   dir="/tmp/synapse-clusters-$(printf '%s' "$root" | md5sum | cut -c1-12)"

@@ -167,7 +167,9 @@ mod tests {
 
     #[test]
     fn nothing_without_a_user() {
-        for identity in [Identity::default(), Identity { user: None, department: Some(D1), role: Some(Role::Admin) }] {
+        for identity in
+            [Identity::default(), Identity { user: None, department: Some(D1), role: Some(Role::Admin) }]
+        {
             assert_eq!(identity.readable_departments(), None);
             assert!(!identity.can_read(&D1));
             assert!(!identity.can_write(&D1, Some(&U)));

@@ -1,10 +1,12 @@
 //! synapse_ext: the Synapse task-management core inside PostgreSQL.
 //!
-//! `recurrence` and `identity` are the pure core (no pgrx, plain `cargo test`); `sql` is
-//! the thin #[pg_extern] boundary that converts types and maps errors.
+//! `recurrence` is the pure core, its own crate `synapse_recurrence` (crates/recurrence:
+//! no pgrx, plain `cargo test -p synapse_recurrence`); `identity` is the pure part of
+//! row-level security (no pgrx, plain `cargo test`); `sql` is the thin #[pg_extern]
+//! boundary that converts types and maps errors.
 
 pub mod identity;
-pub mod recurrence;
+pub use synapse_recurrence as recurrence;
 mod sql;
 
 ::pgrx::pg_module_magic!(name, version);

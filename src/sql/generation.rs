@@ -7,7 +7,7 @@
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
 //! single-shard (router) query, and two generators split the due templates between them.
 
-use super::recurrence::{to_timestamptz, to_utc};
+use super::recurrence::{moment, to_timestamptz};
 use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
 use crate::recurrence::Pattern;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -38,7 +38,10 @@ const MAX_LOGGED_ERRORS: i64 = 20;
 fn generate_recurring_tasks(
     batch_size: default!(i32, 100),
     as_of: default!(TimestampWithTimeZone, "now()"),
-) -> TableIterator<'static, (name!(tasks_generated, i32), name!(tasks_failed, i32), name!(execution_time_ms, i32))> {
+) -> TableIterator<
+    'static,
+    (name!(tasks_generated, i32), name!(tasks_failed, i32), name!(execution_time_ms, i32)),
+> {
     let started = Instant::now();
     let as_of = checked_as_of(as_of);
     let batch_size = checked_batch_size(batch_size);
@@ -82,7 +85,7 @@ fn template_occurrence_from(
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, start, from) = (pattern?, recurrence_start?, from?);
     let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
-    series.first_from(saturating_utc(from)).map(to_timestamptz)
+    series.first_from(moment(from).clamped()).map(to_timestamptz)
 }
 
 /// The next occurrence of a completion-anchored template whose instance was completed at
@@ -98,7 +101,8 @@ fn template_next_after_completion(
     end_date: default!(Option<TimestampWithTimeZone>, "NULL"),
     max_count: default!(Option<i32>, "NULL"),
 ) -> Option<TimestampWithTimeZone> {
-    let (pattern, start, completed_at) = (pattern?, recurrence_start?, to_utc(completed_at?)?);
+    let (pattern, start) = (pattern?, recurrence_start?);
+    let completed_at = moment(completed_at?).finite("completed_at").ok()?;
     let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
     let generated = u32::try_from(generated_count.unwrap_or(0)).unwrap_or(0);
     series.next_after_completion(completed_at, generated).map(to_timestamptz)
@@ -111,25 +115,21 @@ fn template_series(
     end_date: Option<TimestampWithTimeZone>,
     max_count: Option<i32>,
 ) -> Result<Series, crate::recurrence::RecurrenceError> {
-    let invalid = |name, message: &str| crate::recurrence::RecurrenceError::InvalidArgument {
-        name,
-        message: message.into(),
-    };
-    let start = to_utc(start).ok_or_else(|| invalid("recurrence_start", "must be a finite timestamp"))?;
+    let start = moment(start).finite("recurrence_start")?;
     let limits = TemplateLimits {
         skip_dates: skip_dates.unwrap_or_default().into_iter().flatten().filter_map(date_to_naive).collect(),
-        end_date: end_date.map(saturating_utc),
+        end_date: end_date.map(|end| moment(end).clamped()),
         count: match max_count {
-            Some(n) if n < 1 => return Err(invalid("recurrence_count", "must be positive")),
+            Some(n) if n < 1 => {
+                return Err(crate::recurrence::RecurrenceError::InvalidArgument {
+                    name: "recurrence_count",
+                    message: "must be positive".into(),
+                })
+            }
             n => n.map(|n| n as u32),
         },
     };
     Series::new(&Pattern::from_json(pattern)?, start, &limits)
-}
-
-/// A timestamptz as an instant, ±infinity as the earliest or latest one.
-fn saturating_utc(ts: TimestampWithTimeZone) -> DateTime<Utc> {
-    to_utc(ts).unwrap_or(if ts.is_infinity() { DateTime::<Utc>::MAX_UTC } else { DateTime::<Utc>::MIN_UTC })
 }
 
 fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
@@ -141,10 +141,7 @@ fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
 }
 
 fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
-    match to_utc(as_of) {
-        Some(at) => at,
-        None => super::raise_invalid("as_of", "must be a finite timestamp"),
-    }
+    super::raise(moment(as_of).finite("as_of"))
 }
 
 fn checked_batch_size(batch_size: i32) -> i32 {
@@ -201,7 +198,8 @@ const INSERT_INSTANCES: &str = "INSERT INTO synapse.tasks
          ON CONFLICT (department_id, recurrence_parent_id, occurrence_at) DO NOTHING
   RETURNING id, recurrence_parent_id";
 
-const COPY_ASSIGNEES: &str = "INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by)
+const COPY_ASSIGNEES: &str =
+    "INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by)
      SELECT $1, x.instance, a.user_id, a.assigned_by
        FROM unnest($2::uuid[], $3::uuid[]) AS x(instance, parent)
        JOIN synapse.task_assignees a ON a.department_id = $1 AND a.task_id = x.parent";
@@ -224,12 +222,18 @@ thread_local! {
 }
 
 /// Runs `sql` with `args` through this backend's prepared plan for it.
-fn exec<'conn>(client: &mut SpiClient<'conn>, sql: &'static str, args: &[DatumWithOid]) -> SpiTupleTable<'conn> {
+fn exec<'conn>(
+    client: &mut SpiClient<'conn>,
+    sql: &'static str,
+    args: &[DatumWithOid],
+) -> SpiTupleTable<'conn> {
     PLANS.with(|plans| {
         let mut plans = plans.borrow_mut();
         if !plans.contains_key(sql) {
             let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
-            let plan = client.prepare_mut(sql, &types).unwrap_or_else(|e| panic!("preparing a generation statement: {e}"));
+            let plan = client
+                .prepare_mut(sql, &types)
+                .unwrap_or_else(|e| panic!("preparing a generation statement: {e}"));
             plans.insert(sql, plan.keep());
         }
         client
@@ -286,13 +290,13 @@ struct BatchOutcome {
 
 fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     Spi::connect_mut(|client| {
-        let (run_started, batches) = match exec(client, RUN_STATE, &[run.into()]).first().get_two::<TimestampWithTimeZone, i32>() {
-            Ok((Some(started), Some(batches))) => (started, batches),
-            _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
-        };
-        let departments: Vec<Uuid> = exec(client, DEPARTMENTS, &[])
-            .filter_map(|row| row.get::<Uuid>(1).ok().flatten())
-            .collect();
+        let (run_started, batches) =
+            match exec(client, RUN_STATE, &[run.into()]).first().get_two::<TimestampWithTimeZone, i32>() {
+                Ok((Some(started), Some(batches))) => (started, batches),
+                _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
+            };
+        let departments: Vec<Uuid> =
+            exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         // Each batch starts at another department, so a large backlog in one department
         // does not hold the others back for a whole run.
         let offset = if departments.is_empty() { 0 } else { batches as usize % departments.len() };
@@ -379,11 +383,12 @@ fn generate_in_department(
 }
 
 fn plan(template: &Template, as_of: DateTime<Utc>) -> Result<Planned, String> {
-    let json: serde_json::Value = serde_json::from_str(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
     let skip_dates = Some(template.skip_dates.iter().map(|d| Some(*d)).collect());
     let series = template_series(&json, template.start, skip_dates, template.end_date, template.count)
         .map_err(|e| e.to_string())?;
-    let next = to_utc(template.next).ok_or("next_occurrence: must be a finite timestamp")?;
+    let next = moment(template.next).finite("next_occurrence").map_err(|e| e.to_string())?;
     let step = plan_step(&series, next, as_of);
     let template_uuid = template.id.to_string();
     Ok(Planned {
@@ -424,7 +429,8 @@ fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned]) 
         exec(client, COPY_ASSIGNEES, &[department.into(), instances.into(), instance_parents.into()]);
     }
     let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
-    let nexts: Vec<Option<TimestampWithTimeZone>> = planned.iter().map(|p| p.next.map(to_timestamptz)).collect();
+    let nexts: Vec<Option<TimestampWithTimeZone>> =
+        planned.iter().map(|p| p.next.map(to_timestamptz)).collect();
     let counts: Vec<i32> =
         planned.iter().map(|p| made_per_template.get(p.id.as_bytes()).copied().unwrap_or(0)).collect();
     exec(client, ADVANCE_TEMPLATES, &[department.into(), ids.into(), nexts.into(), counts.into()]);
@@ -525,7 +531,10 @@ mod tests {
     #[pg_test]
     fn scheduling_without_pg_cron_names_the_missing_piece() {
         // The test cluster does not preload pg_cron: the error is 55000 (with a hint).
-        for call in ["SELECT synapse.schedule_recurring_generation()", "SELECT synapse.unschedule_recurring_generation()"] {
+        for call in [
+            "SELECT synapse.schedule_recurring_generation()",
+            "SELECT synapse.unschedule_recurring_generation()",
+        ] {
             assert_eq!(sqlstate_of(call).as_deref(), Some("55000"), "{call}");
         }
     }

@@ -109,7 +109,8 @@ static USER_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new
 static DEPARTMENT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
 static USER_ROLE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
 
-type CheckHook = unsafe extern "C-unwind" fn(*mut *mut c_char, *mut *mut c_void, pg_sys::GucSource::Type) -> bool;
+type CheckHook =
+    unsafe extern "C-unwind" fn(*mut *mut c_char, *mut *mut c_void, pg_sys::GucSource::Type) -> bool;
 type AssignHook = unsafe extern "C-unwind" fn(*const c_char, *mut c_void);
 
 fn define(
@@ -295,8 +296,9 @@ mod tests {
              END $$"
         ))
         .unwrap();
-        let after =
-            answer(&format!("SELECT concat_ws(' ', synapse._rls_can_read('{ENG}'), synapse._rls_can_read('{MKT}'))"));
+        let after = answer(&format!(
+            "SELECT concat_ws(' ', synapse._rls_can_read('{ENG}'), synapse._rls_can_read('{MKT}'))"
+        ));
         assert_eq!(after, "t f");
     }
 

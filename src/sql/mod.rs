@@ -1,8 +1,8 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
+mod generation;
 pub(crate) mod identity;
 mod pattern_arg;
-mod generation;
 mod recurrence;
 mod search;
 

@@ -81,10 +81,9 @@ impl FromDatum for PatternArg {
                 // Not UTF-8 only in a database of another encoding, with non-ASCII text.
                 let parsed = Rc::new(match cstr.to_str() {
                     Ok(text) => Pattern::from_json_text(text).map(Arc::new),
-                    Err(_) => Err(RecurrenceError::InvalidPattern(vec![Problem::new(
-                        "pattern",
-                        "not valid UTF-8",
-                    )])),
+                    Err(_) => {
+                        Err(RecurrenceError::InvalidPattern(vec![Problem::new("pattern", "not valid UTF-8")]))
+                    }
                 });
                 pg_sys::pfree(cstr.as_ptr() as *mut std::ffi::c_void);
                 if bytes.len() <= MAX_CACHED_BYTES {
@@ -108,8 +107,7 @@ impl FromDatum for PatternArg {
 unsafe impl<'fcx> ArgAbi<'fcx> for PatternArg {
     unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
         let index = arg.index();
-        arg.unbox_arg_using_from_datum()
-            .unwrap_or_else(|| panic!("argument {index} must not be null"))
+        arg.unbox_arg_using_from_datum().unwrap_or_else(|| panic!("argument {index} must not be null"))
     }
 
     unsafe fn unbox_nullable_arg(arg: Arg<'_, 'fcx>) -> Nullable<Self> {
@@ -121,6 +119,5 @@ unsafe impl SqlTranslatable for PatternArg {
     const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(PatternArg);
     const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;
     const ARGUMENT_SQL: Result<SqlMappingRef, ArgumentError> = Ok(SqlMappingRef::literal("jsonb"));
-    const RETURN_SQL: Result<ReturnsRef, ReturnsError> =
-        Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
+    const RETURN_SQL: Result<ReturnsRef, ReturnsError> = Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
 }

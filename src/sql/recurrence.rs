@@ -2,7 +2,8 @@
 
 use super::pattern_arg::PatternArg;
 use super::raise;
-use crate::recurrence::{rrule_text, RecurrenceError, Schedule};
+use crate::recurrence::query::{self, Moment};
+use crate::recurrence::{rrule_text, RecurrenceError};
 use chrono::{DateTime, Utc};
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -10,22 +11,23 @@ use pgrx::JsonB;
 /// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01).
 const PG_EPOCH_OFFSET_MICROS: i64 = 946_684_800_000_000;
 
-/// A finite timestamptz as chrono's UTC instant; None for ±infinity.
-pub(super) fn to_utc(ts: TimestampWithTimeZone) -> Option<DateTime<Utc>> {
-    if !ts.is_finite() {
-        return None;
+/// A timestamptz as the core's moment. PostgreSQL's last years (past 262,143) lie beyond
+/// chrono's range, and far past every occurrence: read as chrono's last instant.
+pub(super) fn moment(ts: TimestampWithTimeZone) -> Moment {
+    if ts.is_infinity() {
+        return Moment::Infinity;
+    }
+    if ts.is_neg_infinity() {
+        return Moment::NegInfinity;
     }
     let micros: i64 = ts.into_inner();
-    DateTime::from_timestamp_micros(micros.checked_add(PG_EPOCH_OFFSET_MICROS)?)
+    let at = micros.checked_add(PG_EPOCH_OFFSET_MICROS).and_then(DateTime::from_timestamp_micros);
+    Moment::At(at.unwrap_or(DateTime::<Utc>::MAX_UTC))
 }
 
 pub(super) fn to_timestamptz(at: DateTime<Utc>) -> TimestampWithTimeZone {
     let micros = at.timestamp_micros() - PG_EPOCH_OFFSET_MICROS;
     TimestampWithTimeZone::try_from(micros).expect("occurrences stay within PostgreSQL's range")
-}
-
-fn finite(name: &'static str, ts: TimestampWithTimeZone) -> Result<DateTime<Utc>, RecurrenceError> {
-    to_utc(ts).ok_or(RecurrenceError::InvalidArgument { name, message: "must be a finite timestamp".into() })
 }
 
 /// Every problem of a recurrence pattern, each naming its key as a JSON path; empty when
@@ -61,20 +63,8 @@ fn calculate_next_occurrence(
     dtstart: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, after) = (pattern?, after?);
-    if after.is_infinity() {
-        return None; // nothing comes after +infinity, whatever the pattern
-    }
-    let result = (|| {
-        let pattern = pattern.pattern()?;
-        let dtstart = match dtstart {
-            Some(start) => finite("dtstart", start)?,
-            None => finite("after", after)?,
-        };
-        // -infinity (with a finite dtstart) reads as the earliest instant: the series'
-        // first occurrence comes after it.
-        let after = to_utc(after).unwrap_or(DateTime::<Utc>::MIN_UTC);
-        Ok(Schedule::new(pattern, dtstart)?.next_after(after))
-    })();
+    let result =
+        pattern.pattern().and_then(|p| query::next_occurrence(p, moment(after), dtstart.map(moment)));
     raise(result).map(to_timestamptz)
 }
 
@@ -91,28 +81,16 @@ fn recurrence_occurrences(
     let (Some(pattern), Some(dtstart), Some(max_count)) = (pattern, dtstart, max_count) else {
         return SetOfIterator::new(std::iter::empty());
     };
-    let result = (|| {
-        if max_count < 0 {
-            return Err(RecurrenceError::InvalidArgument {
-                name: "max_count",
-                message: format!("{max_count} is negative"),
-            });
-        }
-        let schedule = Schedule::new(pattern.pattern()?, finite("dtstart", dtstart)?)?;
-        // An infinite window bound is as open as a NULL one, except +infinity as the
-        // start (or -infinity as the end), which leaves nothing in the window.
-        let empty = window_start.is_some_and(|w| w.is_infinity())
-            || window_end.is_some_and(|w| w.is_neg_infinity());
-        let from = window_start.and_then(to_utc).unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let until = window_end.and_then(to_utc);
-        let take = if empty { 0 } else { max_count as usize };
-        Ok(schedule
-            .into_occurrences_from(from)
-            .take_while(move |o| until.is_none_or(|end| o.at <= end))
-            .take(take)
-            .map(|o| to_timestamptz(o.at)))
-    })();
-    SetOfIterator::new(raise(result))
+    let result = pattern.pattern().and_then(|p| {
+        query::occurrences_in_window(
+            p,
+            moment(dtstart),
+            window_start.map(moment),
+            window_end.map(moment),
+            max_count,
+        )
+    });
+    SetOfIterator::new(raise(result).map(to_timestamptz))
 }
 
 /// The pattern as RFC 5545 text: DTSTART;TZID (when dtstart is given), RRULE and EXDATE
@@ -122,11 +100,7 @@ fn recurrence_to_rrule(
     pattern: Option<PatternArg>,
     dtstart: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> Option<String> {
-    let pattern = pattern?;
-    let result = (|| {
-        let dtstart = dtstart.map(|d| finite("dtstart", d)).transpose()?;
-        rrule_text::to_rrule(&*pattern.pattern()?, dtstart)
-    })();
+    let result = pattern?.pattern().and_then(|p| query::to_rrule(&p, dtstart.map(moment)));
     Some(raise(result))
 }
 
@@ -146,7 +120,6 @@ mod tests {
     fn text(query: &str) -> Option<String> {
         Spi::get_one::<String>(query).expect("query runs")
     }
-
 
     #[pg_test]
     fn next_occurrence_is_strictly_after() {
@@ -182,16 +155,18 @@ mod tests {
                     '2026-11-27 09:00+00', '2026-11-25 09:00+00')::text",
         );
         assert_eq!(next, None);
-        let ended = text(
-            "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', 'infinity')::text",
-        );
+        let ended =
+            text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', 'infinity')::text");
         assert_eq!(ended, None);
     }
 
     #[pg_test]
     fn null_in_gives_null_out() {
         assert_eq!(text("SELECT synapse.calculate_next_occurrence(NULL, now())::text"), None);
-        assert_eq!(text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', NULL)::text"), None);
+        assert_eq!(
+            text("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', NULL)::text"),
+            None
+        );
         assert_eq!(text("SELECT synapse.validate_recurrence_pattern(NULL)::text"), None);
         assert_eq!(text("SELECT synapse.recurrence_to_rrule(NULL)"), None);
         assert_eq!(text("SELECT synapse.recurrence_from_rrule(NULL)::text"), None);
@@ -208,6 +183,23 @@ mod tests {
                       '2026-03-28 08:00+00', NULL, NULL, 3) AS o",
         );
         assert_eq!(rows.as_deref(), Some("03-28 09:00 03-29 09:00 03-30 09:00"));
+    }
+
+    #[pg_test]
+    fn occurrences_are_whole_seconds() {
+        let rows = text(
+            "SELECT string_agg(to_char(o AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US'), ' ')
+               FROM synapse.recurrence_occurrences('{\"frequency\":\"daily\"}',
+                      '2026-01-01 09:00:00.75+00', NULL, NULL, 2) AS o",
+        );
+        assert_eq!(rows.as_deref(), Some("2026-01-01 09:00:00.000000 2026-01-02 09:00:00.000000"));
+        // The start's own occurrence is its whole second, so it is not after 09:00:00.25.
+        let next = text(
+            "SELECT to_char(synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}',
+                    '2026-01-01 09:00:00.25+00', '2026-01-01 09:00:00.75+00') AT TIME ZONE 'UTC',
+                    'YYYY-MM-DD HH24:MI:SS.US')",
+        );
+        assert_eq!(next.as_deref(), Some("2026-01-02 09:00:00.000000"));
     }
 
     #[pg_test]
@@ -235,10 +227,7 @@ mod tests {
             Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('{\"frequency\":\"daily\"}')"),
             Ok(Some(true))
         );
-        assert_eq!(
-            Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('[]')"),
-            Ok(Some(false))
-        );
+        assert_eq!(Spi::get_one::<bool>("SELECT synapse.is_valid_recurrence_pattern('[]')"), Ok(Some(false)));
     }
 
     #[pg_test]
@@ -256,12 +245,16 @@ mod tests {
 
     #[pg_test(error = "daysOfWeek[0]: 8 is not an ISO weekday (1..7)")]
     fn validate_raises_the_first_problem() {
-        Spi::run("SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"weekly\",\"daysOfWeek\":[8]}')").unwrap();
+        Spi::run(
+            "SELECT synapse.validate_recurrence_pattern('{\"frequency\":\"weekly\",\"daysOfWeek\":[8]}')",
+        )
+        .unwrap();
     }
 
     #[pg_test(error = "dtstart: must be a finite timestamp")]
     fn infinite_dtstart_is_rejected() {
-        Spi::run("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', now(), '-infinity')").unwrap();
+        Spi::run("SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', now(), '-infinity')")
+            .unwrap();
     }
 
     #[pg_test]

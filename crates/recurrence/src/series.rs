@@ -2,12 +2,13 @@
 //! pattern combined with the template's own columns (`skip_dates`, `recurrence_end_date`,
 //! `recurrence_count`), and what one generation step materialises.
 //!
-//! Pure: the pgrx boundary (src/sql/generation.rs) reads the rows, calls [`plan_step`] or
+//! Pure: the pgrx boundary (the extension's src/sql/generation.rs) reads the rows, calls [`plan_step`] or
 //! [`Series::next_after_completion`], and writes the result back.
 
-use super::engine::{local_to_utc, Schedule};
-use super::error::Result;
-use super::pattern::{Anchor, CatchUp, Pattern};
+use crate::calendar::local_to_utc;
+use crate::engine::Schedule;
+use crate::error::Result;
+use crate::pattern::{Anchor, CatchUp, Pattern};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 
@@ -97,7 +98,11 @@ impl Series {
     /// instance is its first occurrence on a later local day (daily with interval 3
     /// completed on a Wednesday: Saturday). None once `count` instances were made or the
     /// end has passed.
-    pub fn next_after_completion(&self, completed_at: DateTime<Utc>, generated: u32) -> Option<DateTime<Utc>> {
+    pub fn next_after_completion(
+        &self,
+        completed_at: DateTime<Utc>,
+        generated: u32,
+    ) -> Option<DateTime<Utc>> {
         if self.count.is_some_and(|count| generated >= count) {
             return None;
         }
@@ -147,7 +152,11 @@ pub fn plan_step(series: &Series, next: DateTime<Utc>, as_of: DateTime<Utc>) -> 
 /// The external id of the instance of template `template_task_id` for `occurrence`:
 /// `TASK-12-20261127T080000Z` (the occurrence in UTC, RFC 5545 basic format). When that
 /// would exceed the column's 100 characters, the template's uuid stands for its id.
-pub fn instance_external_id(template_task_id: &str, template_uuid: &str, occurrence: DateTime<Utc>) -> String {
+pub fn instance_external_id(
+    template_task_id: &str,
+    template_uuid: &str,
+    occurrence: DateTime<Utc>,
+) -> String {
     let stamp = occurrence.format("%Y%m%dT%H%M%SZ");
     let id = format!("{template_task_id}-{stamp}");
     if id.chars().count() <= MAX_EXTERNAL_ID_CHARS {
@@ -160,7 +169,7 @@ pub fn instance_external_id(template_task_id: &str, template_uuid: &str, occurre
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recurrence::Pattern;
+    use crate::Pattern;
     use chrono::TimeZone;
     use serde_json::json;
 
@@ -195,7 +204,11 @@ mod tests {
 
     #[test]
     fn catch_up_latest_makes_only_the_most_recent() {
-        let s = series(json!({"frequency": "daily", "catchUp": "latest"}), utc(2026, 1, 1, 9), TemplateLimits::default());
+        let s = series(
+            json!({"frequency": "daily", "catchUp": "latest"}),
+            utc(2026, 1, 1, 9),
+            TemplateLimits::default(),
+        );
         let step = plan_step(&s, utc(2026, 1, 1, 9), utc(2026, 1, 10, 12));
         assert_eq!(step.occurrences, vec![utc(2026, 1, 10, 9)]);
         assert_eq!(step.next, Some(utc(2026, 1, 11, 9)));
@@ -209,10 +222,11 @@ mod tests {
         assert_eq!(step.occurrences, vec![utc(2026, 1, 1, 9), utc(2026, 1, 2, 9)]);
         assert_eq!(step.next, None);
 
-        let s = series(json!({"frequency": "daily", "count": 30}), utc(2026, 1, 1, 9), TemplateLimits {
-            end_date: Some(utc(2026, 1, 3, 9)),
-            ..Default::default()
-        });
+        let s = series(
+            json!({"frequency": "daily", "count": 30}),
+            utc(2026, 1, 1, 9),
+            TemplateLimits { end_date: Some(utc(2026, 1, 3, 9)), ..Default::default() },
+        );
         let step = plan_step(&s, utc(2026, 1, 1, 9), utc(2026, 2, 1, 0));
         assert_eq!(step.occurrences.len(), 3, "the end date is inclusive");
         assert_eq!(step.next, None);
@@ -231,7 +245,11 @@ mod tests {
 
     #[test]
     fn completion_anchor_makes_one_instance_and_waits() {
-        let s = series(json!({"frequency": "daily", "interval": 3, "anchor": "completion"}), utc(2026, 1, 5, 9), TemplateLimits::default());
+        let s = series(
+            json!({"frequency": "daily", "interval": 3, "anchor": "completion"}),
+            utc(2026, 1, 5, 9),
+            TemplateLimits::default(),
+        );
         let step = plan_step(&s, utc(2026, 1, 5, 9), utc(2026, 1, 20, 0));
         assert_eq!(step, Step { occurrences: vec![utc(2026, 1, 5, 9)], next: None });
         // Completed on Wednesday 7 January at 15:00: three days later, at 09:00.
@@ -254,7 +272,11 @@ mod tests {
 
     #[test]
     fn dst_keeps_the_wall_clock() {
-        let s = series(json!({"frequency": "daily", "timezone": "Europe/Berlin"}), utc(2026, 3, 28, 8), TemplateLimits::default());
+        let s = series(
+            json!({"frequency": "daily", "timezone": "Europe/Berlin"}),
+            utc(2026, 3, 28, 8),
+            TemplateLimits::default(),
+        );
         let step = plan_step(&s, utc(2026, 3, 28, 8), utc(2026, 3, 30, 23));
         // 09:00 CET, then 09:00 CEST twice.
         assert_eq!(step.occurrences, vec![utc(2026, 3, 28, 8), utc(2026, 3, 29, 7), utc(2026, 3, 30, 7)]);

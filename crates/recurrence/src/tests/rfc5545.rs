@@ -137,7 +137,8 @@ fn tuesday_and_thursday_for_five_weeks() -> Vec<DateTime<Utc>> {
 #[test]
 fn weekly_on_tuesday_and_thursday_for_five_weeks_until() {
     // RRULE:FREQ=WEEKLY;UNTIL=19971007T000000Z;WKST=SU;BYDAY=TU,TH
-    let p = json!({"frequency": "weekly", "until": "1997-10-07T00:00:00Z", "weekStart": 7, "daysOfWeek": [2, 4]});
+    let p =
+        json!({"frequency": "weekly", "until": "1997-10-07T00:00:00Z", "weekStart": 7, "daysOfWeek": [2, 4]});
     assert_occurrences(NY, &run(p, (1997, 9, 2), 100), &tuesday_and_thursday_for_five_weeks());
 }
 
@@ -286,7 +287,8 @@ fn monthly_on_the_first_and_last_day_for_10_occurrences() {
 fn every_18_months_on_the_10th_thru_15th_for_10_occurrences() {
     // DTSTART;TZID=America/New_York:19970910T090000
     // RRULE:FREQ=MONTHLY;INTERVAL=18;COUNT=10;BYMONTHDAY=10,11,12,13,14,15
-    let p = json!({"frequency": "monthly", "interval": 18, "count": 10, "dayOfMonth": [10, 11, 12, 13, 14, 15]});
+    let p =
+        json!({"frequency": "monthly", "interval": 18, "count": 10, "dayOfMonth": [10, 11, 12, 13, 14, 15]});
     let want = nine(&[(1997, 9, &range(10, 15)), (1999, 3, &range(10, 13))]);
     assert_occurrences(NY, &run(p, (1997, 9, 10), 100), &want);
 }
@@ -370,7 +372,8 @@ fn every_friday_the_13th_forever() {
     // DTSTART;TZID=America/New_York:19970902T090000
     // EXDATE;TZID=America/New_York:19970902T090000
     // RRULE:FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13
-    let want = nine(&[(1998, 2, &[13]), (1998, 3, &[13]), (1998, 11, &[13]), (1999, 8, &[13]), (2000, 10, &[13])]);
+    let want =
+        nine(&[(1998, 2, &[13]), (1998, 3, &[13]), (1998, 11, &[13]), (1999, 8, &[13]), (2000, 10, &[13])]);
     let p = json!({"frequency": "monthly", "daysOfWeek": [5], "dayOfMonth": 13, "exdates": ["1997-09-02"]});
     assert_occurrences(NY, &run(p, (1997, 9, 2), 5), &want);
     // The RFC needs the EXDATE because its DTSTART always counts; here a DTSTART that

@@ -27,8 +27,8 @@
 //!   instants); `until` as a date is given to the crate as the last instant of that day.
 
 use super::{date, local, pattern, show};
-use crate::recurrence::pattern::{Frequency, Until};
-use crate::recurrence::{Pattern, Schedule};
+use crate::pattern::{Frequency, Until};
+use crate::{Pattern, Schedule};
 use chrono::{DateTime, Datelike, Duration, Month, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
@@ -65,8 +65,13 @@ fn crate_rule(p: &Pattern, dtstart: DateTime<Utc>) -> rrule::RRuleSet {
         Some(Until::Instant(t)) => rule = rule.until(t.with_timezone(&rrule::Tz::UTC)),
         Some(Until::Date(d)) => {
             // The last instant of that local day (the zones used have no change at midnight).
-            let next = p.timezone.from_local_datetime(&d.succ_opt().unwrap().and_time(NaiveTime::MIN)).earliest().unwrap();
-            rule = rule.until((next.with_timezone(&Utc) - Duration::microseconds(1)).with_timezone(&rrule::Tz::UTC));
+            let next = p
+                .timezone
+                .from_local_datetime(&d.succ_opt().unwrap().and_time(NaiveTime::MIN))
+                .earliest()
+                .unwrap();
+            rule = rule
+                .until((next.with_timezone(&Utc) - Duration::microseconds(1)).with_timezone(&rrule::Tz::UTC));
         }
         None => {}
     }
@@ -118,7 +123,11 @@ fn horizon() -> DateTime<Utc> {
 
 /// The engine's first `N` occurrences before the horizon.
 fn engine_occurrences(s: &Schedule) -> Vec<DateTime<Utc>> {
-    s.occurrences_from(DateTime::<Utc>::MIN_UTC).map(|o| o.at).take_while(|&t| t < horizon()).take(N).collect()
+    s.occurrences_from(DateTime::<Utc>::MIN_UTC)
+        .map(|o| o.at)
+        .take_while(|&t| t < horizon())
+        .take(N)
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -147,12 +156,15 @@ fn raw() -> impl Strategy<Value = Raw> {
         prop_oneof![3 => Just(1u16), 2 => 2..=4u16, 1 => 5..=30u16],
         prop::option::weighted(0.4, prop::collection::btree_set(1..=7u32, 1..=5)),
         prop::option::weighted(0.3, prop::collection::vec((1..=7u32, signed(53)), 1..=3)),
-        prop::option::weighted(0.35, prop::collection::vec(
-            prop_oneof![3 => 1..=28i8, 1 => 29..=31i8, 2 => -31..=-1i8],
-            1..=4,
-        )),
+        prop::option::weighted(
+            0.35,
+            prop::collection::vec(prop_oneof![3 => 1..=28i8, 1 => 29..=31i8, 2 => -31..=-1i8], 1..=4),
+        ),
         prop::option::weighted(0.3, prop::collection::btree_set(1..=12u8, 1..=6)),
-        prop::option::weighted(0.25, prop::collection::vec(prop_oneof![3 => signed(2), 1 => signed(8)], 1..=2)),
+        prop::option::weighted(
+            0.25,
+            prop::collection::vec(prop_oneof![3 => signed(2), 1 => signed(8)], 1..=2),
+        ),
         1..=7u32,
     );
     let rest = (
@@ -163,20 +175,22 @@ fn raw() -> impl Strategy<Value = Raw> {
         // start: year, day of year, minute of day, near-DST time, later of two
         (1990..2040i32, 0..366u32, 0..1440u32, any::<bool>(), any::<bool>()),
     );
-    (rule, rest).prop_map(|((freq, interval, dow, nth, dom, moy, setpos, wkst), (end, exdates, zone, start))| Raw {
-        freq,
-        interval,
-        days_of_week: dow.map(|s| s.into_iter().collect()),
-        nth,
-        day_of_month: dom,
-        month_of_year: moy.map(|s| s.into_iter().collect()),
-        set_pos: setpos,
-        week_start: wkst,
-        end,
-        exdates,
-        zone,
-        start: (start.0, start.1, start.2, start.4 as u32, start.3),
-    })
+    (rule, rest).prop_map(
+        |((freq, interval, dow, nth, dom, moy, setpos, wkst), (end, exdates, zone, start))| Raw {
+            freq,
+            interval,
+            days_of_week: dow.map(|s| s.into_iter().collect()),
+            nth,
+            day_of_month: dom,
+            month_of_year: moy.map(|s| s.into_iter().collect()),
+            set_pos: setpos,
+            week_start: wkst,
+            end,
+            exdates,
+            zone,
+            start: (start.0, start.1, start.2, start.4 as u32, start.3),
+        },
+    )
 }
 
 /// The series start and the pattern JSON, inside the subset where both sides agree.
@@ -199,12 +213,17 @@ fn build(r: &Raw) -> (DateTime<Utc>, Value) {
 
     let freq = ["daily", "weekly", "monthly", "yearly"][usize::from(r.freq)];
     let monthly_or_yearly = r.freq >= 2;
-    let mut p = json!({"frequency": freq, "interval": r.interval, "weekStart": r.week_start, "timezone": tz.name()});
+    let mut p =
+        json!({"frequency": freq, "interval": r.interval, "weekStart": r.week_start, "timezone": tz.name()});
     let mut nth = r.nth.clone().filter(|_| monthly_or_yearly);
     let mut dow = r.days_of_week.clone();
     if nth.is_some() && dow.is_some() {
         // The crate intersects plain and ordinal BYDAY (see the module comment).
-        if r.interval.is_multiple_of(2) { nth = None } else { dow = None }
+        if r.interval.is_multiple_of(2) {
+            nth = None
+        } else {
+            dow = None
+        }
     }
     let dom = r.day_of_month.clone().filter(|_| r.freq != 1);
     let moy = r.month_of_year.clone();
@@ -240,7 +259,8 @@ fn build(r: &Raw) -> (DateTime<Utc>, Value) {
     if let Some(moy) = &moy {
         p["monthOfYear"] = json!(moy);
     }
-    let has_by = ["daysOfWeek", "nthWeekdays", "dayOfMonth", "monthOfYear"].iter().any(|k| p.get(*k).is_some());
+    let has_by =
+        ["daysOfWeek", "nthWeekdays", "dayOfMonth", "monthOfYear"].iter().any(|k| p.get(*k).is_some());
     if let Some(sp) = &r.set_pos {
         // No weekly setPos (the crate's first-week difference); a daily set has one day.
         if has_by && r.freq != 1 {
@@ -252,14 +272,22 @@ fn build(r: &Raw) -> (DateTime<Utc>, Value) {
     let start_date = dtstart.with_timezone(&tz).date_naive();
     match kind {
         1 => p["count"] = json!(amount),
-        2 => p["until"] = json!((start_date + Duration::days(i64::from(amount) * 9)).format("%Y-%m-%d").to_string()),
+        2 => {
+            p["until"] =
+                json!((start_date + Duration::days(i64::from(amount) * 9)).format("%Y-%m-%d").to_string())
+        }
         3 => {
-            let until = dtstart + Duration::days(i64::from(amount) * 9) + Duration::seconds(i64::from(seconds));
+            let until =
+                dtstart + Duration::days(i64::from(amount) * 9) + Duration::seconds(i64::from(seconds));
             p["until"] = json!(until.to_rfc3339());
         }
         _ => {}
     }
-    let ex: Vec<String> = r.exdates.iter().map(|&k| (start_date + Duration::days(i64::from(k))).format("%Y-%m-%d").to_string()).collect();
+    let ex: Vec<String> = r
+        .exdates
+        .iter()
+        .map(|&k| (start_date + Duration::days(i64::from(k))).format("%Y-%m-%d").to_string())
+        .collect();
     p["exdates"] = json!(ex);
     (dtstart, p)
 }
@@ -304,7 +332,11 @@ fn fixed_cases_agree_with_the_rrule_crate() {
             let s = Schedule::new(p.clone(), start).unwrap();
             let (theirs, complete) = crate_occurrences(&p, start);
             assert!(complete);
-            assert_eq!(show(p.timezone, &engine_occurrences(&s)), show(p.timezone, &theirs), "{json} from {start}");
+            assert_eq!(
+                show(p.timezone, &engine_occurrences(&s)),
+                show(p.timezone, &theirs),
+                "{json} from {start}"
+            );
         }
     }
 }
@@ -312,12 +344,22 @@ fn fixed_cases_agree_with_the_rrule_crate() {
 #[test]
 fn byday_with_and_without_ordinals_is_one_list() {
     // RFC 5545 BYDAY=MO,1FR in a monthly rule: every Monday and the first Friday.
-    let p = pattern(json!({"frequency": "monthly", "daysOfWeek": [1], "nthWeekdays": [{"day": 5, "nth": 1}]}));
+    let p =
+        pattern(json!({"frequency": "monthly", "daysOfWeek": [1], "nthWeekdays": [{"day": 5, "nth": 1}]}));
     let s = Schedule::new(p, local(Tz::UTC, 2024, 1, 1, 9, 0)).unwrap();
-    let dates: Vec<NaiveDate> = s.occurrences_from(DateTime::<Utc>::MIN_UTC).take(7).map(|o| o.local_date).collect();
+    let dates: Vec<NaiveDate> =
+        s.occurrences_from(DateTime::<Utc>::MIN_UTC).take(7).map(|o| o.local_date).collect();
     assert_eq!(
         dates,
-        [date(2024, 1, 1), date(2024, 1, 5), date(2024, 1, 8), date(2024, 1, 15), date(2024, 1, 22), date(2024, 1, 29), date(2024, 2, 2)]
+        [
+            date(2024, 1, 1),
+            date(2024, 1, 5),
+            date(2024, 1, 8),
+            date(2024, 1, 15),
+            date(2024, 1, 22),
+            date(2024, 1, 29),
+            date(2024, 2, 2)
+        ]
     );
 }
 
@@ -326,16 +368,17 @@ fn fifth_to_last_weekday_of_the_month() {
     // BYDAY=-5FR: only in months with five Fridays, where it is the first Friday.
     let p = pattern(json!({"frequency": "monthly", "nthWeekdays": [{"day": 5, "nth": -5}]}));
     let s = Schedule::new(p, local(Tz::UTC, 2024, 1, 1, 9, 0)).unwrap();
-    let dates: Vec<NaiveDate> = s.occurrences_from(DateTime::<Utc>::MIN_UTC).take(4).map(|o| o.local_date).collect();
+    let dates: Vec<NaiveDate> =
+        s.occurrences_from(DateTime::<Utc>::MIN_UTC).take(4).map(|o| o.local_date).collect();
     assert_eq!(dates, [date(2024, 3, 1), date(2024, 5, 3), date(2024, 8, 2), date(2024, 11, 1)]);
 }
-
 
 #[test]
 fn fifty_third_to_last_weekday_of_the_year() {
     // BYDAY=-53MO (yearly): only in years with 53 Mondays, where it is the first Monday.
     let p = pattern(json!({"frequency": "yearly", "nthWeekdays": [{"day": 1, "nth": -53}]}));
     let s = Schedule::new(p, local(Tz::UTC, 2017, 1, 1, 9, 0)).unwrap();
-    let dates: Vec<NaiveDate> = s.occurrences_from(DateTime::<Utc>::MIN_UTC).take(3).map(|o| o.local_date).collect();
+    let dates: Vec<NaiveDate> =
+        s.occurrences_from(DateTime::<Utc>::MIN_UTC).take(3).map(|o| o.local_date).collect();
     assert_eq!(dates, [date(2018, 1, 1), date(2024, 1, 1), date(2029, 1, 1)]);
 }

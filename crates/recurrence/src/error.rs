@@ -39,9 +39,9 @@ impl RecurrenceError {
     /// Every problem, one per line, for an error's DETAIL.
     pub fn detail(&self) -> Option<String> {
         match self {
-            RecurrenceError::InvalidPattern(problems) if problems.len() > 1 => Some(
-                problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
-            ),
+            RecurrenceError::InvalidPattern(problems) if problems.len() > 1 => {
+                Some(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+            }
             _ => None,
         }
     }

@@ -3,10 +3,11 @@
 //! skip-ahead giving the same answers as iterating from the series start.
 
 use super::{assert_occurrences, at_days, date, first, local, pattern, schedule};
-use crate::recurrence::Schedule;
+use crate::Schedule;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 const BERLIN: Tz = Tz::Europe__Berlin;
 
@@ -56,7 +57,10 @@ fn yearly_day_of_month_takes_the_month_of_dtstart() {
     assert_eq!(dates(p, (2024, 4, 1), 4), ["2024-04-01", "2024-04-30", "2025-04-01", "2025-04-30"]);
     // With monthOfYear, the months given.
     let p = json!({"frequency": "yearly", "dayOfMonth": 29, "monthOfYear": [1, 2, 3]});
-    assert_eq!(dates(p, (2024, 1, 29), 6), ["2024-01-29", "2024-02-29", "2024-03-29", "2025-01-29", "2025-03-29", "2026-01-29"]);
+    assert_eq!(
+        dates(p, (2024, 1, 29), 6),
+        ["2024-01-29", "2024-02-29", "2024-03-29", "2025-01-29", "2025-03-29", "2026-01-29"]
+    );
 }
 
 #[test]
@@ -73,7 +77,10 @@ fn yearly_day_of_month_in_a_month_without_it_never_occurs_and_ends() {
 fn monthly_on_the_31st_skip_and_clamp() {
     let p = json!({"frequency": "monthly", "dayOfMonth": 31});
     let got = dates(p, (2024, 1, 31), 7);
-    assert_eq!(got, ["2024-01-31", "2024-03-31", "2024-05-31", "2024-07-31", "2024-08-31", "2024-10-31", "2024-12-31"]);
+    assert_eq!(
+        got,
+        ["2024-01-31", "2024-03-31", "2024-05-31", "2024-07-31", "2024-08-31", "2024-10-31", "2024-12-31"]
+    );
     let p = json!({"frequency": "monthly", "dayOfMonth": 31, "monthDayOverflow": "clamp"});
     let got = dates(p, (2024, 1, 31), 6);
     assert_eq!(got, ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31", "2024-06-30"]);
@@ -118,9 +125,18 @@ fn clamp_of_a_negative_day_moves_to_the_previous_months_last_day() {
 }
 
 fn last_fridays_2024() -> Vec<String> {
-    ["2024-01-26", "2024-02-23", "2024-03-29", "2024-04-26", "2024-05-31", "2024-06-28", "2024-07-26", "2024-08-30"]
-        .map(String::from)
-        .to_vec()
+    [
+        "2024-01-26",
+        "2024-02-23",
+        "2024-03-29",
+        "2024-04-26",
+        "2024-05-31",
+        "2024-06-28",
+        "2024-07-26",
+        "2024-08-30",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 #[test]
@@ -142,8 +158,18 @@ fn last_workday_of_the_month() {
     assert_eq!(
         got,
         [
-            "2024-01-31", "2024-02-29", "2024-03-29", "2024-04-30", "2024-05-31", "2024-06-28", "2024-07-31",
-            "2024-08-30", "2024-09-30", "2024-10-31", "2024-11-29", "2024-12-31"
+            "2024-01-31",
+            "2024-02-29",
+            "2024-03-29",
+            "2024-04-30",
+            "2024-05-31",
+            "2024-06-28",
+            "2024-07-31",
+            "2024-08-30",
+            "2024-09-30",
+            "2024-10-31",
+            "2024-11-29",
+            "2024-12-31"
         ]
     );
     // First workday.
@@ -221,7 +247,9 @@ fn count_counts_from_the_first_match_not_from_dtstart() {
 
 #[test]
 fn until_is_inclusive() {
-    let p = pattern(json!({"frequency": "daily", "until": "2024-01-03T10:00:00+01:00", "timezone": "Europe/Berlin"}));
+    let p = pattern(
+        json!({"frequency": "daily", "until": "2024-01-03T10:00:00+01:00", "timezone": "Europe/Berlin"}),
+    );
     let s = Schedule::new(p, local(BERLIN, 2024, 1, 1, 10, 0)).unwrap();
     assert_occurrences(BERLIN, &first(&s, 10), &at_days(BERLIN, 10, 0, &[(2024, 1, &[1, 2, 3])]));
     let p = json!({"frequency": "daily", "until": "2024-01-03"});
@@ -237,7 +265,10 @@ fn interval_phases_follow_dtstart() {
     assert_eq!(dates(p, (2024, 2, 15), 4), ["2024-02-15", "2024-05-15", "2024-08-15", "2024-11-15"]);
     // Weekly every 3rd week, Mon and Thu, from a Thursday: the phase is the week of dtstart.
     let p = json!({"frequency": "weekly", "interval": 3, "daysOfWeek": [1, 4]});
-    assert_eq!(dates(p, (2024, 1, 4), 5), ["2024-01-04", "2024-01-22", "2024-01-25", "2024-02-12", "2024-02-15"]);
+    assert_eq!(
+        dates(p, (2024, 1, 4), 5),
+        ["2024-01-04", "2024-01-22", "2024-01-25", "2024-02-12", "2024-02-15"]
+    );
     // Every 7 days is weekly.
     let a = dates(json!({"frequency": "daily", "interval": 7}), (2024, 1, 3), 100);
     let b = dates(json!({"frequency": "weekly"}), (2024, 1, 3), 100);
@@ -356,11 +387,8 @@ fn skip_ahead_gives_the_same_answers_as_iterating_from_the_start() {
         p["timezone"] = json!(zone);
         // Start on the 31st so implied days of the month are the hard case.
         let s = schedule(p.clone(), 2001, 1, 31, 2, 30);
-        let all: Vec<DateTime<Utc>> = s
-            .occurrences_from(DateTime::<Utc>::MIN_UTC)
-            .map(|o| o.at)
-            .take_while(|&t| t < horizon)
-            .collect();
+        let all: Vec<DateTime<Utc>> =
+            s.occurrences_from(DateTime::<Utc>::MIN_UTC).map(|o| o.at).take_while(|&t| t < horizon).collect();
         assert!(all.windows(2).all(|w| w[0] < w[1]), "{p}: not ascending");
         assert!(!all.is_empty(), "{p}: no occurrences");
         // Every 13 days plus a varying hour from 2000 to 2060, and each occurrence itself
@@ -392,4 +420,20 @@ fn a_long_running_series_answers_quickly_far_in_the_future() {
     let next = s.next_after(after).unwrap();
     assert!(started.elapsed().as_secs() < 2);
     assert_eq!(next.with_timezone(&BERLIN).date_naive(), date(2400, 6, 2));
+}
+
+#[test]
+fn occurrences_are_whole_seconds() {
+    // RFC 5545 DATE-TIME has no fraction: dtstart's is dropped from every occurrence, the
+    // start's own included, so the RRULE text round trip keeps every occurrence.
+    let p = pattern(json!({"frequency": "daily", "timezone": "Europe/Berlin"}));
+    let start = local(p.timezone, 2026, 3, 28, 9, 0) + Duration::milliseconds(750);
+    let s = Schedule::new(Arc::clone(&p), start).expect("schedule");
+    let want = [local(p.timezone, 2026, 3, 28, 9, 0), local(p.timezone, 2026, 3, 29, 9, 0)];
+    assert_eq!(first(&s, 2), want);
+    assert_eq!(s.next_after(start - Duration::milliseconds(500)), Some(want[1]));
+    let text = crate::rrule_text::to_rrule(&p, Some(start)).expect("text");
+    let (back, back_start) = crate::rrule_text::from_rrule_with_start(&text).expect("parses");
+    let again = Schedule::new(Arc::new(back), back_start.expect("DTSTART")).expect("schedule");
+    assert_eq!(first(&again, 2), want);
 }

@@ -4,7 +4,7 @@
 //! ends that local day; `exdates` are local dates.
 
 use super::{assert_occurrences, date, first, local, local_times, pattern, schedule, show};
-use crate::recurrence::Schedule;
+use crate::Schedule;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
@@ -28,10 +28,21 @@ fn daily_0900_berlin_stays_0900_across_both_changes() {
         assert_eq!(l.format("%H:%M").to_string(), "09:00", "{t}");
     }
     let shown = show(BERLIN, &got);
-    assert_eq!(&shown[..4], ["2024-03-29 09:00 +01:00", "2024-03-30 09:00 +01:00", "2024-03-31 09:00 +02:00", "2024-04-01 09:00 +02:00"]);
+    assert_eq!(
+        &shown[..4],
+        [
+            "2024-03-29 09:00 +01:00",
+            "2024-03-30 09:00 +01:00",
+            "2024-03-31 09:00 +02:00",
+            "2024-04-01 09:00 +02:00"
+        ]
+    );
     // 2024-10-27: back to CET.
     let i = shown.iter().position(|s| s.starts_with("2024-10-26")).unwrap();
-    assert_eq!(&shown[i..i + 3], ["2024-10-26 09:00 +02:00", "2024-10-27 09:00 +01:00", "2024-10-28 09:00 +01:00"]);
+    assert_eq!(
+        &shown[i..i + 3],
+        ["2024-10-26 09:00 +02:00", "2024-10-27 09:00 +01:00", "2024-10-28 09:00 +01:00"]
+    );
     // One a day, 24 h apart except across a change (23 h and 25 h).
     let gaps: Vec<i64> = got.windows(2).map(|w| (w[1] - w[0]).num_hours()).collect();
     assert_eq!(gaps.iter().filter(|&&h| h == 23).count(), 1);
@@ -77,7 +88,10 @@ fn daily_0900_new_york_across_both_changes() {
     let got = first(&s, 300);
     assert!(local_times(NY, &got).iter().all(|l| l.format("%H:%M").to_string() == "09:00"));
     let shown = show(NY, &got);
-    assert_eq!(&shown[..3], ["2024-03-09 09:00 -05:00", "2024-03-10 09:00 -04:00", "2024-03-11 09:00 -04:00"]);
+    assert_eq!(
+        &shown[..3],
+        ["2024-03-09 09:00 -05:00", "2024-03-10 09:00 -04:00", "2024-03-11 09:00 -04:00"]
+    );
     assert!(shown.contains(&"2024-11-02 09:00 -04:00".to_string()));
     assert!(shown.contains(&"2024-11-03 09:00 -05:00".to_string()));
 }
@@ -97,7 +111,15 @@ fn weekly_across_dst_in_the_gap_and_the_overlap() {
     let p = json!({"frequency": "weekly", "daysOfWeek": [1, 5], "timezone": "America/New_York"});
     let s = schedule(p, 2024, 10, 28, 18, 0);
     let shown = show(NY, &first(&s, 4));
-    assert_eq!(shown, ["2024-10-28 18:00 -04:00", "2024-11-01 18:00 -04:00", "2024-11-04 18:00 -05:00", "2024-11-08 18:00 -05:00"]);
+    assert_eq!(
+        shown,
+        [
+            "2024-10-28 18:00 -04:00",
+            "2024-11-01 18:00 -04:00",
+            "2024-11-04 18:00 -05:00",
+            "2024-11-08 18:00 -05:00"
+        ]
+    );
 }
 
 #[test]
@@ -108,7 +130,13 @@ fn monthly_in_the_gap_every_year() {
     let got = first(&s, 5);
     assert_eq!(
         show(BERLIN, &got),
-        ["2020-03-29 03:30 +02:00", "2021-03-28 03:30 +02:00", "2022-03-27 03:30 +02:00", "2023-03-26 03:30 +02:00", "2024-03-31 03:30 +02:00"]
+        [
+            "2020-03-29 03:30 +02:00",
+            "2021-03-28 03:30 +02:00",
+            "2022-03-27 03:30 +02:00",
+            "2023-03-26 03:30 +02:00",
+            "2024-03-31 03:30 +02:00"
+        ]
     );
 }
 
@@ -128,7 +156,10 @@ fn until_date_is_the_end_of_that_local_day() {
     // 22:00 New York is 02:00Z the next day: a UTC reading of the date would drop it.
     let p = json!({"frequency": "daily", "until": "2024-06-10", "timezone": "America/New_York"});
     let got = first(&schedule(p, 2024, 6, 8, 22, 0), 100);
-    assert_eq!(local_times(NY, &got), [wall("2024-06-08 22:00"), wall("2024-06-09 22:00"), wall("2024-06-10 22:00")]);
+    assert_eq!(
+        local_times(NY, &got),
+        [wall("2024-06-08 22:00"), wall("2024-06-09 22:00"), wall("2024-06-10 22:00")]
+    );
     assert_eq!(got[2], utc("2024-06-11T02:00:00Z"));
 
     // 08:00 Tokyo is 23:00Z the day before: a UTC reading would add June 11.
@@ -160,7 +191,8 @@ fn until_instant_is_inclusive_and_exact() {
 #[test]
 fn exdates_are_local_dates() {
     // The 2024-06-10 22:00 New York occurrence is on June 11 in UTC; the local date counts.
-    let p = json!({"frequency": "daily", "count": 4, "exdates": ["2024-06-10"], "timezone": "America/New_York"});
+    let p =
+        json!({"frequency": "daily", "count": 4, "exdates": ["2024-06-10"], "timezone": "America/New_York"});
     let s = schedule(p, 2024, 6, 9, 22, 0);
     let occurrences: Vec<_> = s.occurrences_from(DateTime::<Utc>::MIN_UTC).collect();
     let dates: Vec<_> = occurrences.iter().map(|o| o.local_date).collect();
@@ -199,7 +231,10 @@ fn other_zones_with_unusual_changes() {
     assert_eq!(show(Tz::Australia__Lord_Howe, &first(&s, 2))[1], "2024-10-06 02:45 +11:00");
     let p = json!({"frequency": "daily", "timezone": "Australia/Sydney"});
     let s = schedule(p, 2024, 10, 5, 2, 30);
-    assert_eq!(show(Tz::Australia__Sydney, &first(&s, 3)), ["2024-10-05 02:30 +10:00", "2024-10-06 03:30 +11:00", "2024-10-07 02:30 +11:00"]);
+    assert_eq!(
+        show(Tz::Australia__Sydney, &first(&s, 3)),
+        ["2024-10-05 02:30 +10:00", "2024-10-06 03:30 +11:00", "2024-10-07 02:30 +11:00"]
+    );
     // Samoa skipped 2011-12-30 entirely: 09:00 that day, read with the offset from before
     // the gap (-10:00), is 19:00Z, the same instant as 2011-12-31 09:00 +14:00, which
     // counts once.

@@ -3,7 +3,7 @@
 //! that can never match are reported, or end the search, instead of looping.
 
 use super::{local, pattern};
-use crate::recurrence::{Pattern, RecurrenceError, Schedule};
+use crate::{Pattern, RecurrenceError, Schedule};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
@@ -43,19 +43,59 @@ fn leaf() -> impl Strategy<Value = Value> {
         (-40i64..=40).prop_map(|n| json!(n)),
         any::<u64>().prop_map(|n| json!(n)),
         any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
-        (-40i64..=40, 0u32..4).prop_map(|(n, frac)| number(&format!("{n}.{}", [0, 5, 25, 999][frac as usize]))),
+        (-40i64..=40, 0u32..4)
+            .prop_map(|(n, frac)| number(&format!("{n}.{}", [0, 5, 25, 999][frac as usize]))),
         prop::sample::select(vec![
-            "1e400", "-1e400", "1e-400", "3e0", "7.0", "-0", "0.0", "123456789012345678901234567890",
-            "-99999999999999999999", "9007199254740993", "1E2", "2.5e1", "18446744073709551616",
+            "1e400",
+            "-1e400",
+            "1e-400",
+            "3e0",
+            "7.0",
+            "-0",
+            "0.0",
+            "123456789012345678901234567890",
+            "-99999999999999999999",
+            "9007199254740993",
+            "1E2",
+            "2.5e1",
+            "18446744073709551616",
         ])
         .prop_map(number),
         ".{0,12}".prop_map(Value::String),
         prop::sample::select(vec![
-            "daily", "weekly", "monthly", "yearly", "Daily", "hourly", "skip", "clamp", "schedule",
-            "completion", "all", "latest", "UTC", "Europe/Berlin", "America/New_York", "Mars/Olympus",
-            "", "2024-02-29", "2023-02-29", "2024-02-30", "2024-13-01", "+2024-01-01", "2024-1-1",
-            "2024-01-01T00:00:00Z", "2024-01-01T25:00:00Z", "2024-06-10T13:00:00+02:00", "9999-12-31",
-            "0000-01-01", "tomorrow", "1", "[1]", "\u{0}", "🦀🦀🦀",
+            "daily",
+            "weekly",
+            "monthly",
+            "yearly",
+            "Daily",
+            "hourly",
+            "skip",
+            "clamp",
+            "schedule",
+            "completion",
+            "all",
+            "latest",
+            "UTC",
+            "Europe/Berlin",
+            "America/New_York",
+            "Mars/Olympus",
+            "",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-02-30",
+            "2024-13-01",
+            "+2024-01-01",
+            "2024-1-1",
+            "2024-01-01T00:00:00Z",
+            "2024-01-01T25:00:00Z",
+            "2024-06-10T13:00:00+02:00",
+            "9999-12-31",
+            "0000-01-01",
+            "tomorrow",
+            "1",
+            "[1]",
+            "\u{0}",
+            "🦀🦀🦀",
         ])
         .prop_map(|s| Value::String(s.to_string())),
     ]
@@ -67,7 +107,12 @@ fn any_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop_oneof![prop::sample::select(KEYS.to_vec()).prop_map(String::from), "[a-zA-Z\"\\. ]{0,10}", Just("day".to_string()), Just("nth".to_string())],
+                prop_oneof![
+                    prop::sample::select(KEYS.to_vec()).prop_map(String::from),
+                    "[a-zA-Z\"\\. ]{0,10}",
+                    Just("day".to_string()),
+                    Just("nth".to_string())
+                ],
                 inner,
                 0..6
             )
@@ -80,31 +125,69 @@ fn any_json() -> impl Strategy<Value = Value> {
 fn value_for(key: &'static str) -> BoxedStrategy<Value> {
     let small_ints = prop::collection::vec(-40i64..=40, 0..6).prop_map(|v| json!(v));
     let good: BoxedStrategy<Value> = match key {
-        "frequency" => prop::sample::select(vec!["daily", "weekly", "monthly", "yearly"]).prop_map(|s| json!(s)).boxed(),
+        "frequency" => {
+            prop::sample::select(vec!["daily", "weekly", "monthly", "yearly"]).prop_map(|s| json!(s)).boxed()
+        }
         "interval" => (0i64..=1001).prop_map(|n| json!(n)).boxed(),
         "daysOfWeek" => prop::collection::vec(0i64..=8, 0..9).prop_map(|v| json!(v)).boxed(),
         "nthWeekdays" => prop::collection::vec(
             (0i64..=8, -60i64..=60, any::<bool>()).prop_map(|(d, n, extra)| {
-                if extra { json!({"day": d, "nth": n, "x": 1}) } else { json!({"day": d, "nth": n}) }
+                if extra {
+                    json!({"day": d, "nth": n, "x": 1})
+                } else {
+                    json!({"day": d, "nth": n})
+                }
             }),
             0..4,
         )
         .prop_map(Value::Array)
         .boxed(),
         "dayOfMonth" => prop_oneof![(-33i64..=33).prop_map(|n| json!(n)), small_ints.clone()].boxed(),
-        "monthOfYear" => prop_oneof![(0i64..=13).prop_map(|n| json!(n)), prop::collection::vec(0i64..=13, 0..5).prop_map(|v| json!(v))].boxed(),
+        "monthOfYear" => prop_oneof![
+            (0i64..=13).prop_map(|n| json!(n)),
+            prop::collection::vec(0i64..=13, 0..5).prop_map(|v| json!(v))
+        ]
+        .boxed(),
         "setPos" => prop_oneof![(-400i64..=400).prop_map(|n| json!(n)), small_ints].boxed(),
         "weekStart" => (0i64..=8).prop_map(|n| json!(n)).boxed(),
-        "monthDayOverflow" => prop::sample::select(vec!["skip", "clamp", "forward"]).prop_map(|s| json!(s)).boxed(),
-        "count" => prop_oneof![(0i64..=200).prop_map(|n| json!(n)), Just(json!(100_000)), Just(json!(100_001))].boxed(),
-        "until" => prop::sample::select(vec!["2024-03-31", "2030-01-01T00:00:00Z", "1999-12-31", "2024-02-30", "soon", "2100-06-15T12:00:00-07:00"])
-            .prop_map(|s| json!(s))
-            .boxed(),
-        "timezone" => prop::sample::select(vec!["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Pacific/Apia", "Asia/Kolkata", "Nowhere/City", "utc"])
-            .prop_map(|s| json!(s))
-            .boxed(),
-        "exdates" => prop::collection::vec(prop::sample::select(vec!["2024-01-01", "2024-02-29", "2025-02-29", "x"]), 0..4).prop_map(|v| json!(v)).boxed(),
-        "anchor" => prop::sample::select(vec!["schedule", "completion", "none"]).prop_map(|s| json!(s)).boxed(),
+        "monthDayOverflow" => {
+            prop::sample::select(vec!["skip", "clamp", "forward"]).prop_map(|s| json!(s)).boxed()
+        }
+        "count" => {
+            prop_oneof![(0i64..=200).prop_map(|n| json!(n)), Just(json!(100_000)), Just(json!(100_001))]
+                .boxed()
+        }
+        "until" => prop::sample::select(vec![
+            "2024-03-31",
+            "2030-01-01T00:00:00Z",
+            "1999-12-31",
+            "2024-02-30",
+            "soon",
+            "2100-06-15T12:00:00-07:00",
+        ])
+        .prop_map(|s| json!(s))
+        .boxed(),
+        "timezone" => prop::sample::select(vec![
+            "UTC",
+            "Europe/Berlin",
+            "America/New_York",
+            "Australia/Sydney",
+            "Pacific/Apia",
+            "Asia/Kolkata",
+            "Nowhere/City",
+            "utc",
+        ])
+        .prop_map(|s| json!(s))
+        .boxed(),
+        "exdates" => prop::collection::vec(
+            prop::sample::select(vec!["2024-01-01", "2024-02-29", "2025-02-29", "x"]),
+            0..4,
+        )
+        .prop_map(|v| json!(v))
+        .boxed(),
+        "anchor" => {
+            prop::sample::select(vec!["schedule", "completion", "none"]).prop_map(|s| json!(s)).boxed()
+        }
         _ => prop::sample::select(vec!["all", "latest", "some"]).prop_map(|s| json!(s)).boxed(),
     };
     prop_oneof![6 => good, 1 => any_json()].boxed()
@@ -153,7 +236,8 @@ fn check_any(value: &Value) -> Option<Pattern> {
         let unknown_key = match value {
             // An unknown key is reported under its own name (JSON-quoted unless plain).
             Value::Object(map) => map.keys().any(|k| {
-                !KEYS.contains(&k.as_str()) && (p.path == *k || (p.path.starts_with('"') && p.message.starts_with("unknown key")))
+                !KEYS.contains(&k.as_str())
+                    && (p.path == *k || (p.path.starts_with('"') && p.message.starts_with("unknown key")))
             }),
             _ => false,
         };
@@ -164,7 +248,8 @@ fn check_any(value: &Value) -> Option<Pattern> {
 
 /// Ascending occurrences, strictly after `after` for next_after, from a bounded search.
 fn check_schedule(p: Pattern, start_days: i64, after_days: i64) {
-    let dtstart = local(Tz::UTC, 2000, 1, 1, 9, 30) + Duration::days(start_days) + Duration::minutes(start_days % 1440);
+    let dtstart =
+        local(Tz::UTC, 2000, 1, 1, 9, 30) + Duration::days(start_days) + Duration::minutes(start_days % 1440);
     let after = dtstart + Duration::days(after_days);
     let s = Schedule::new(std::sync::Arc::new(p), dtstart).unwrap();
     if let Some(next) = s.next_after(after) {
@@ -280,8 +365,9 @@ fn huge_arrays_are_handled_quickly() {
         assert!(check_any(&v).is_none());
     }
     // Valid huge arrays: repeats dropped, and the schedule still answers.
-    let exdates: Vec<String> =
-        (0..n as i64).map(|k| (chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Duration::days(2 * k)).to_string()).collect();
+    let exdates: Vec<String> = (0..n as i64)
+        .map(|k| (chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Duration::days(2 * k)).to_string())
+        .collect();
     let v = json!({"frequency": "daily", "exdates": exdates, "dayOfMonth": vec![-1; n], "monthOfYear": vec![2; n], "setPos": vec![1; n]});
     let p = pattern(v);
     assert_eq!((p.exdates.len(), p.day_of_month.len(), p.month_of_year.len(), p.set_pos.len()), (n, 1, 1, 1));
@@ -317,9 +403,15 @@ fn rejected_at(v: Value, path: &str) {
 fn impossible_and_malformed_rules_name_the_key() {
     rejected_at(json!({"frequency": "yearly", "monthOfYear": 2, "dayOfMonth": 30}), "dayOfMonth");
     rejected_at(json!({"frequency": "yearly", "monthOfYear": 2, "dayOfMonth": -30}), "dayOfMonth");
-    rejected_at(json!({"frequency": "monthly", "monthOfYear": [4, 6, 9, 11], "dayOfMonth": 31}), "dayOfMonth");
+    rejected_at(
+        json!({"frequency": "monthly", "monthOfYear": [4, 6, 9, 11], "dayOfMonth": 31}),
+        "dayOfMonth",
+    );
     rejected_at(json!({"frequency": "daily", "monthOfYear": 2, "dayOfMonth": [30, 31]}), "dayOfMonth");
-    rejected_at(json!({"frequency": "yearly", "monthOfYear": 2, "nthWeekdays": [{"day": 1, "nth": 6}]}), "nthWeekdays");
+    rejected_at(
+        json!({"frequency": "yearly", "monthOfYear": 2, "nthWeekdays": [{"day": 1, "nth": 6}]}),
+        "nthWeekdays",
+    );
     rejected_at(json!({"frequency": "monthly", "nthWeekdays": [{"day": 1, "nth": 6}]}), "nthWeekdays[0].nth");
     rejected_at(json!({"frequency": "monthly", "nthWeekdays": [{"day": 1, "nth": 0}]}), "nthWeekdays[0].nth");
     rejected_at(json!({"frequency": "yearly", "nthWeekdays": [{"day": 1, "nth": 54}]}), "nthWeekdays[0].nth");
@@ -357,7 +449,10 @@ fn impossible_and_malformed_rules_name_the_key() {
     rejected_at(json!({"frequency": "daily", "frequncy": "daily"}), "frequncy");
     rejected_at(json!([1, 2]), "pattern");
     rejected_at(json!(null), "pattern");
-    rejected_at(json!({"frequency": "monthly", "nthWeekdays": [{"day": 1, "nth": 1, "week": 2}]}), "nthWeekdays[0].week");
+    rejected_at(
+        json!({"frequency": "monthly", "nthWeekdays": [{"day": 1, "nth": 1, "week": 2}]}),
+        "nthWeekdays[0].week",
+    );
     rejected_at(json!({"frequency": "monthly", "nthWeekdays": [5]}), "nthWeekdays[0]");
     assert!(problems(json!({"frequency": "daily", "frequncy": 1}))[0].contains("did you mean \"frequency\""));
     // Accepted edge values.
@@ -395,7 +490,10 @@ fn rules_that_never_match_from_their_start_end_instead_of_looping() {
         // A sixth Monday.
         (json!({"frequency": "monthly", "daysOfWeek": [1], "setPos": 6}), start(2024, 1, 1)),
         // Feb 29 every 4 years from a common year.
-        (json!({"frequency": "yearly", "interval": 4, "monthOfYear": 2, "dayOfMonth": 29}), start(2023, 1, 1)),
+        (
+            json!({"frequency": "yearly", "interval": 4, "monthOfYear": 2, "dayOfMonth": 29}),
+            start(2023, 1, 1),
+        ),
     ];
     for (v, dtstart) in never {
         let p = pattern(v.clone());
@@ -411,13 +509,16 @@ fn rules_that_never_match_from_their_start_end_instead_of_looping() {
 fn far_apart_occurrences_are_found() {
     let start = |y, m, d| local(Tz::UTC, y, m, d, 9, 0);
     // Feb 29 every 100 years from 2000: 2100, 2200, 2300 are common years.
-    let s = Schedule::new(pattern(json!({"frequency": "yearly", "interval": 100})), start(2000, 2, 29)).unwrap();
+    let s =
+        Schedule::new(pattern(json!({"frequency": "yearly", "interval": 100})), start(2000, 2, 29)).unwrap();
     assert_eq!(bounded("leap centuries", || s.next_after(start(2000, 2, 29))), Some(start(2400, 2, 29)));
     // The 53rd Thursday of the year, every 11 years from 2020.
     let p = pattern(json!({"frequency": "yearly", "interval": 11, "nthWeekdays": [{"day": 4, "nth": 53}]}));
     let s = Schedule::new(p, start(2020, 1, 1)).unwrap();
     // 2031, 2042, ... 2196 have 52 Thursdays; the next with 53 is 2207.
-    let got: Vec<_> = bounded("53rd Thursday", || s.occurrences_from(start(2020, 1, 1)).take(3).map(|o| o.local_date.to_string()).collect());
+    let got: Vec<_> = bounded("53rd Thursday", || {
+        s.occurrences_from(start(2020, 1, 1)).take(3).map(|o| o.local_date.to_string()).collect()
+    });
     assert_eq!(got, ["2020-12-31", "2207-12-31", "2218-12-31"]);
     // A count of 100000 from far back, asked about the far future: counted, bounded.
     let p = pattern(json!({"frequency": "daily", "count": 100_000}));
@@ -426,7 +527,6 @@ fn far_apart_occurrences_are_found() {
     assert_eq!(bounded("count far", || s.next_after(last - Duration::days(1))), Some(last));
     assert_eq!(bounded("count ended", || s.next_after(start(2300, 1, 1))), None);
 }
-
 
 #[test]
 fn json_text_that_is_not_a_pattern_is_one_problem_at_pattern() {
@@ -448,12 +548,23 @@ fn json_text_that_is_not_a_pattern_is_one_problem_at_pattern() {
 
 #[test]
 fn dates_are_read_in_exactly_one_form() {
-    use crate::recurrence::pattern::parse_date;
+    use crate::calendar::parse_date;
     assert_eq!(parse_date("2024-02-29"), chrono::NaiveDate::from_ymd_opt(2024, 2, 29));
     assert_eq!(parse_date("0001-01-01"), chrono::NaiveDate::from_ymd_opt(1, 1, 1));
     for bad in [
-        "2023-02-29", "2024-2-29", "2024-02-29T00:00", "+024-02-29", "2024/02/29", "２０２４-02-29", "",
-        "2024-13-01", "2024-00-10", "2024-01-00", "2024-01-32", "20x4-01-01", "2024-01-0 ",
+        "2023-02-29",
+        "2024-2-29",
+        "2024-02-29T00:00",
+        "+024-02-29",
+        "2024/02/29",
+        "２０２４-02-29",
+        "",
+        "2024-13-01",
+        "2024-00-10",
+        "2024-01-00",
+        "2024-01-32",
+        "20x4-01-01",
+        "2024-01-0 ",
     ] {
         assert_eq!(parse_date(bad), None, "{bad}");
     }

@@ -1,4 +1,4 @@
-//! The recurrence pattern (JSONB contract, ../shared/spec/recurrence-pattern.md): its
+//! The recurrence pattern (JSONB contract, docs/recurrence-pattern.md): its
 //! types, each enum with its JSON and RRULE spellings ([`Keyword`]), and the normalised
 //! JSON form. `keys` names the JSON keys, `read` reads a JSON value collecting every
 //! problem with its path, `rules` holds the rules across keys.

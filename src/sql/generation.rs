@@ -482,12 +482,8 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::sql::test_support::sqlstate_of;
+    use crate::sql::test_support::{sqlstate_of, text};
     use pgrx::prelude::*;
-
-    fn text(query: &str) -> Option<String> {
-        Spi::get_one::<String>(query).expect("query runs")
-    }
 
     #[pg_test]
     fn template_occurrence_from_merges_the_column_limits() {

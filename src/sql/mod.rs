@@ -40,6 +40,11 @@ fn raise_invalid(name: &'static str, message: &str) -> ! {
 pub(crate) mod test_support {
     use pgrx::prelude::*;
 
+    /// The one text value a query returns (None for NULL).
+    pub(crate) fn text(query: &str) -> Option<String> {
+        Spi::get_one::<String>(query).expect("query runs")
+    }
+
     /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds
     /// (run in a subtransaction through a PL/pgSQL exception block, so the test goes on).
     pub(crate) fn create_sqlstate_of() {

@@ -114,12 +114,8 @@ fn recurrence_from_rrule(rrule: &str) -> JsonB {
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
-    use crate::sql::test_support::{create_sqlstate_of, sqlstate_of};
+    use crate::sql::test_support::{create_sqlstate_of, sqlstate_of, text};
     use pgrx::prelude::*;
-
-    fn text(query: &str) -> Option<String> {
-        Spi::get_one::<String>(query).expect("query runs")
-    }
 
     #[pg_test]
     fn next_occurrence_is_strictly_after() {

@@ -70,11 +70,15 @@ SQL
   reset
 done
 
-median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
-b=$(median "${baseline_ms[@]}"); g=$(median "${generation_ms[@]}")
-awk -v b="$b" -v g="$g" -v n="$N" -v batch="$BATCH" 'BEGIN {
-  printf "baseline INSERT…SELECT (tasks + assignees): %d ms\n", b
-  printf "run_recurring_generation (batches of %d): %d ms, %.0f instances/s, %.0f rows/s (tasks + assignees)\n", batch, g, n / (g / 1000), 3 * n / (g / 1000)
-  printf "ratio generation / baseline: %.2f (target <= 2.00) %s\n", g / b, (g / b <= 2 ? "MET" : "MISSED")
+# Each round runs baseline and generation back to back, so the ratio is taken per round
+# (load on the machine hits both alike) and its median reported.
+median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+ratios=()
+for i in 0 1 2; do ratios+=("$(awk -v b="${baseline_ms[$i]}" -v g="${generation_ms[$i]}" 'BEGIN { printf "%.2f", g / b }')"); done
+b=$(median "${baseline_ms[@]}"); g=$(median "${generation_ms[@]}"); r=$(median "${ratios[@]}")
+awk -v b="$b" -v g="$g" -v r="$r" -v n="$N" -v batch="$BATCH" -v all="${ratios[*]}" 'BEGIN {
+  printf "baseline INSERT…SELECT (tasks + assignees): median %d ms\n", b
+  printf "run_recurring_generation (batches of %d): median %d ms, %.0f instances/s, %.0f rows/s (tasks + assignees)\n", batch, g, n / (g / 1000), 3 * n / (g / 1000)
+  printf "ratio generation / baseline per round: %s; median %.2f (target <= 2.00) %s\n", all, r, (r <= 2 ? "MET" : "MISSED")
 }'
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"

@@ -174,7 +174,8 @@ const LOG_BATCH: &str = "UPDATE synapse.generation_runs
 const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
 
 /// Due templates of one department, oldest first; rows another generator holds are skipped.
-/// Templates that already failed in this run wait for the next run.
+/// Templates that already failed in this run wait for the next run. NO KEY: the claim does
+/// not block foreign-key checks of rows that refer to a template (its new instances too).
 const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
             ARRAY(SELECT d FROM unnest(skip_dates) AS d WHERE isfinite(d)),
             recurrence_end_date, recurrence_count
@@ -184,7 +185,7 @@ const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_st
         AND (recurrence_last_error_at IS NULL OR recurrence_last_error_at < $3)
       ORDER BY next_occurrence
       LIMIT $4
-        FOR UPDATE SKIP LOCKED";
+        FOR NO KEY UPDATE SKIP LOCKED";
 
 /// Instances copy the template's fields; a second run for the same occurrence finds the
 /// unique key taken and makes nothing.

@@ -3,10 +3,11 @@
 //! external ids) are the core's (`recurrence::series`); this file claims rows, writes the
 //! results through SPI with parameters, and isolates failures in subtransactions.
 //!
-//! Work is claimed one department at a time (`FOR UPDATE SKIP LOCKED` with the department
+//! Work is claimed one department at a time (`FOR NO KEY UPDATE SKIP LOCKED`, the department
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
 //! single-shard (router) query, and two generators split the due templates between them.
 
+use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
 use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
 use crate::recurrence::Pattern;
@@ -76,7 +77,7 @@ fn generation_run_end(run_id: i64) {
 /// `recurrence_count`. The migration set's triggers use it to set `next_occurrence`.
 #[pg_extern(immutable, parallel_safe, name = "_template_occurrence_from")]
 fn template_occurrence_from(
-    pattern: Option<pgrx::JsonB>,
+    pattern: Option<PatternArg>,
     recurrence_start: Option<TimestampWithTimeZone>,
     from: Option<TimestampWithTimeZone>,
     skip_dates: default!(Option<Vec<Option<pgrx::datum::Date>>>, "'{}'"),
@@ -84,7 +85,9 @@ fn template_occurrence_from(
     max_count: default!(Option<i32>, "NULL"),
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, start, from) = (pattern?, recurrence_start?, from?);
-    let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
+    let series = super::raise(
+        pattern.pattern().and_then(|p| template_series(&p, start, skip_dates, end_date, max_count)),
+    );
     series.first_from(moment(from).clamped()).map(to_timestamptz)
 }
 
@@ -93,7 +96,7 @@ fn template_occurrence_from(
 /// the completion's local day at the template's time of day (docs/generation.md).
 #[pg_extern(immutable, parallel_safe, name = "_template_next_after_completion")]
 fn template_next_after_completion(
-    pattern: Option<pgrx::JsonB>,
+    pattern: Option<PatternArg>,
     recurrence_start: Option<TimestampWithTimeZone>,
     completed_at: Option<TimestampWithTimeZone>,
     generated_count: Option<i32>,
@@ -103,13 +106,15 @@ fn template_next_after_completion(
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, start) = (pattern?, recurrence_start?);
     let completed_at = moment(completed_at?).finite("completed_at").ok()?;
-    let series = super::raise(template_series(&pattern.0, start, skip_dates, end_date, max_count));
+    let series = super::raise(
+        pattern.pattern().and_then(|p| template_series(&p, start, skip_dates, end_date, max_count)),
+    );
     let generated = u32::try_from(generated_count.unwrap_or(0)).unwrap_or(0);
     series.next_after_completion(completed_at, generated).map(to_timestamptz)
 }
 
 fn template_series(
-    pattern: &serde_json::Value,
+    pattern: &Pattern,
     start: TimestampWithTimeZone,
     skip_dates: Option<Vec<Option<pgrx::datum::Date>>>,
     end_date: Option<TimestampWithTimeZone>,
@@ -129,7 +134,7 @@ fn template_series(
             n => n.map(|n| n as u32),
         },
     };
-    Series::new(&Pattern::from_json(pattern)?, start, &limits)
+    Series::new(pattern, start, &limits)
 }
 
 fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
@@ -384,10 +389,10 @@ fn generate_in_department(
 }
 
 fn plan(template: &Template, as_of: DateTime<Utc>) -> Result<Planned, String> {
-    let json: serde_json::Value =
-        serde_json::from_str(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
+    let pattern =
+        Pattern::from_json_text(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
     let skip_dates = Some(template.skip_dates.iter().map(|d| Some(*d)).collect());
-    let series = template_series(&json, template.start, skip_dates, template.end_date, template.count)
+    let series = template_series(&pattern, template.start, skip_dates, template.end_date, template.count)
         .map_err(|e| e.to_string())?;
     let next = moment(template.next).finite("next_occurrence").map_err(|e| e.to_string())?;
     let step = plan_step(&series, next, as_of);

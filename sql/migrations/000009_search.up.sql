@@ -25,11 +25,11 @@ COMMENT ON FUNCTION synapse._search_html_escape(text) IS
 --             weights {D 0.05, C 0.1, B 0.2, A 1.0}: a title hit ranks above a description
 --             hit. Ties: due date (none last), then id, so a result list is stable.
 --   fallback  when full text finds nothing: pg_trgm word similarity of the query's positive
---             words (no quotes or OR; -words still exclude) to the title (q <% title, threshold 0.45 set
---             on the function): "quartely reprot" finds "Quarterly report". Served by
---             tasks_title_trgm_idx; rank = word_similarity. Only the first 100 characters
---             of those words are used (a typo search is short; a long text would make the
---             index read every trigram posting list for nothing).
+--             words (no quotes or OR; -words still exclude) to the title (q <% title,
+--             threshold 0.45 set on the function): "quartely reprot" finds "Quarterly
+--             report"; rank = word_similarity. Only the first 100 characters of those words
+--             are used (a typo search is short; a long text would make the index read every
+--             trigram posting list for nothing).
 --   snippet   ts_headline of title and description with the query's words in <b>…</b>;
 --             the task's own text is HTML-escaped first (& < >), so a snippet is safe to
 --             render as HTML. Computed for the returned rows only. Trigram matches get the
@@ -41,6 +41,98 @@ COMMENT ON FUNCTION synapse._search_html_escape(text) IS
 --   rows      soft-deleted tasks (deleted_at) are never found. Recurring templates are found
 --             like any task (is_recurring tells them apart): "where is the weekly deploy"
 --             is a fair question.
+--
+-- Row-level security and speed. @@ and <% are not leakproof, so under a policy PostgreSQL
+-- may not use them as index conditions: it would read the whole department (50,000 rows at
+-- a million tasks) and test each. So matching is done in two steps:
+--   1. _search_task_matches finds the keys and ranks, restricted to a department range it
+--      is given, through the department-first GIN indexes below. With a current user,
+--      search_tasks calls it through _search_task_matches_for_user, SECURITY DEFINER, which
+--      passes exactly the read policy's range (synapse._rls_departments_from/_to: the own
+--      department, everything for an Admin) and nothing without a user. Without a user
+--      (synapse_readonly's reports) search_tasks calls it directly, as the caller, and the
+--      policies decide (nothing for synapse_app, everything for synapse_readonly).
+--   2. search_tasks, SECURITY INVOKER, reads those tasks by primary key as the caller, so
+--      the policies apply to every row it returns whichever way step 1 went.
+
+-- The department-first indexes: one GIN scan answers "this department's tasks that match"
+-- (btree_gin makes uuid indexable by GIN). They replace migration 3's single-column ones;
+-- a search over all departments uses them as well (GIN serves any subset of its columns).
+-- "My tasks" reads a user's assignments by an index-only scan that carries the task's key;
+-- it replaces the plain user_id index and still covers the foreign key.
+CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public;
+DROP INDEX synapse.tasks_search_vector_idx;
+DROP INDEX synapse.tasks_title_trgm_idx;
+CREATE INDEX tasks_department_search_idx ON synapse.tasks USING gin (department_id, search_vector);
+CREATE INDEX tasks_department_title_trgm_idx ON synapse.tasks USING gin (department_id, title public.gin_trgm_ops);
+DROP INDEX synapse.task_assignees_user_id_idx;
+CREATE INDEX task_assignees_user_task_idx ON synapse.task_assignees (user_id, department_id, task_id);
+
+-- Step 1. Custom plans every call (plan_cache_mode), so the planner sees the department as
+-- a constant: one department is an equality on the first index column, all departments no
+-- condition at all (a range over a GIN column is slow).
+CREATE FUNCTION synapse._search_task_matches(tsq tsquery, fuzzy text, excluded tsquery, max_results integer,
+                                             dept_from uuid, dept_to uuid)
+RETURNS TABLE (department_id uuid, id uuid, rank real, matched_by text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET pg_trgm.word_similarity_threshold = 0.45
+SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+DECLARE
+  one_department uuid := CASE WHEN dept_from = dept_to THEN dept_from END;
+  all_departments boolean := dept_from IS NULL
+                             OR (dept_from = '00000000-0000-0000-0000-000000000000'
+                                 AND dept_to = 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+BEGIN
+  IF tsq IS NOT NULL THEN
+    RETURN QUERY
+      SELECT t.department_id, t.id, pg_catalog.ts_rank_cd('{0.05, 0.1, 0.2, 1.0}', t.search_vector, tsq) AS rank,
+             'fulltext'
+        FROM synapse.tasks t
+       WHERE t.search_vector @@ tsq AND t.deleted_at IS NULL
+         AND (all_departments OR (one_department IS NOT NULL AND t.department_id = one_department)
+              OR (one_department IS NULL AND t.department_id BETWEEN dept_from AND dept_to))
+       ORDER BY rank DESC, t.due_date ASC NULLS LAST, t.id
+       LIMIT max_results;
+    IF FOUND THEN
+      RETURN;
+    END IF;
+  END IF;
+  IF fuzzy IS NULL OR fuzzy = '' THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT t.department_id, t.id, public.word_similarity(fuzzy, t.title) AS rank, 'trigram'
+      FROM synapse.tasks t
+     WHERE fuzzy OPERATOR(public.<%) t.title AND t.deleted_at IS NULL
+       AND (excluded IS NULL OR pg_catalog.numnode(excluded) = 0 OR NOT t.search_vector @@ excluded)
+       AND (all_departments OR (one_department IS NOT NULL AND t.department_id = one_department)
+            OR (one_department IS NULL AND t.department_id BETWEEN dept_from AND dept_to))
+     ORDER BY rank DESC, t.due_date ASC NULLS LAST, t.id
+     LIMIT max_results;
+END
+$$;
+COMMENT ON FUNCTION synapse._search_task_matches(tsquery, text, tsquery, integer, uuid, uuid) IS
+  'search_tasks helper: keys, rank and kind (fulltext, trigram) of the best max_results matches within a department range (NULL: as row-level security lets the caller see); full text first, trigram similarity on titles when it finds nothing.';
+
+CREATE FUNCTION synapse._search_task_matches_for_user(tsq tsquery, fuzzy text, excluded tsquery, max_results integer)
+RETURNS TABLE (department_id uuid, id uuid, rank real, matched_by text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  dept_from uuid := synapse._rls_departments_from();
+  dept_to uuid := synapse._rls_departments_to();
+BEGIN
+  IF dept_from IS NULL OR dept_to IS NULL THEN
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT * FROM synapse._search_task_matches(tsq, fuzzy, excluded, max_results, dept_from, dept_to);
+END
+$$;
+COMMENT ON FUNCTION synapse._search_task_matches_for_user(tsquery, text, tsquery, integer) IS
+  'search_tasks helper (SECURITY DEFINER): the matching keys and ranks within the departments the tasks read policy gives the current user (the own one, all for an Admin); nothing without a user. search_tasks then reads the rows as the caller.';
+
+-- Step 2: parse the query, find the matches, read the rows as the caller, add snippets.
 CREATE FUNCTION synapse.search_tasks(query text, max_results integer DEFAULT 50)
 RETURNS TABLE (
   department_id uuid,
@@ -57,66 +149,51 @@ RETURNS TABLE (
   matched_by    text
 )
 LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET pg_trgm.word_similarity_threshold = 0.45
 SET client_min_messages = warning
+SET plan_cache_mode = force_custom_plan
 AS $$
 #variable_conflict use_column
 DECLARE
-  q   text := pg_catalog.left(coalesce(query, ''), 1000);
-  tsq tsquery;
-  fuzzy text;
+  q        text := pg_catalog.left(coalesce(query, ''), 1000);
+  tsq      tsquery := pg_catalog.websearch_to_tsquery('pg_catalog.english', q);
+  fuzzy    text;
   excluded tsquery;
+  has_user boolean := synapse._rls_departments_from() IS NOT NULL;
 BEGIN
   IF max_results IS NULL OR max_results < 1 OR max_results > 1000 THEN
     RAISE EXCEPTION 'search_tasks: max_results must be between 1 and 1000, got %', coalesce(max_results::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-
-  tsq := pg_catalog.websearch_to_tsquery('pg_catalog.english', q);
-  -- querytree is 'T' when nothing in the query can use the index (only negations).
-  IF pg_catalog.numnode(tsq) > 0 AND pg_catalog.querytree(tsq) <> 'T' THEN
-    RETURN QUERY
-      SELECT r.department_id, r.id, r.task_id, r.title, r.status, r.priority, r.due_date, r.project_id,
-             r.is_recurring, r.rank,
-             pg_catalog.ts_headline('pg_catalog.english',
-               synapse._search_html_escape(r.title || coalesce(' — ' || r.description, '')), tsq,
-               'MaxWords=25, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'),
-             'fulltext'
-        FROM (SELECT t.department_id, t.id, t.task_id, t.title, t.description, t.status, t.priority,
-                     t.due_date, t.project_id, t.is_recurring,
-                     pg_catalog.ts_rank_cd('{0.05, 0.1, 0.2, 1.0}', t.search_vector, tsq) AS rank
-                FROM synapse.tasks t
-               WHERE t.search_vector @@ tsq AND t.deleted_at IS NULL
-               ORDER BY rank DESC, t.due_date ASC NULLS LAST, t.id
-               LIMIT max_results) r
-       ORDER BY r.rank DESC, r.due_date ASC NULLS LAST, r.id;
-    IF FOUND THEN
-      RETURN;
-    END IF;
-    -- The fallback looks for the query's positive words only: without phrase quotes, OR,
-    -- and the words excluded with a minus.
-    fuzzy := pg_catalog.left(pg_catalog.btrim(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
-               pg_catalog.regexp_replace(q, '(^|\s)-\S*', ' ', 'g'),
-               '"|(^|\s)OR(?=\s|$)', ' ', 'g'), '\s+', ' ', 'g')), 100);
-    -- ... and still honours them: a task with an excluded word is not found.
-    excluded := pg_catalog.websearch_to_tsquery('pg_catalog.english',
-                  (SELECT coalesce(pg_catalog.string_agg(pg_catalog.replace(m[1], '"', ' '), ' OR '), '')
-                     FROM pg_catalog.regexp_matches(q, '(?:^|\s)-(\S+)', 'g') AS m));
-  END IF;
-  -- Only a query with something to find falls back: stop words or negations alone find
-  -- nothing.
-  IF fuzzy IS NULL OR fuzzy = '' THEN
+  -- querytree is 'T' when nothing in the query can use the index (only negations): such a
+  -- query, like one without lexemes, finds nothing.
+  IF pg_catalog.numnode(tsq) = 0 OR pg_catalog.querytree(tsq) = 'T' THEN
     RETURN;
   END IF;
+  -- The fallback looks for the query's positive words only: without phrase quotes, OR and
+  -- the words excluded with a minus, which still exclude.
+  fuzzy := pg_catalog.left(pg_catalog.btrim(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+             pg_catalog.regexp_replace(q, '(^|\s)-\S*', ' ', 'g'),
+             '"|(^|\s)OR(?=\s|$)', ' ', 'g'), '\s+', ' ', 'g')), 100);
+  excluded := pg_catalog.websearch_to_tsquery('pg_catalog.english',
+                (SELECT coalesce(pg_catalog.string_agg(pg_catalog.replace(m[1], '"', ' '), ' OR '), '')
+                   FROM pg_catalog.regexp_matches(q, '(?:^|\s)-(\S+)', 'g') AS m));
+
   RETURN QUERY
     SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id,
-           t.is_recurring, public.word_similarity(fuzzy, t.title) AS rank,
-           synapse._search_html_escape(t.title), 'trigram'
-      FROM synapse.tasks t
-     WHERE fuzzy OPERATOR(public.<%) t.title AND t.deleted_at IS NULL
-       AND (pg_catalog.numnode(excluded) = 0 OR NOT t.search_vector @@ excluded)
-     ORDER BY rank DESC, t.due_date ASC NULLS LAST, t.id
-     LIMIT max_results;
+           t.is_recurring, m.rank,
+           CASE m.matched_by
+             WHEN 'fulltext' THEN
+               pg_catalog.ts_headline('pg_catalog.english',
+                 synapse._search_html_escape(t.title || coalesce(' — ' || t.description, '')), tsq,
+                 'MaxWords=25, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "')
+             ELSE synapse._search_html_escape(t.title)
+           END,
+           m.matched_by
+      FROM (SELECT * FROM synapse._search_task_matches_for_user(tsq, fuzzy, excluded, max_results) WHERE has_user
+            UNION ALL
+            SELECT * FROM synapse._search_task_matches(tsq, fuzzy, excluded, max_results, NULL, NULL) WHERE NOT has_user) m
+      JOIN synapse.tasks t ON t.department_id = m.department_id AND t.id = m.id
+     ORDER BY m.rank DESC, t.due_date ASC NULLS LAST, t.id;
 END
 $$;
 COMMENT ON FUNCTION synapse.search_tasks(text, integer) IS
@@ -189,7 +266,12 @@ COMMENT ON FUNCTION synapse.my_tasks(timestamptz, synapse.task_priority, uuid, i
 -- Ownership and access as in migration 5: synapse_migrate owns, the application executes.
 ALTER FUNCTION synapse.search_tasks(text, integer) OWNER TO synapse_migrate;
 ALTER FUNCTION synapse._search_html_escape(text) OWNER TO synapse_migrate;
+ALTER FUNCTION synapse._search_task_matches(tsquery, text, tsquery, integer, uuid, uuid) OWNER TO synapse_migrate;
+-- It must be: SECURITY DEFINER reads past row-level security as the owning role.
+ALTER FUNCTION synapse._search_task_matches_for_user(tsquery, text, tsquery, integer) OWNER TO synapse_migrate;
 ALTER FUNCTION synapse.my_tasks(timestamptz, synapse.task_priority, uuid, integer) OWNER TO synapse_migrate;
 GRANT EXECUTE ON FUNCTION synapse.search_tasks(text, integer), synapse._search_html_escape(text),
+                          synapse._search_task_matches(tsquery, text, tsquery, integer, uuid, uuid),
+                          synapse._search_task_matches_for_user(tsquery, text, tsquery, integer),
                           synapse.my_tasks(timestamptz, synapse.task_priority, uuid, integer)
   TO synapse_app, synapse_readonly;

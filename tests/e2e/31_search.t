@@ -81,6 +81,12 @@ is "$(found "" 'kumquat')" "" "nothing without a current user"
 is "$(found "" 'quartely reprot')" "" "nor by trigram"
 is "$(as "$REPORT" "" "SELECT count(*) FROM synapse.search_tasks('kumquat')")" 2 "synapse_readonly finds everything"
 is "$(q "SELECT prosecdef FROM pg_proc WHERE oid = 'synapse.search_tasks(text, integer)'::regprocedure")" f "search_tasks is SECURITY INVOKER"
+# The SECURITY DEFINER step gives the keys of the read policy's departments only.
+keys() { as "$API" "$1" "SELECT coalesce(string_agg(DISTINCT d.name, ','), '') FROM synapse._search_task_matches_for_user(websearch_to_tsquery('english', 'kumquat'), 'kumquat', NULL, 1000) m JOIN synapse.departments d ON d.id = m.department_id"; }
+is "$(keys "$SOFIA")" "Engineering" "the definer step: a member gets her department's keys only"
+is "$(keys "")" "" "the definer step: nothing without a user"
+is "$(as "$API" "" "SELECT count(*) FROM synapse._search_task_matches(websearch_to_tsquery('english', 'kumquat'), 'kumquat', NULL, 1000, NULL, NULL)")" 0 \
+   "the matching step called directly runs as the caller (policies apply)"
 
 # --- soft-deleted tasks ----------------------------------------------------------------------------------
 is "$(found "$SOFIA" 'zebra')" "" "a soft-deleted task is not found by full text"

@@ -30,6 +30,11 @@ echo "search: $(psql_db -c "SELECT count(*) FROM synapse.tasks") tasks, $(psql_d
 # The searching user: a Member of one department; my_tasks: 200 Members of all departments.
 USER_ID=$(psql_db -c "SELECT md5('bench:user:23')::uuid")
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -U "$ROLE" <<SQL
+-- Keeps a call's time from t0 on, in the second (warm) round only.
+CREATE FUNCTION pg_temp.keep_time(what text, n int, t0 timestamptz, round int) RETURNS void
+LANGUAGE sql AS \$\$
+  INSERT INTO public.bench_timings SELECT what, n, extract(epoch FROM clock_timestamp() - t0) * 1000 WHERE round = 2
+\$\$;
 BEGIN;
 SELECT synapse.set_current_user('$USER_ID') \g /dev/null
 DO \$\$
@@ -39,16 +44,12 @@ BEGIN
     FOR r IN SELECT n, q FROM public.bench_queries ORDER BY n LOOP
       t0 := clock_timestamp();
       PERFORM count(*) FROM synapse.search_tasks(r.q);
-      IF round = 2 THEN
-        INSERT INTO public.bench_timings VALUES ('search_tasks', r.n, extract(epoch FROM clock_timestamp() - t0) * 1000);
-      END IF;
+      PERFORM pg_temp.keep_time('search_tasks', r.n, t0, round);
       t0 := clock_timestamp();
       PERFORM count(*) FROM (SELECT 1 FROM synapse.tasks t
                               WHERE t.search_vector @@ websearch_to_tsquery('english', r.q) AND t.deleted_at IS NULL
                               LIMIT 50) s;
-      IF round = 2 THEN
-        INSERT INTO public.bench_timings VALUES ('baseline: unranked match', r.n, extract(epoch FROM clock_timestamp() - t0) * 1000);
-      END IF;
+      PERFORM pg_temp.keep_time('baseline: unranked match', r.n, t0, round);
     END LOOP;
   END LOOP;
 END
@@ -64,23 +65,17 @@ BEGIN
       PERFORM synapse.set_current_user(me);
       t0 := clock_timestamp();
       SELECT * INTO last FROM synapse.my_tasks() OFFSET 49;
-      IF round = 2 THEN
-        INSERT INTO public.bench_timings VALUES ('my_tasks first page', u, extract(epoch FROM clock_timestamp() - t0) * 1000);
-      END IF;
+      PERFORM pg_temp.keep_time('my_tasks first page', u, t0, round);
       t0 := clock_timestamp();
       PERFORM count(*) FROM synapse.my_tasks(last.due_date, last.priority, last.id);
-      IF round = 2 THEN
-        INSERT INTO public.bench_timings VALUES ('my_tasks next page', u, extract(epoch FROM clock_timestamp() - t0) * 1000);
-      END IF;
+      PERFORM pg_temp.keep_time('my_tasks next page', u, t0, round);
       t0 := clock_timestamp();
       PERFORM count(*) FROM (SELECT t.id FROM synapse.task_assignees a
                                JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
                               WHERE a.user_id = me AND t.status IN ('To Do', 'In Progress', 'Blocked')
                                 AND t.deleted_at IS NULL AND NOT t.is_recurring
                               ORDER BY t.due_date NULLS LAST, t.priority DESC, t.id LIMIT 50) s;
-      IF round = 2 THEN
-        INSERT INTO public.bench_timings VALUES ('baseline: hand-written my tasks', u, extract(epoch FROM clock_timestamp() - t0) * 1000);
-      END IF;
+      PERFORM pg_temp.keep_time('baseline: hand-written my tasks', u, t0, round);
     END LOOP;
   END LOOP;
 END

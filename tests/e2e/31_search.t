@@ -6,27 +6,14 @@
 source "$(dirname "$0")/lib.sh"
 DB=synapse_t31_search
 API=t31_api; REPORT=t31_report
-drop_login_roles() { psql_db postgres -c "DROP ROLE IF EXISTS $API" -c "DROP ROLE IF EXISTS $REPORT"; }
-fresh_db "$DB"
-drop_login_roles
-"$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
-psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
-psql_db postgres -c "CREATE ROLE $API LOGIN IN ROLE synapse_app" -c "CREATE ROLE $REPORT LOGIN IN ROLE synapse_readonly"
+rls_db "$DB" "$API" "$REPORT"
 q() { psql_db "$DB" -c "$1"; }
 uid() { q "SELECT md5('dev:user:$1')::uuid"; }
 SOFIA=$(uid sofia); LIAM=$(uid liam); PRIYA=$(uid priya); RAGHU=$(uid raghu)
 
-# as ROLE USER_UUID SQL: one transaction of login ROLE acting for USER_UUID ("" = none).
-as() {
-  local pre=""
-  [ -z "$2" ] || pre="SELECT synapse.set_current_user('$2') \\g /dev/null"
-  printf 'BEGIN;\n%s\n%s;\nCOMMIT;\n' "$pre" "$3" |
-    psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -d "$DB" -U "$1" 2>&1
-}
-state() {
-  local out
-  if out=$(as "$@"); then echo ""; else sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1; fi
-}
+# as ROLE USER_UUID SQL [END] / state ...: see login_as and login_state in lib.sh.
+as() { login_as "$DB" "$@"; }
+state() { login_state "$DB" "$@"; }
 # found USER QUERY: the task_ids search_tasks returns for USER as $API, in order.
 found() { as "$API" "$1" "SELECT coalesce(string_agg(task_id, ',' ORDER BY n), '') FROM synapse.search_tasks(\$q\$$2\$q\$) WITH ORDINALITY s(department_id, id, task_id, title, status, priority, due_date, project_id, is_recurring, rank, snippet, matched_by, n)"; }
 # how USER QUERY: "task_id:matched_by" per row.
@@ -164,5 +151,5 @@ done
 is "$(state "$API" "$SOFIA" "SELECT * FROM synapse.my_tasks(NULL, NULL, gen_random_uuid())")" 22023 "after_id without after_priority is 22023"
 
 psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
-drop_login_roles
+psql_db postgres -c "DROP ROLE IF EXISTS $API" -c "DROP ROLE IF EXISTS $REPORT"
 done_testing

@@ -58,8 +58,8 @@ COMMENT ON FUNCTION synapse._search_html_escape(text) IS
 -- The department-first indexes: one GIN scan answers "this department's tasks that match"
 -- (btree_gin makes uuid indexable by GIN). They replace migration 3's single-column ones;
 -- a search over all departments uses them as well (GIN serves any subset of its columns).
--- "My tasks" reads a user's assignments by an index-only scan that carries the task's key;
--- it replaces the plain user_id index and still covers the foreign key.
+-- "My tasks" reads a user's assignments by an index-only scan that carries the task's key
+-- (replacing the plain user_id index; it still covers the foreign key) ...
 CREATE EXTENSION IF NOT EXISTS btree_gin SCHEMA public;
 DROP INDEX synapse.tasks_search_vector_idx;
 DROP INDEX synapse.tasks_title_trgm_idx;
@@ -67,6 +67,9 @@ CREATE INDEX tasks_department_search_idx ON synapse.tasks USING gin (department_
 CREATE INDEX tasks_department_title_trgm_idx ON synapse.tasks USING gin (department_id, title public.gin_trgm_ops);
 DROP INDEX synapse.task_assignees_user_id_idx;
 CREATE INDEX task_assignees_user_task_idx ON synapse.task_assignees (user_id, department_id, task_id);
+-- ... and orders them by due date and priority from this one, without reading the tasks.
+CREATE INDEX tasks_open_key_idx ON synapse.tasks (department_id, id) INCLUDE (due_date, priority)
+  WHERE status IN ('To Do', 'In Progress', 'Blocked') AND deleted_at IS NULL AND NOT is_recurring;
 
 -- Step 1. Custom plans every call (plan_cache_mode), so the planner sees the department as
 -- a constant: one department is an equality on the first index column, all departments no
@@ -246,18 +249,23 @@ BEGIN
     RETURN;
   END IF;
 
+  -- The page's keys from index-only scans (the user's assignments, then tasks_open_key_idx
+  -- for each), the rows for those keys only.
   RETURN QUERY
     SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
-      FROM synapse.task_assignees a
-      JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
-     WHERE a.user_id = me
-       AND t.status IN ('To Do', 'In Progress', 'Blocked') AND t.deleted_at IS NULL AND NOT t.is_recurring
-       AND (after_id IS NULL
-            OR coalesce(t.due_date, 'infinity') > due_key
-            OR (coalesce(t.due_date, 'infinity') = due_key
-                AND (t.priority < after_priority OR (t.priority = after_priority AND t.id > after_id))))
-     ORDER BY coalesce(t.due_date, 'infinity'), t.priority DESC, t.id
-     LIMIT page_size;
+      FROM (SELECT o.department_id, o.id, o.due_date, o.priority
+              FROM synapse.task_assignees a
+              JOIN synapse.tasks o ON o.department_id = a.department_id AND o.id = a.task_id
+             WHERE a.user_id = me
+               AND o.status IN ('To Do', 'In Progress', 'Blocked') AND o.deleted_at IS NULL AND NOT o.is_recurring
+               AND (after_id IS NULL
+                    OR coalesce(o.due_date, 'infinity') > due_key
+                    OR (coalesce(o.due_date, 'infinity') = due_key
+                        AND (o.priority < after_priority OR (o.priority = after_priority AND o.id > after_id))))
+             ORDER BY coalesce(o.due_date, 'infinity'), o.priority DESC, o.id
+             LIMIT page_size) k
+      JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.id
+     ORDER BY coalesce(k.due_date, 'infinity'), k.priority DESC, k.id;
 END
 $$;
 COMMENT ON FUNCTION synapse.my_tasks(timestamptz, synapse.task_priority, uuid, integer) IS

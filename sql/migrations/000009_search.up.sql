@@ -4,7 +4,8 @@
 -- Both are SECURITY INVOKER (the default): they read synapse.tasks with the caller's
 -- privileges, so the row-level security policies apply exactly as to a hand-written
 -- SELECT. A member finds only the own department's tasks, nobody finds anything without
--- synapse.set_current_user, synapse_readonly finds everything. PL/pgSQL because each has
+-- synapse.set_current_user, synapse_readonly everything (without a user set; with one it
+-- searches as that user). PL/pgSQL because each has
 -- a branch (the trigram fallback; the first page or the next one) and validates its
 -- count argument; no EXCEPTION block (a subtransaction would make them parallel unsafe).
 

@@ -9,6 +9,8 @@
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
+#   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
+#                the search and "my tasks" benchmark (benches/search.sh) on them
 
 SHELL := /bin/bash
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
@@ -23,7 +25,7 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench clippy
+.PHONY: setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy
 
 setup:
 	@scripts/bootstrap.sh
@@ -76,6 +78,11 @@ seed: migrate
 bench: install-release
 	cargo bench -p synapse_recurrence --bench worst_case
 	benches/run.sh $(BENCH_PORT)
+
+BENCH_DATA_PORT ?= 54350
+bench-data: install-release
+	benches/data/load.sh $(BENCH_DATA_PORT)
+	benches/search.sh $(BENCH_DATA_PORT)
 
 clippy: setup
 	cargo clippy --workspace --all-targets -- -D warnings

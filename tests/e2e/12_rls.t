@@ -7,30 +7,15 @@
 source "$(dirname "$0")/lib.sh"
 DB=synapse_t12_rls
 API=t12_api; REPORT=t12_report
-drop_login_roles() { psql_db postgres -c "DROP ROLE IF EXISTS $API" -c "DROP ROLE IF EXISTS $REPORT"; }
-fresh_db "$DB"
-drop_login_roles
-"$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
-psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
-psql_db postgres -c "CREATE ROLE $API LOGIN IN ROLE synapse_app" -c "CREATE ROLE $REPORT LOGIN IN ROLE synapse_readonly"
+rls_db "$DB" "$API" "$REPORT"
 q() { psql_db "$DB" -c "$1"; }
 uid() { q "SELECT md5('dev:user:$1')::uuid"; }
 SOFIA=$(uid sofia); LIAM=$(uid liam); BHARATH=$(uid bharath); PRIYA=$(uid priya); RAGHU=$(uid raghu)
 ENG=$(q "SELECT md5('dev:dept:eng')::uuid"); MKT=$(q "SELECT md5('dev:dept:mkt')::uuid")
 
-# as ROLE USER_UUID SQL [END]: one transaction of login ROLE acting for USER_UUID ("" = no
-# set_current_user), ending with END (COMMIT by default). Prints SQL's output.
-as() {
-  local pre=""
-  [ -z "$2" ] || pre="SELECT synapse.set_current_user('$2') \\g /dev/null"
-  printf 'BEGIN;\n%s\n%s;\n%s;\n' "$pre" "$3" "${4:-COMMIT}" |
-    psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -d "$DB" -U "$1" 2>&1
-}
-# state ROLE USER_UUID SQL [END]: the SQLSTATE that transaction fails with ("" = none).
-state() {
-  local out
-  if out=$(as "$@"); then echo ""; else sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1; fi
-}
+# as ROLE USER_UUID SQL [END] / state ...: see login_as and login_state in lib.sh.
+as() { login_as "$DB" "$@"; }
+state() { login_state "$DB" "$@"; }
 # changed USER_UUID SQL: rows a data-changing statement affected, for $API (rolled back).
 changed() { as "$API" "$1" "WITH x AS ($2 RETURNING 1) SELECT count(*) FROM x" ROLLBACK; }
 title_of() { q "SELECT title FROM synapse.tasks WHERE task_id = '$1'"; }
@@ -194,5 +179,5 @@ grep -q "Index Cond: .*department_id = " <<<"$plan" && grep -q "_rls_departments
   not_ok "the read policy is an index condition, with no per-row filter" "$plan"
 
 psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
-drop_login_roles
+psql_db postgres -c "DROP ROLE IF EXISTS $API" -c "DROP ROLE IF EXISTS $REPORT"
 done_testing

@@ -34,3 +34,27 @@ sqlstate_of() {
     sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1
   fi
 }
+
+# rls_db DB API_ROLE REPORT_ROLE: a fresh database DB, migrated, with the seed data, and the
+# LOGIN roles API_ROLE (in synapse_app) and REPORT_ROLE (in synapse_readonly), made anew.
+rls_db() {
+  fresh_db "$1"
+  psql_db postgres -c "DROP ROLE IF EXISTS $2" -c "DROP ROLE IF EXISTS $3"
+  "$ROOT/scripts/migrate.sh" --db "$1" up 2>/dev/null
+  psql_db "$1" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
+  psql_db postgres -c "CREATE ROLE $2 LOGIN IN ROLE synapse_app" -c "CREATE ROLE $3 LOGIN IN ROLE synapse_readonly"
+}
+
+# login_as DB ROLE USER_UUID SQL [END]: one transaction of login ROLE acting for USER_UUID
+# ("" = no set_current_user), ending with END (COMMIT by default). Prints SQL's output.
+login_as() {
+  local pre=""
+  [ -z "$3" ] || pre="SELECT synapse.set_current_user('$3') \\g /dev/null"
+  printf 'BEGIN;\n%s\n%s;\n%s;\n' "$pre" "$4" "${5:-COMMIT}" |
+    psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -d "$1" -U "$2" 2>&1
+}
+# login_state DB ROLE USER_UUID SQL [END]: the SQLSTATE that transaction fails with ("" = none).
+login_state() {
+  local out
+  if out=$(login_as "$@"); then echo ""; else sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1; fi
+}

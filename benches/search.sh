@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Task search and "my tasks" at volume (issue 11): p50/p95/p99 of synapse.search_tasks over
+# the 200 queries of benches/data/search_queries.txt (words, phrases, OR, -word, typos that
+# take the trigram fallback, misses) and of the first and a later page of synapse.my_tasks
+# for 200 users, each as a synapse_app LOGIN role with synapse.set_current_user (row-level
+# security on), timed inside the server (clock_timestamp around each call); baselines in the
+# same run: the unranked full-text match (LIMIT 50) and the hand-written "my tasks" SELECT.
+# Then EXPLAIN of both. Targets at 1,000,000 tasks: my_tasks p95 <= 3 ms, search p95 <= 10 ms.
+# Needs the data of `make bench-data` (database synapse_search on port $1, default 54350);
+# without it (as under benches/run.sh) it says so and stops.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+port=${1:-54350}
+DB=synapse_search
+ROLE=bench_search_api
+export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+if ! psql -X -At -d "$DB" -c "SELECT 1 FROM synapse.tasks LIMIT 1" >/dev/null 2>&1; then
+  echo "search: no data on port $port (make bench-data first); skipped"
+  exit 0
+fi
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
+psql_db -c "DROP ROLE IF EXISTS $ROLE" -c "CREATE ROLE $ROLE LOGIN IN ROLE synapse_app"
+psql_db -c "DROP TABLE IF EXISTS public.bench_queries, public.bench_timings" \
+        -c "CREATE TABLE public.bench_queries (n serial, q text)" \
+        -c "CREATE TABLE public.bench_timings (what text, n int, ms float8)" \
+        -c "GRANT SELECT ON public.bench_queries TO $ROLE" -c "GRANT INSERT ON public.bench_timings TO $ROLE"
+psql_db -c "\\copy public.bench_queries (q) FROM '$root/benches/data/search_queries.txt'"
+echo "search: $(psql_db -c "SELECT count(*) FROM synapse.tasks") tasks, $(psql_db -c "SELECT count(*) FROM public.bench_queries") queries"
+
+# The searching user: a Member of one department; my_tasks: 200 Members of all departments.
+USER_ID=$(psql_db -c "SELECT md5('bench:user:23')::uuid")
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -U "$ROLE" <<SQL
+-- Keeps a call's time from t0 on, in the second (warm) round only.
+CREATE FUNCTION pg_temp.keep_time(what text, n int, t0 timestamptz, round int) RETURNS void
+LANGUAGE sql AS \$\$
+  INSERT INTO public.bench_timings SELECT what, n, extract(epoch FROM clock_timestamp() - t0) * 1000 WHERE round = 2
+\$\$;
+BEGIN;
+SELECT synapse.set_current_user('$USER_ID') \g /dev/null
+DO \$\$
+DECLARE r record; t0 timestamptz; round int;
+BEGIN
+  FOR round IN 1..2 LOOP   -- the first round warms the cache and the plans
+    FOR r IN SELECT n, q FROM public.bench_queries ORDER BY n LOOP
+      t0 := clock_timestamp();
+      PERFORM count(*) FROM synapse.search_tasks(r.q);
+      PERFORM pg_temp.keep_time('search_tasks', r.n, t0, round);
+      t0 := clock_timestamp();
+      PERFORM count(*) FROM (SELECT 1 FROM synapse.tasks t
+                              WHERE t.search_vector @@ websearch_to_tsquery('english', r.q) AND t.deleted_at IS NULL
+                              LIMIT 50) s;
+      PERFORM pg_temp.keep_time('baseline: unranked match', r.n, t0, round);
+    END LOOP;
+  END LOOP;
+END
+\$\$;
+COMMIT;
+BEGIN;
+DO \$\$
+DECLARE u int; t0 timestamptz; round int; last record; me uuid;
+BEGIN
+  FOR round IN 1..2 LOOP
+    FOR u IN 20..219 LOOP
+      me := md5('bench:user:' || u)::uuid;
+      PERFORM synapse.set_current_user(me);
+      t0 := clock_timestamp();
+      SELECT * INTO last FROM synapse.my_tasks() OFFSET 49;
+      PERFORM pg_temp.keep_time('my_tasks first page', u, t0, round);
+      t0 := clock_timestamp();
+      PERFORM count(*) FROM synapse.my_tasks(last.due_date, last.priority, last.id);
+      PERFORM pg_temp.keep_time('my_tasks next page', u, t0, round);
+      t0 := clock_timestamp();
+      PERFORM count(*) FROM (SELECT t.id FROM synapse.task_assignees a
+                               JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+                              WHERE a.user_id = me AND t.status IN ('To Do', 'In Progress', 'Blocked')
+                                AND t.deleted_at IS NULL AND NOT t.is_recurring
+                              ORDER BY t.due_date NULLS LAST, t.priority DESC, t.id LIMIT 50) s;
+      PERFORM pg_temp.keep_time('baseline: hand-written my tasks', u, t0, round);
+    END LOOP;
+  END LOOP;
+END
+\$\$;
+COMMIT;
+SQL
+
+psql -X -q -d "$DB" <<'SQL'
+\pset footer off
+SELECT what, count(*) AS calls,
+       round(percentile_cont(0.50) WITHIN GROUP (ORDER BY ms)::numeric, 2) AS p50_ms,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms)::numeric, 2) AS p95_ms,
+       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2) AS p99_ms,
+       round(max(ms)::numeric, 2) AS max_ms
+  FROM public.bench_timings GROUP BY what ORDER BY what;
+SELECT round((SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM public.bench_timings WHERE what = 'search_tasks')::numeric
+           / (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM public.bench_timings WHERE what = 'baseline: unranked match')::numeric, 2)
+         AS "search p95 / baseline p95",
+       round((SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM public.bench_timings WHERE what = 'my_tasks first page')::numeric
+           / (SELECT percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FROM public.bench_timings WHERE what LIKE 'baseline: hand%')::numeric, 2)
+         AS "my_tasks p95 / baseline p95";
+SELECT b.q AS slowest_search_queries, round(t.ms::numeric, 2) AS ms
+  FROM public.bench_timings t JOIN public.bench_queries b USING (n)
+ WHERE t.what = 'search_tasks' ORDER BY t.ms DESC LIMIT 5;
+SQL
+
+# The plans inside the functions: the matching step as it runs (SECURITY DEFINER, the
+# user's department as a constant) and "my tasks" as the user (row-level security on).
+DEPT=$(psql_db -c "SELECT department_id FROM synapse.users WHERE id = '$USER_ID'")
+psql -X -q -d "$DB" <<SQL
+\echo '== EXPLAIN: search_tasks matching, full text (quarterly report), one department'
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+SELECT t.id, ts_rank_cd('{0.05, 0.1, 0.2, 1.0}', t.search_vector, q) AS rank
+  FROM synapse.tasks t, websearch_to_tsquery('english', 'quarterly report') q
+ WHERE t.search_vector @@ q AND t.deleted_at IS NULL AND t.department_id = '$DEPT'
+ ORDER BY rank DESC, t.due_date NULLS LAST, t.id LIMIT 50;
+\echo '== EXPLAIN: search_tasks matching, trigram fallback (quartely reprot), one department'
+SET pg_trgm.word_similarity_threshold = 0.45;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+SELECT t.id, word_similarity('quartely reprot', t.title) AS rank FROM synapse.tasks t
+ WHERE 'quartely reprot' <% t.title AND t.deleted_at IS NULL AND t.department_id = '$DEPT'
+ ORDER BY rank DESC, t.due_date NULLS LAST, t.id LIMIT 50;
+SQL
+psql -X -q -d "$DB" -U "$ROLE" <<SQL
+BEGIN;
+SELECT synapse.set_current_user('$USER_ID') \g /dev/null
+\echo '== EXPLAIN: my_tasks first page (as the user)'
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON)
+SELECT t.id FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+ WHERE a.user_id = '$USER_ID' AND t.status IN ('To Do', 'In Progress', 'Blocked') AND t.deleted_at IS NULL AND NOT t.is_recurring
+ ORDER BY coalesce(t.due_date, 'infinity'), t.priority DESC, t.id LIMIT 50;
+COMMIT;
+SQL
+psql_db -c "DROP TABLE public.bench_queries, public.bench_timings" -c "DROP OWNED BY $ROLE" -c "DROP ROLE $ROLE"

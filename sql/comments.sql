@@ -43,3 +43,5 @@ COMMENT ON FUNCTION _rls_can_read(uuid) IS
   'RLS helper: may the current user read rows of this department? An Admin any, anyone else the own; false without a user.';
 COMMENT ON FUNCTION _rls_can_write(uuid, uuid) IS
   'RLS helper, the write rule''s cheap part: an Admin anywhere; in the own department its Manager or the row''s owner (second argument: creator, project owner, comment author). False without a user.';
+COMMENT ON FUNCTION _tasks_count_in_projects() IS
+  'AFTER ROW trigger on synapse.tasks (migration 8): keeps projects.task_count/completed_task_count exact across inserts, moves between projects and departments, status changes, soft deletes, undeletes and deletes; templates are not counted, instances are. Updates the counters as the table owner, lower (department_id, project_id) first.';

@@ -1,0 +1,178 @@
+//! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the row
+//! trigger migration 8 puts on `synapse.tasks`. The rules are the pure core's
+//! (`crate::counters`); this file reads the old and new rows and applies the deltas through
+//! one prepared, parameterised UPDATE per project, lowest `(department_id, project_id)`
+//! first, so two transactions moving tasks between the same two projects lock them in the
+//! same order.
+//!
+//! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
+//! migrations), with row-level security not forced, as PostgreSQL's own foreign-key
+//! triggers do (`SetUserIdAndSecContext`, restored afterwards and by any abort): a member
+//! may change a task without write access to its project, as with the SECURITY DEFINER
+//! PL/pgSQL function of migration 3. It is done here rather than with `ALTER FUNCTION …
+//! SECURITY DEFINER` in the migration because an extension member's altered properties
+//! are lost by `pg_dump` and by `ALTER EXTENSION UPDATE`, and a SECURITY DEFINER C
+//! function would run as its owner, the superuser who created the extension. Every name
+//! and operator in the statement is schema-qualified, so the caller's search_path cannot
+//! redirect it.
+
+use super::exec;
+use crate::counters::{deltas, TaskFacts};
+use pgrx::htup::heap_getattr_raw;
+use pgrx::prelude::*;
+use pgrx::{pg_sys, AllocatedByPostgres, PgRelation, Uuid};
+use std::cell::Cell;
+use std::num::NonZeroUsize;
+
+const APPLY_DELTA: &str = "UPDATE synapse.projects
+        SET task_count = task_count OPERATOR(pg_catalog.+) $3,
+            completed_task_count = completed_task_count OPERATOR(pg_catalog.+) $4
+      WHERE department_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2";
+
+const DONE_LABEL: &str = "SELECT e.oid FROM pg_catalog.pg_enum e
+      WHERE e.enumtypid OPERATOR(pg_catalog.=) $1 AND e.enumlabel OPERATOR(pg_catalog.=) 'Done'";
+
+/// A row the trigger cannot read: only on a table other than synapse.tasks.
+#[derive(Debug, thiserror::Error)]
+enum CounterError {
+    #[error("_tasks_count_in_projects: column {0} is NULL or missing (attach it to synapse.tasks)")]
+    Missing(&'static str),
+}
+
+thread_local! {
+    /// (the status column's enum type, the oid of its label 'Done'), read once per backend.
+    static DONE: Cell<Option<(pg_sys::Oid, pg_sys::Oid)>> = const { Cell::new(None) };
+}
+
+/// AFTER INSERT OR DELETE OR UPDATE row trigger on `synapse.tasks` (migration 8): keeps
+/// `projects.task_count`/`completed_task_count` exact across inserts, moves between
+/// projects and departments, status changes, soft deletes, undeletes and deletes; recurring
+/// templates are not counted, their instances are.
+#[pg_trigger]
+fn _tasks_count_in_projects<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
+    let relation = trigger.relation().map_err(|_| CounterError::Missing("relation"))?;
+    let columns = Columns::of(&relation)?;
+    let done = done_label(columns.status_type);
+    let read = |row: Option<PgHeapTuple<'_, AllocatedByPostgres>>| {
+        // SAFETY: the trigger's row of the trigger's relation, read with its descriptor.
+        row.map(|row| unsafe { columns.facts(row.into_pg(), relation.rd_att, done) }).transpose()
+    };
+    let old = read(trigger.old())?;
+    let new = read(trigger.new())?;
+    let changes = deltas(old.as_ref(), new.as_ref());
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    // SAFETY: the relation is open for the whole trigger call.
+    let owner = unsafe { (*relation.rd_rel).relowner };
+    as_owner(owner, || {
+        Spi::connect_mut(|client| {
+            for d in &changes {
+                let args = [
+                    Uuid::from_bytes(d.department_id).into(),
+                    Uuid::from_bytes(d.project_id).into(),
+                    d.tasks.into(),
+                    d.completed.into(),
+                ];
+                exec(client, APPLY_DELTA, &args);
+            }
+        })
+    });
+    Ok(None)
+}
+
+/// Where the columns the rules read are in the task table's rows (looked up by name, so
+/// the trigger works on any table with these columns, a Citus shard of tasks included).
+struct Columns {
+    department_id: NonZeroUsize,
+    project_id: NonZeroUsize,
+    is_recurring: NonZeroUsize,
+    deleted_at: NonZeroUsize,
+    status: NonZeroUsize,
+    status_type: pg_sys::Oid,
+}
+
+impl Columns {
+    fn of(relation: &PgRelation) -> Result<Columns, CounterError> {
+        let tupdesc = relation.tuple_desc();
+        let find = |name: &'static str| {
+            tupdesc
+                .iter()
+                .enumerate()
+                .find(|(_, att)| !att.is_dropped() && att.name() == name)
+                .map(|(i, att)| (NonZeroUsize::new(i + 1).expect("i + 1 > 0"), att.type_oid().value()))
+                .ok_or(CounterError::Missing(name))
+        };
+        let (status, status_type) = find("status")?;
+        Ok(Columns {
+            department_id: find("department_id")?.0,
+            project_id: find("project_id")?.0,
+            is_recurring: find("is_recurring")?.0,
+            deleted_at: find("deleted_at")?.0,
+            status,
+            status_type,
+        })
+    }
+
+    /// What the rules need from one version of a task row.
+    ///
+    /// # Safety
+    /// `tuple` is a row of the relation whose descriptor is `tupdesc`, which `self` was
+    /// read from.
+    unsafe fn facts(
+        &self,
+        tuple: *mut pg_sys::HeapTupleData,
+        tupdesc: pg_sys::TupleDesc,
+        done: pg_sys::Oid,
+    ) -> Result<TaskFacts, CounterError> {
+        let get = |attno| unsafe { heap_getattr_raw(tuple, attno, tupdesc) };
+        let uuid = |datum: pg_sys::Datum| unsafe { *datum.cast_mut_ptr::<[u8; 16]>() };
+        let department = get(self.department_id).ok_or(CounterError::Missing("department_id"))?;
+        let is_recurring = get(self.is_recurring).ok_or(CounterError::Missing("is_recurring"))?;
+        let status = get(self.status).ok_or(CounterError::Missing("status"))?;
+        Ok(TaskFacts {
+            department_id: uuid(department),
+            project_id: get(self.project_id).map(uuid),
+            is_recurring: is_recurring.value() != 0,
+            deleted: get(self.deleted_at).is_some(),
+            // An enum datum is its label's oid.
+            done: pg_sys::Oid::from(status.value() as u32) == done,
+        })
+    }
+}
+
+/// The oid of label 'Done' of the status enum type `status_type`.
+fn done_label(status_type: pg_sys::Oid) -> pg_sys::Oid {
+    if let Some((cached_type, done)) = DONE.get() {
+        if cached_type == status_type {
+            return done;
+        }
+    }
+    let done = Spi::connect_mut(|client| {
+        exec(client, DONE_LABEL, &[status_type.into()]).first().get_one::<pg_sys::Oid>().ok().flatten()
+    })
+    .unwrap_or(pg_sys::InvalidOid);
+    DONE.set(Some((status_type, done)));
+    done
+}
+
+/// Runs `work` as role `owner`, row-level security not forced (like a SECURITY DEFINER
+/// function owned by it); the previous user and context come back afterwards, and an error
+/// inside is restored by the (sub)transaction abort as for any SECURITY DEFINER call.
+fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
+    let mut saved_user = pg_sys::InvalidOid;
+    let mut saved_context = 0;
+    // SAFETY: plain reads and writes of the backend's current user and security context.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        let context =
+            saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_NOFORCE_RLS as i32;
+        pg_sys::SetUserIdAndSecContext(owner, context);
+    }
+    let result = work();
+    // SAFETY: as above.
+    unsafe { pg_sys::SetUserIdAndSecContext(saved_user, saved_context) };
+    result
+}

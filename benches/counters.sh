@@ -33,18 +33,21 @@ SELECT md5('dept' || p % 20)::uuid, md5('project' || p)::uuid, 'Project ' || p F
 VACUUM ANALYZE;
 SQL
 
-# use VARIANT: the counter trigger runs VARIANT's function (none: no counter trigger).
+# use VARIANT: the counter triggers of VARIANT (none: no counter trigger).
 use() {
-  local fn
+  local fn apply=
   case "$1" in
-    rust) fn=synapse._tasks_count_in_projects ;;
+    rust) fn=synapse._tasks_count_in_projects apply=1 ;;
     plpgsql) fn=synapse._tasks_maintain_project_counts ;;
     none) fn= ;;
   esac
   psql_db -c "DROP TRIGGER IF EXISTS tasks_maintain_project_counts ON synapse.tasks" \
+    -c "DROP TRIGGER IF EXISTS tasks_apply_project_counts ON synapse.tasks" \
     ${fn:+-c "CREATE TRIGGER tasks_maintain_project_counts
                 AFTER INSERT OR DELETE OR UPDATE OF department_id, project_id, status, is_recurring, deleted_at
-                ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION $fn()"}
+                ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION $fn()"} \
+    ${apply:+-c "CREATE TRIGGER tasks_apply_project_counts AFTER INSERT OR DELETE OR UPDATE
+                   ON synapse.tasks FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts()"}
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }

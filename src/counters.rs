@@ -8,10 +8,16 @@
 //! sorted by `(department_id, project_id)`, so every writer locks two projects in the same
 //! order (no deadlock when tasks move both ways between them at once).
 //!
+//! A statement's row changes are collected in [`Pending`] and applied once at the end of
+//! the statement, one UPDATE per project in `(department_id, project_id)` order: a bulk
+//! insert of 20,000 tasks into 200 projects updates 200 rows, not 20,000, and every
+//! statement locks its projects in one global order.
+//!
 //! Pure: no pgrx, plain `cargo test`; `src/sql/counters.rs` reads the rows and applies the
 //! deltas.
 
 use crate::identity::Uuid;
+use std::collections::BTreeMap;
 
 /// What the counters need to know about one version of a task row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +67,55 @@ pub fn deltas(old: Option<&TaskFacts>, new: Option<&TaskFacts>) -> Vec<Delta> {
     out.retain(|d| d.tasks != 0 || d.completed != 0);
     out.sort_by_key(|d| (d.department_id, d.project_id));
     out
+}
+
+/// Deltas collected and not applied yet, each with the (sub)transaction nesting level
+/// whose statement made it, so an aborted subtransaction's can be discarded and a nested
+/// statement applies only its own level's and deeper.
+#[derive(Debug, Default)]
+pub struct Pending {
+    by_key: BTreeMap<(Uuid, Uuid, i32), (i32, i32)>,
+}
+
+impl Pending {
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// Adds one row change's deltas, made at nesting `level`.
+    pub fn add(&mut self, level: i32, changes: &[Delta]) {
+        for d in changes {
+            let sum = self.by_key.entry((d.department_id, d.project_id, level)).or_insert((0, 0));
+            sum.0 += d.tasks;
+            sum.1 += d.completed;
+        }
+    }
+
+    /// Removes and returns what was made at `level` or deeper, merged per project, sorted by
+    /// `(department_id, project_id)`, zero sums left out.
+    pub fn take_from(&mut self, level: i32) -> Vec<Delta> {
+        let mut out: Vec<Delta> = Vec::new();
+        self.by_key.retain(|&(department_id, project_id, made_at), &mut (tasks, completed)| {
+            if made_at < level {
+                return true;
+            }
+            match out.last_mut() {
+                Some(last) if (last.department_id, last.project_id) == (department_id, project_id) => {
+                    last.tasks += tasks;
+                    last.completed += completed;
+                }
+                _ => out.push(Delta { department_id, project_id, tasks, completed }),
+            }
+            false
+        });
+        out.retain(|d| d.tasks != 0 || d.completed != 0);
+        out
+    }
+
+    /// Forgets what was made at `level` or deeper (that subtransaction aborted).
+    pub fn discard_from(&mut self, level: i32) {
+        self.by_key.retain(|&(_, _, made_at), _| made_at < level);
+    }
 }
 
 #[cfg(test)]
@@ -203,5 +258,37 @@ mod tests {
                 assert_eq!(counts, recount(new), "{old:?} -> {new:?}");
             }
         }
+    }
+
+    #[test]
+    fn pending_merges_a_statements_rows_per_project_in_key_order() {
+        let mut pending = Pending::default();
+        let open_p2 = task(D1, Some(P2));
+        let done_p1 = TaskFacts { done: true, ..task(D1, Some(P1)) };
+        for _ in 0..3 {
+            pending.add(1, &deltas(None, Some(&open_p2)));
+        }
+        pending.add(1, &deltas(None, Some(&done_p1)));
+        pending.add(1, &deltas(Some(&open_p2), Some(&TaskFacts { department_id: D2, ..open_p2 })));
+        assert_eq!(pending.take_from(1), vec![delta(D1, P1, 1, 1), delta(D1, P2, 2, 0), delta(D2, P2, 1, 0)]);
+        assert!(pending.is_empty());
+        // A move there and back again sums to nothing: no UPDATE at all.
+        pending.add(1, &deltas(Some(&open_p2), Some(&task(D1, Some(P1)))));
+        pending.add(1, &deltas(Some(&task(D1, Some(P1))), Some(&open_p2)));
+        assert_eq!(pending.take_from(1), vec![]);
+    }
+
+    #[test]
+    fn pending_levels_nested_statements_and_aborted_subtransactions() {
+        let mut pending = Pending::default();
+        pending.add(1, &[delta(D1, P1, 1, 0)]);
+        // A nested statement in a subtransaction: it applies its own, not the outer one's.
+        pending.add(2, &[delta(D1, P1, 1, 1), delta(D1, P2, 1, 0)]);
+        assert_eq!(pending.take_from(2), vec![delta(D1, P1, 1, 1), delta(D1, P2, 1, 0)]);
+        // Another one aborts: its deltas are forgotten, the outer statement's stay.
+        pending.add(2, &[delta(D1, P2, 5, 0)]);
+        pending.discard_from(2);
+        assert_eq!(pending.take_from(1), vec![delta(D1, P1, 1, 0)]);
+        assert!(pending.is_empty());
     }
 }

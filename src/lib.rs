@@ -14,10 +14,12 @@ mod sql;
 ::pgrx::pg_module_magic!(name, version);
 
 /// Runs once per backend when the library loads: defines the identity settings that
-/// row-level security reads (src/sql/identity.rs).
+/// row-level security reads (src/sql/identity.rs) and registers the transaction callbacks
+/// of the project counters (src/sql/counters.rs).
 #[::pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     sql::identity::define_settings();
+    sql::counters::register_callbacks();
 }
 
 // COMMENT ON every SQL function, once all of them exist.

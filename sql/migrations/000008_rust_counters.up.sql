@@ -2,8 +2,10 @@
 -- (synapse._tasks_count_in_projects, src/sql/counters.rs) instead of migration 3's
 -- PL/pgSQL function, with the same rules: a task counts towards its project when it has
 -- one, is not a recurring template and is not soft-deleted; completed_task_count counts
--- those with status Done. When a task moves between two projects the lower
--- (department_id, project_id) is updated first, so concurrent moves never deadlock.
+-- those with status Done. The row trigger collects each row's changes; a statement
+-- trigger applies them once per statement, one UPDATE per project, the lower
+-- (department_id, project_id) first, so concurrent moves never deadlock and a bulk insert
+-- updates each project once.
 -- The trigger updates the counters as the owner of synapse.tasks (the role that ran the
 -- migrations), as migration 3's SECURITY DEFINER function did: a member may change a task
 -- without write access to its project.
@@ -12,7 +14,8 @@
 
 DO $$
 BEGIN
-  IF pg_catalog.to_regprocedure('synapse._tasks_count_in_projects()') IS NULL THEN
+  IF pg_catalog.to_regprocedure('synapse._tasks_count_in_projects()') IS NULL
+     OR pg_catalog.to_regprocedure('synapse._tasks_apply_project_counts()') IS NULL THEN
     RAISE EXCEPTION 'migration 8 needs the counter trigger of synapse_ext (synapse._tasks_count_in_projects)'
       USING HINT = 'Install the current synapse_ext, then DROP EXTENSION and CREATE EXTENSION synapse_ext before migrating.';
   END IF;
@@ -24,12 +27,15 @@ CREATE TRIGGER tasks_maintain_project_counts
   AFTER INSERT OR DELETE OR UPDATE OF department_id, project_id, status, is_recurring, deleted_at
   ON synapse.tasks
   FOR EACH ROW EXECUTE FUNCTION synapse._tasks_count_in_projects();
+CREATE TRIGGER tasks_apply_project_counts
+  AFTER INSERT OR DELETE OR UPDATE ON synapse.tasks
+  FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts();
 
 COMMENT ON FUNCTION synapse._tasks_maintain_project_counts() IS
   'Unused since migration 8 (the counters are kept by synapse._tasks_count_in_projects); kept so that migration 8''s down can switch back to it.';
 
 -- Sets task_count/completed_task_count of one project (NULL: every project) to a fresh
--- count. The projects are locked first (FOR NO KEY UPDATE, the lock the trigger's UPDATE
+-- count. The projects are locked first (FOR NO KEY UPDATE, the lock the triggers' UPDATE
 -- takes; a task's foreign-key check does not wait for it), in (department_id, id) order
 -- like the trigger locks them, and counted afterwards by a new statement with a new snapshot: a task
 -- change whose counter update committed before the lock is counted; one still

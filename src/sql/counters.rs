@@ -1,9 +1,10 @@
 //! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the row
-//! trigger migration 8 puts on `synapse.tasks`. The rules are the pure core's
-//! (`crate::counters`); this file reads the old and new rows and applies the deltas through
-//! one prepared, parameterised UPDATE per project, lowest `(department_id, project_id)`
-//! first, so two transactions moving tasks between the same two projects lock them in the
-//! same order.
+//! triggers migration 8 puts on `synapse.tasks`. The rules are the pure core's
+//! (`crate::counters`). The row trigger reads the old and new rows and collects their
+//! deltas; the statement trigger, which PostgreSQL fires after all of a statement's row
+//! triggers, applies them through one prepared, parameterised UPDATE per project, lowest
+//! `(department_id, project_id)` first, so concurrent statements lock projects in the same
+//! order. A (sub)transaction abort discards what its statements collected.
 //!
 //! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
 //! migrations), with row-level security not forced, as PostgreSQL's own foreign-key
@@ -17,11 +18,11 @@
 //! redirect it.
 
 use super::exec;
-use crate::counters::{deltas, TaskFacts};
+use crate::counters::{deltas, Pending, TaskFacts};
 use pgrx::htup::heap_getattr_raw;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, AllocatedByPostgres, PgRelation, Uuid};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::num::NonZeroUsize;
 
 const APPLY_DELTA: &str = "UPDATE synapse.projects
@@ -42,12 +43,15 @@ enum CounterError {
 thread_local! {
     /// (the status column's enum type, the oid of its label 'Done'), read once per backend.
     static DONE: Cell<Option<(pg_sys::Oid, pg_sys::Oid)>> = const { Cell::new(None) };
+    /// What the row trigger collected and the statement trigger has not applied yet.
+    static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
 }
 
-/// AFTER INSERT OR DELETE OR UPDATE row trigger on `synapse.tasks` (migration 8): keeps
-/// `projects.task_count`/`completed_task_count` exact across inserts, moves between
-/// projects and departments, status changes, soft deletes, undeletes and deletes; recurring
-/// templates are not counted, their instances are.
+/// AFTER INSERT OR DELETE OR UPDATE row trigger on `synapse.tasks` (migration 8): collects
+/// what the row change does to `projects.task_count`/`completed_task_count` (inserts, moves
+/// between projects and departments, status changes, soft deletes, undeletes and deletes;
+/// recurring templates are not counted, their instances are) for
+/// `_tasks_apply_project_counts` to apply at the end of the statement.
 #[pg_trigger]
 fn _tasks_count_in_projects<'a>(
     trigger: &'a PgTrigger<'a>,
@@ -62,9 +66,24 @@ fn _tasks_count_in_projects<'a>(
     let old = read(trigger.old())?;
     let new = read(trigger.new())?;
     let changes = deltas(old.as_ref(), new.as_ref());
+    if !changes.is_empty() {
+        PENDING.with(|pending| pending.borrow_mut().add(nesting_level(), &changes));
+    }
+    Ok(None)
+}
+
+/// AFTER INSERT OR DELETE OR UPDATE statement trigger on `synapse.tasks` (migration 8):
+/// applies what `_tasks_count_in_projects` collected during the statement, one UPDATE per
+/// project in `(department_id, project_id)` order, as the table's owner.
+#[pg_trigger]
+fn _tasks_apply_project_counts<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
+    let changes = PENDING.with(|pending| pending.borrow_mut().take_from(nesting_level()));
     if changes.is_empty() {
         return Ok(None);
     }
+    let relation = trigger.relation().map_err(|_| CounterError::Missing("relation"))?;
     // SAFETY: the relation is open for the whole trigger call.
     let owner = unsafe { (*relation.rd_rel).relowner };
     as_owner(owner, || {
@@ -81,6 +100,56 @@ fn _tasks_count_in_projects<'a>(
         })
     });
     Ok(None)
+}
+
+fn nesting_level() -> i32 {
+    // SAFETY: reads the current transaction state.
+    unsafe { pg_sys::GetCurrentTransactionNestLevel() }
+}
+
+/// Registers the (sub)transaction callbacks that keep `PENDING` honest; from `_PG_init`.
+pub(crate) fn register_callbacks() {
+    // SAFETY: static functions, registered once per backend when the library loads.
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_transaction_end), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subtransaction_end), std::ptr::null_mut());
+    }
+}
+
+/// A transaction's abort discards everything collected; reaching commit with deltas
+/// collected means the statement trigger is missing, and the commit fails.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    match event {
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => {
+            PENDING.with(|pending| pending.borrow_mut().discard_from(0));
+        }
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE
+            if !PENDING.with(|pending| pending.borrow().is_empty()) =>
+        {
+            PENDING.with(|pending| pending.borrow_mut().discard_from(0));
+            error!(
+                "synapse._tasks_count_in_projects collected project counter changes that no \
+                 statement trigger synapse._tasks_apply_project_counts applied"
+            );
+        }
+        _ => {}
+    }
+}
+
+/// A subtransaction's abort discards what its statements collected.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_subtransaction_end(
+    event: pg_sys::SubXactEvent::Type,
+    _subtransaction: pg_sys::SubTransactionId,
+    _parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
+        let level = nesting_level();
+        PENDING.with(|pending| pending.borrow_mut().discard_from(level));
+    }
 }
 
 /// Where the columns the rules read are in the task table's rows (looked up by name, so

@@ -1,6 +1,6 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
-mod counters;
+pub(crate) mod counters;
 mod generation;
 pub(crate) mod identity;
 mod pattern_arg;

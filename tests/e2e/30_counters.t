@@ -48,6 +48,8 @@ upd() { q "UPDATE synapse.tasks SET $2 WHERE task_id = '$1'"; }
 
 is "$(trigger_function)" \
    _tasks_count_in_projects "migration 8: the counter trigger is the extension's Rust function"
+is "$(q "SELECT p.proname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgname = 'tasks_apply_project_counts'")" \
+   _tasks_apply_project_counts "and its statement trigger applies what the row trigger collects"
 
 # --- inserts -----------------------------------------------------------------------------------
 task T1 "$D1" "$P1" >/dev/null
@@ -113,6 +115,20 @@ psql_db "$DB" -c "BEGIN" -c "SAVEPOINT s" -c "UPDATE synapse.tasks SET project_i
   -c "ROLLBACK TO SAVEPOINT s" -c "UPDATE synapse.tasks SET status = 'Done' WHERE task_id = 'T2'" -c "COMMIT"
 is "$(counts)" "6/1 7/0 0/0" "a rolled-back statement and savepoint change nothing; the rest counts"
 
+# --- statements that fail after some rows were collected -------------------------------------
+BAD=b0000000-0000-4000-8000-0000000000ff
+bad_insert="INSERT INTO synapse.tasks (department_id, title, creator_id, project_id)
+            VALUES ('$D1', 'ok', '$ANN', '$P1'), ('$D1', 'bad', '$ANN', '$BAD')"
+is "$(st "$bad_insert")" 23503 "a two-row insert whose second row fails its foreign key"
+q "DO \$\$ BEGIN $bad_insert; EXCEPTION WHEN foreign_key_violation THEN NULL; END \$\$"
+task T9 "$D1" "$P1" >/dev/null
+is "$(counts)" "7/1 7/0 0/0" "an aborted statement or subtransaction leaves nothing collected; the next insert counts once"
+is "$(psql -X -q -At -d "$DB" -c "BEGIN" -c "DROP TRIGGER tasks_apply_project_counts ON synapse.tasks" \
+        -c "INSERT INTO synapse.tasks (department_id, title, creator_id, project_id) VALUES ('$D1', 'x', '$ANN', '$P1')" \
+        -c "COMMIT" 2>&1 | grep -c "no statement trigger")" 1 "without the statement trigger, the commit fails rather than lose counts"
+is "$(counts)" "7/1 7/0 0/0" "and nothing changed"
+q "DELETE FROM synapse.tasks WHERE task_id = 'T9'"
+
 # --- recount_project_tasks ---------------------------------------------------------------------
 is "$(q "SELECT synapse.recount_project_tasks()")" 0 "recount: nothing to correct"
 q "UPDATE synapse.projects SET task_count = 40, completed_task_count = 30 WHERE id = '$P1'"
@@ -133,7 +149,9 @@ is "$(st "SELECT synapse._tasks_count_in_projects()")" XX000 "called outside a t
 "$ROOT/scripts/migrate.sh" --db "$DB" down 1 >/dev/null 2>&1
 is "$(trigger_function)" \
    _tasks_maintain_project_counts "down: the PL/pgSQL trigger again"
-is "$(q "SELECT to_regprocedure('synapse.recount_project_tasks(uuid)') IS NULL")" t "down: recount is gone"
+is "$(q "SELECT to_regprocedure('synapse.recount_project_tasks(uuid)') IS NULL
+               AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgname = 'tasks_apply_project_counts')")" t \
+   "down: recount and the statement trigger are gone"
 upd T2 "project_id = '$P2'"
 is "$(counts)" "5/0 8/1 0/0" "down: the PL/pgSQL trigger counts"
 "$ROOT/scripts/migrate.sh" --db "$DB" up >/dev/null 2>&1

@@ -245,3 +245,90 @@ fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
     unsafe { pg_sys::SetUserIdAndSecContext(saved_user, saved_context) };
     result
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::sql::test_support::sqlstate_of;
+    use pgrx::prelude::*;
+
+    /// Minimal tasks and projects tables (the migrations are not applied in pg_tests) with
+    /// the two counter triggers as migration 8 attaches them; two projects, P1 < P2.
+    fn tables() {
+        Spi::run(
+            "CREATE TYPE synapse.task_status AS ENUM ('To Do', 'Done');
+             CREATE TABLE synapse.projects (department_id uuid, id uuid, task_count int NOT NULL DEFAULT 0,
+                                            completed_task_count int NOT NULL DEFAULT 0,
+                                            CHECK (completed_task_count BETWEEN 0 AND task_count));
+             CREATE TABLE synapse.tasks (id int PRIMARY KEY, department_id uuid NOT NULL, project_id uuid,
+                                         is_recurring boolean NOT NULL DEFAULT false, deleted_at timestamptz,
+                                         status synapse.task_status NOT NULL DEFAULT 'To Do');
+             INSERT INTO synapse.projects (department_id, id) VALUES
+               ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a1'),
+               ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a2');
+             CREATE TRIGGER tasks_maintain_project_counts
+               AFTER INSERT OR DELETE OR UPDATE OF department_id, project_id, status, is_recurring, deleted_at
+               ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION synapse._tasks_count_in_projects();
+             CREATE TRIGGER tasks_apply_project_counts AFTER INSERT OR DELETE OR UPDATE ON synapse.tasks
+               FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts();",
+        )
+        .expect("tables created");
+    }
+
+    fn counts() -> String {
+        Spi::get_one::<String>(
+            "SELECT string_agg(task_count || '/' || completed_task_count, ' ' ORDER BY id) FROM synapse.projects",
+        )
+        .expect("counts read")
+        .expect("two projects")
+    }
+
+    const D: &str = "'00000000-0000-4000-8000-000000000001'";
+    const P1: &str = "'00000000-0000-4000-8000-0000000000a1'";
+    const P2: &str = "'00000000-0000-4000-8000-0000000000a2'";
+
+    #[pg_test]
+    fn the_rules_one_statement_at_a_time() {
+        tables();
+        let run = |sql: String| Spi::run(&sql).expect("statement runs");
+        run(format!(
+            "INSERT INTO synapse.tasks (id, department_id, project_id, status)
+             SELECT i, {D}, CASE WHEN i <= 6 THEN {P1}::uuid ELSE {P2}::uuid END,
+                    CASE WHEN i % 2 = 0 THEN 'Done' ELSE 'To Do' END::synapse.task_status
+               FROM generate_series(1, 10) i"
+        ));
+        assert_eq!(counts(), "6/3 4/2", "a multi-row insert");
+        run(format!("INSERT INTO synapse.tasks (id, department_id, project_id, is_recurring) VALUES (11, {D}, {P1}, true)"));
+        assert_eq!(counts(), "6/3 4/2", "a template is not counted");
+        run("UPDATE synapse.tasks SET status = 'Done' WHERE id = 1".into());
+        assert_eq!(counts(), "6/4 4/2", "completed");
+        run(format!("UPDATE synapse.tasks SET project_id = CASE WHEN project_id = {P1} THEN {P2}::uuid ELSE {P1}::uuid END"));
+        assert_eq!(counts(), "4/2 6/4", "every task moved the other way in one statement");
+        run("UPDATE synapse.tasks SET deleted_at = now() WHERE id IN (1, 2)".into());
+        assert_eq!(counts(), "4/2 4/2", "soft deleted");
+        run("UPDATE synapse.tasks SET deleted_at = NULL WHERE id = 1".into());
+        assert_eq!(counts(), "4/2 5/3", "undeleted");
+        run("DELETE FROM synapse.tasks".into());
+        assert_eq!(counts(), "0/0 0/0", "hard delete of everything");
+    }
+
+    #[pg_test]
+    fn a_failing_statement_leaves_nothing_behind() {
+        tables();
+        // A later AFTER ROW trigger fails the statement after ours collected its rows.
+        Spi::run(
+            "CREATE FUNCTION synapse.zz_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.id >= 100 THEN RAISE EXCEPTION 'no' USING ERRCODE = 'check_violation'; END IF;
+             RETURN NULL; END $$;
+             CREATE TRIGGER zz_fail AFTER INSERT ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION synapse.zz_fail();",
+        )
+        .expect("failing trigger added");
+        let failing = format!(
+            "INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (1, {D}, {P1}), (100, {D}, {P1})"
+        );
+        assert_eq!(sqlstate_of(&failing).as_deref(), Some("23514"));
+        Spi::run(&format!("INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (2, {D}, {P2})"))
+            .expect("insert");
+        assert_eq!(counts(), "0/0 1/0");
+    }
+}

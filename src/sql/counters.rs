@@ -1,4 +1,4 @@
-//! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the row
+//! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the two
 //! triggers migration 8 puts on `synapse.tasks`. The rules are the pure core's
 //! (`crate::counters`). The row trigger reads the old and new rows and collects their
 //! deltas; the statement trigger, which PostgreSQL fires after all of a statement's row

@@ -35,7 +35,7 @@ test: setup fmt clippy test-unit test-pg test-e2e
 fmt:
 	cargo fmt --all -- --check
 
-# The pure parts: the core crate and the extension's pure modules (identity), plain
+# The pure parts: the core crate and the extension's pure modules (identity, counters), plain
 # cargo, no PostgreSQL.
 test-unit:
 	cargo test -p synapse_recurrence

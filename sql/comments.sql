@@ -43,3 +43,7 @@ COMMENT ON FUNCTION _rls_can_read(uuid) IS
   'RLS helper: may the current user read rows of this department? An Admin any, anyone else the own; false without a user.';
 COMMENT ON FUNCTION _rls_can_write(uuid, uuid) IS
   'RLS helper, the write rule''s cheap part: an Admin anywhere; in the own department its Manager or the row''s owner (second argument: creator, project owner, comment author). False without a user.';
+COMMENT ON FUNCTION _tasks_count_in_projects() IS
+  'AFTER ROW trigger on synapse.tasks (migration 8): collects what a row change does to projects.task_count/completed_task_count (inserts, moves between projects and departments, status changes, soft deletes, undeletes, deletes; templates are not counted, instances are) for _tasks_apply_project_counts.';
+COMMENT ON FUNCTION _tasks_apply_project_counts() IS
+  'AFTER STATEMENT trigger on synapse.tasks (migration 8): applies the project counter changes the statement''s rows collected, one UPDATE per project in (department_id, project_id) order, as the table owner.';

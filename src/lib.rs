@@ -2,9 +2,11 @@
 //!
 //! `recurrence` is the pure core, its own crate `synapse_recurrence` (crates/recurrence:
 //! no pgrx, plain `cargo test -p synapse_recurrence`); `identity` is the pure part of
-//! row-level security (no pgrx, plain `cargo test`); `sql` is the thin #[pg_extern]
+//! row-level security and `counters` the project counter rules (no pgrx, plain
+//! `cargo test`); `sql` is the thin #[pg_extern]
 //! boundary that converts types and maps errors.
 
+pub mod counters;
 pub mod identity;
 pub use synapse_recurrence as recurrence;
 mod sql;
@@ -12,10 +14,12 @@ mod sql;
 ::pgrx::pg_module_magic!(name, version);
 
 /// Runs once per backend when the library loads: defines the identity settings that
-/// row-level security reads (src/sql/identity.rs).
+/// row-level security reads (src/sql/identity.rs) and registers the transaction callbacks
+/// of the project counters (src/sql/counters.rs).
 #[::pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     sql::identity::define_settings();
+    sql::counters::register_callbacks();
 }
 
 // COMMENT ON every SQL function, once all of them exist.

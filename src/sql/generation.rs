@@ -7,17 +7,16 @@
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
 //! single-shard (router) query, and two generators split the due templates between them.
 
+use super::exec;
 use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
 use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
 use crate::recurrence::Pattern;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::prelude::*;
-use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
-use pgrx::{pg_sys, PgOid, Uuid};
-use std::cell::RefCell;
+use pgrx::spi::SpiClient;
+use pgrx::{pg_sys, Uuid};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -221,32 +220,6 @@ const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
 const RECORD_FAILURE: &str = "UPDATE synapse.tasks
         SET recurrence_last_error = $3, recurrence_last_error_at = clock_timestamp()
       WHERE department_id = $1 AND id = $2";
-
-thread_local! {
-    /// Plans prepared once per backend; PostgreSQL re-plans them when the tables change.
-    static PLANS: RefCell<HashMap<&'static str, OwnedPreparedStatement>> = RefCell::new(HashMap::new());
-}
-
-/// Runs `sql` with `args` through this backend's prepared plan for it.
-fn exec<'conn>(
-    client: &mut SpiClient<'conn>,
-    sql: &'static str,
-    args: &[DatumWithOid],
-) -> SpiTupleTable<'conn> {
-    PLANS.with(|plans| {
-        let mut plans = plans.borrow_mut();
-        if !plans.contains_key(sql) {
-            let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
-            let plan = client
-                .prepare_mut(sql, &types)
-                .unwrap_or_else(|e| panic!("preparing a generation statement: {e}"));
-            plans.insert(sql, plan.keep());
-        }
-        client
-            .update(&plans[sql], None, args)
-            .unwrap_or_else(|e| panic!("running a generation statement: {e}"))
-    })
-}
 
 fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
     Spi::connect_mut(|client| {

@@ -1,5 +1,6 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
+pub(crate) mod counters;
 mod generation;
 pub(crate) mod identity;
 mod pattern_arg;
@@ -7,8 +8,14 @@ mod recurrence;
 mod search;
 
 use crate::recurrence::RecurrenceError;
+use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
+use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
+use pgrx::PgOid;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// The value, or the error raised as SQLSTATE 22023 (invalid_parameter_value): every
 /// variant is a bad argument. A pattern's further problems go to DETAIL.
@@ -34,6 +41,31 @@ fn raise<T>(result: Result<T, RecurrenceError>) -> T {
 fn raise_invalid(name: &'static str, message: &str) -> ! {
     raise::<()>(Err(RecurrenceError::InvalidArgument { name, message: message.into() }));
     unreachable!("raise reports an ERROR")
+}
+
+thread_local! {
+    /// Plans prepared once per backend; PostgreSQL re-plans them when the tables change.
+    static PLANS: RefCell<HashMap<&'static str, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `sql` with `args` through this backend's prepared plan for it. Re-entrant: the
+/// statement may fire a trigger that runs another (the counter trigger inside generation).
+fn exec<'conn>(
+    client: &mut SpiClient<'conn>,
+    sql: &'static str,
+    args: &[DatumWithOid],
+) -> SpiTupleTable<'conn> {
+    let plan = match PLANS.with(|plans| plans.borrow().get(sql).cloned()) {
+        Some(plan) => plan,
+        None => {
+            let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
+            let plan = client.prepare_mut(sql, &types).unwrap_or_else(|e| panic!("preparing {sql}: {e}"));
+            let plan = Rc::new(plan.keep());
+            PLANS.with(|plans| plans.borrow_mut().insert(sql, Rc::clone(&plan)));
+            plan
+        }
+    };
+    client.update(&*plan, None, args).unwrap_or_else(|e| panic!("running {sql}: {e}"))
 }
 
 #[cfg(any(test, feature = "pg_test"))]

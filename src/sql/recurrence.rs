@@ -358,6 +358,9 @@ mod tests {
         ("schedule_recurring_generation", "v", "u"),
         ("unschedule_recurring_generation", "v", "u"),
         ("_require_pg_cron", "s", "u"),
+        // The project counter triggers (migration 8): they write the counters.
+        ("_tasks_count_in_projects", "v", "u"),
+        ("_tasks_apply_project_counts", "v", "u"),
         // Row-level security: they read the transaction's identity settings.
         ("_rls_departments_from", "s", "s"),
         ("_rls_departments_to", "s", "s"),

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Project counters (migration 8): task insert throughput with the extension's Rust counter
+# trigger, with no counter trigger, and with migration 3's PL/pgSQL trigger it replaced,
+# all in the same run on the same database. Targets (issue 11): Rust at least 85% of no
+# trigger, and faster than PL/pgSQL.
+#  - bulk: one INSERT … SELECT of 20,000 tasks over 200 projects in 20 departments (rolled
+#    back, then VACUUM), 5 rounds per variant, the variants interleaved; median;
+#  - single-row: one INSERT per transaction, 1 pgbench client, 5 s per variant;
+#  - hot project: 8 pgbench clients inserting into the same project, 5 s per variant.
+# Also the 8-client mixed load of the concurrency test (tests/e2e/data/counters_load.pgbench,
+# half the clients on one project), reported with its deadlocks: none with Rust's ordered
+# locking. Run by benches/run.sh (make bench) on the bench cluster.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+DB=synapse_bench_counters
+PGBENCH=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
+SECS=${COUNTERS_BENCH_SECONDS:-5}
+N=20000
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+"$root/scripts/migrate.sh" --db "$DB" up >/dev/null
+psql_db <<SQL
+INSERT INTO synapse.departments (id, name) SELECT md5('dept' || d)::uuid, 'Department ' || d FROM generate_series(0, 19) AS d;
+INSERT INTO synapse.users (id, email, name, department_id)
+SELECT md5('user' || u)::uuid, 'user' || u || '@example.com', 'User ' || u, md5('dept' || u % 20)::uuid
+  FROM generate_series(0, 19) AS u;
+INSERT INTO synapse.projects (department_id, id, name)
+SELECT md5('dept' || p % 20)::uuid, md5('project' || p)::uuid, 'Project ' || p FROM generate_series(0, 199) AS p;
+VACUUM ANALYZE;
+SQL
+
+# use VARIANT: the counter triggers of VARIANT (none: no counter trigger).
+use() {
+  local fn apply=
+  case "$1" in
+    rust) fn=synapse._tasks_count_in_projects apply=1 ;;
+    plpgsql) fn=synapse._tasks_maintain_project_counts ;;
+    none) fn= ;;
+  esac
+  psql_db -c "DROP TRIGGER IF EXISTS tasks_maintain_project_counts ON synapse.tasks" \
+    -c "DROP TRIGGER IF EXISTS tasks_apply_project_counts ON synapse.tasks" \
+    ${fn:+-c "CREATE TRIGGER tasks_maintain_project_counts
+                AFTER INSERT OR DELETE OR UPDATE OF department_id, project_id, status, is_recurring, deleted_at
+                ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION $fn()"} \
+    ${apply:+-c "CREATE TRIGGER tasks_apply_project_counts AFTER INSERT OR DELETE OR UPDATE
+                   ON synapse.tasks FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts()"}
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+# --- bulk -------------------------------------------------------------------------------------
+declare -A bulk_us
+for round in 1 2 3 4 5; do
+  for variant in none rust plpgsql; do
+    use "$variant"
+    start=$(now_us)
+    psql_db >/dev/null <<SQL
+BEGIN;
+INSERT INTO synapse.tasks (department_id, title, creator_id, project_id, status)
+SELECT md5('dept' || i % 200 % 20)::uuid, 'Bulk task ' || i, md5('user' || i % 200 % 20)::uuid, md5('project' || i % 200)::uuid,
+       CASE WHEN i % 3 = 0 THEN 'Done' ELSE 'To Do' END::synapse.task_status
+  FROM generate_series(1, $N) AS i;
+ROLLBACK;
+SQL
+    bulk_us[$variant]+="$(( $(now_us) - start )) "
+    psql_db -c "VACUUM synapse.tasks, synapse.projects" >/dev/null
+  done
+done
+rate() { awk -v us="$1" -v n="$N" 'BEGIN {printf "%.0f", n / (us / 1e6)}'; }
+none=$(rate "$(median ${bulk_us[none]})"); rust=$(rate "$(median ${bulk_us[rust]})"); plpgsql=$(rate "$(median ${bulk_us[plpgsql]})")
+echo "bulk INSERT of $N tasks (rows/s, median of 5): no trigger $none, Rust $rust, PL/pgSQL $plpgsql;" \
+     "Rust/none $(ratio "$rust" "$none"), PL/pgSQL/none $(ratio "$plpgsql" "$none"), Rust/PL/pgSQL $(ratio "$rust" "$plpgsql")"
+
+# --- single-row inserts: 1 client, then 8 clients on one project ------------------------------
+cat >"$work/one.pgbench" <<'SQL'
+\set p random(0, 199)
+INSERT INTO synapse.tasks (department_id, title, creator_id, project_id)
+VALUES (md5('dept' || :p % 20)::uuid, 'Single task', md5('user' || :p % 20)::uuid, md5('project' || :p)::uuid);
+SQL
+cat >"$work/hot.pgbench" <<'SQL'
+INSERT INTO synapse.tasks (department_id, title, creator_id, project_id)
+VALUES (md5('dept0')::uuid, 'Hot task', md5('user0')::uuid, md5('project0')::uuid);
+SQL
+tps() { "$PGBENCH" -n "$@" "$DB" 2>&1 | sed -n 's/^tps = \([0-9]*\).*/\1/p'; }
+declare -A one hot
+for variant in none rust plpgsql; do
+  use "$variant"
+  one[$variant]=$(tps -c 1 -T "$SECS" -f "$work/one.pgbench")
+  hot[$variant]=$(tps -c 8 -j 2 -T "$SECS" -f "$work/hot.pgbench")
+  psql_db -c "VACUUM synapse.tasks, synapse.projects" >/dev/null
+done
+echo "single-row INSERTs, 1 client (tx/s, ${SECS} s each): no trigger ${one[none]}, Rust ${one[rust]}, PL/pgSQL ${one[plpgsql]};" \
+     "Rust/none $(ratio "${one[rust]}" "${one[none]}"), PL/pgSQL/none $(ratio "${one[plpgsql]}" "${one[none]}")"
+echo "single-row INSERTs, 8 clients on one project (tx/s): no trigger ${hot[none]}, Rust ${hot[rust]}, PL/pgSQL ${hot[plpgsql]};" \
+     "Rust/none $(ratio "${hot[rust]}" "${hot[none]}"), PL/pgSQL/none $(ratio "${hot[plpgsql]}" "${hot[none]}")"
+
+# --- the mixed load of the concurrency test, Rust vs PL/pgSQL ---------------------------------
+for variant in rust plpgsql; do
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ${DB}_mixed WITH (FORCE)" -c "CREATE DATABASE ${DB}_mixed"
+  "$root/scripts/migrate.sh" --db "${DB}_mixed" up >/dev/null
+  DB=${DB}_mixed psql_db -f "$root/tests/e2e/data/counters_setup.sql" >/dev/null
+  DB=${DB}_mixed use "$variant" >/dev/null
+  out=$("$PGBENCH" -n -c 8 -j 2 -T "$SECS" --failures-detailed -f "$root/tests/e2e/data/counters_load.pgbench" "${DB}_mixed" 2>&1 || true)
+  echo "mixed load, 8 clients, half on one project, $variant: $(sed -n 's/^tps = \([0-9]*\).*/\1/p' <<<"$out") tx/s," \
+       "$(sed -n 's/^number of deadlock failures: \([0-9]*\).*/\1/p' <<<"$out") deadlocks"
+done
+psql -X -q -d postgres -c "DROP DATABASE ${DB}_mixed WITH (FORCE)" -c "DROP DATABASE $DB WITH (FORCE)"

@@ -1,0 +1,334 @@
+//! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the two
+//! triggers migration 8 puts on `synapse.tasks`. The rules are the pure core's
+//! (`crate::counters`). The row trigger reads the old and new rows and collects their
+//! deltas; the statement trigger, which PostgreSQL fires after all of a statement's row
+//! triggers, applies them through one prepared, parameterised UPDATE per project, lowest
+//! `(department_id, project_id)` first, so concurrent statements lock projects in the same
+//! order. A (sub)transaction abort discards what its statements collected.
+//!
+//! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
+//! migrations), with row-level security not forced, as PostgreSQL's own foreign-key
+//! triggers do (`SetUserIdAndSecContext`, restored afterwards and by any abort): a member
+//! may change a task without write access to its project, as with the SECURITY DEFINER
+//! PL/pgSQL function of migration 3. It is done here rather than with `ALTER FUNCTION …
+//! SECURITY DEFINER` in the migration because an extension member's altered properties
+//! are lost by `pg_dump` and by `ALTER EXTENSION UPDATE`, and a SECURITY DEFINER C
+//! function would run as its owner, the superuser who created the extension. Every name
+//! and operator in the statement is schema-qualified, so the caller's search_path cannot
+//! redirect it.
+
+use super::exec;
+use crate::counters::{deltas, Pending, TaskFacts};
+use pgrx::htup::heap_getattr_raw;
+use pgrx::prelude::*;
+use pgrx::{pg_sys, AllocatedByPostgres, PgRelation, Uuid};
+use std::cell::{Cell, RefCell};
+use std::num::NonZeroUsize;
+
+const APPLY_DELTA: &str = "UPDATE synapse.projects
+        SET task_count = task_count OPERATOR(pg_catalog.+) $3,
+            completed_task_count = completed_task_count OPERATOR(pg_catalog.+) $4
+      WHERE department_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2";
+
+const DONE_LABEL: &str = "SELECT e.oid FROM pg_catalog.pg_enum e
+      WHERE e.enumtypid OPERATOR(pg_catalog.=) $1 AND e.enumlabel OPERATOR(pg_catalog.=) 'Done'";
+
+/// A row the trigger cannot read: only on a table other than synapse.tasks.
+#[derive(Debug, thiserror::Error)]
+enum CounterError {
+    #[error("_tasks_count_in_projects: column {0} is NULL or missing (attach it to synapse.tasks)")]
+    Missing(&'static str),
+}
+
+thread_local! {
+    /// (the status column's enum type, the oid of its label 'Done'), read once per backend.
+    static DONE: Cell<Option<(pg_sys::Oid, pg_sys::Oid)>> = const { Cell::new(None) };
+    /// What the row trigger collected and the statement trigger has not applied yet.
+    static PENDING: RefCell<Pending> = RefCell::new(Pending::default());
+}
+
+/// AFTER INSERT OR DELETE OR UPDATE row trigger on `synapse.tasks` (migration 8): collects
+/// what the row change does to `projects.task_count`/`completed_task_count` (inserts, moves
+/// between projects and departments, status changes, soft deletes, undeletes and deletes;
+/// recurring templates are not counted, their instances are) for
+/// `_tasks_apply_project_counts` to apply at the end of the statement.
+#[pg_trigger]
+fn _tasks_count_in_projects<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
+    let relation = trigger.relation().map_err(|_| CounterError::Missing("relation"))?;
+    let columns = Columns::of(&relation)?;
+    let done = done_label(columns.status_type);
+    let read = |row: Option<PgHeapTuple<'_, AllocatedByPostgres>>| {
+        // SAFETY: the trigger's row of the trigger's relation, read with its descriptor.
+        row.map(|row| unsafe { columns.facts(row.into_pg(), relation.rd_att, done) }).transpose()
+    };
+    let old = read(trigger.old())?;
+    let new = read(trigger.new())?;
+    let changes = deltas(old.as_ref(), new.as_ref());
+    if !changes.is_empty() {
+        PENDING.with(|pending| pending.borrow_mut().add(nesting_level(), &changes));
+    }
+    Ok(None)
+}
+
+/// AFTER INSERT OR DELETE OR UPDATE statement trigger on `synapse.tasks` (migration 8):
+/// applies what `_tasks_count_in_projects` collected during the statement, one UPDATE per
+/// project in `(department_id, project_id)` order, as the table's owner.
+#[pg_trigger]
+fn _tasks_apply_project_counts<'a>(
+    trigger: &'a PgTrigger<'a>,
+) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
+    let changes = PENDING.with(|pending| pending.borrow_mut().take_from(nesting_level()));
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let relation = trigger.relation().map_err(|_| CounterError::Missing("relation"))?;
+    // SAFETY: the relation is open for the whole trigger call.
+    let owner = unsafe { (*relation.rd_rel).relowner };
+    as_owner(owner, || {
+        Spi::connect_mut(|client| {
+            for d in &changes {
+                let args = [
+                    Uuid::from_bytes(d.department_id).into(),
+                    Uuid::from_bytes(d.project_id).into(),
+                    d.tasks.into(),
+                    d.completed.into(),
+                ];
+                exec(client, APPLY_DELTA, &args);
+            }
+        })
+    });
+    Ok(None)
+}
+
+fn nesting_level() -> i32 {
+    // SAFETY: reads the current transaction state.
+    unsafe { pg_sys::GetCurrentTransactionNestLevel() }
+}
+
+/// Registers the (sub)transaction callbacks that keep `PENDING` honest; from `_PG_init`.
+pub(crate) fn register_callbacks() {
+    // SAFETY: static functions, registered once per backend when the library loads.
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(on_transaction_end), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(Some(on_subtransaction_end), std::ptr::null_mut());
+    }
+}
+
+/// A transaction's abort discards everything collected; reaching commit with deltas
+/// collected means the statement trigger is missing, and the commit fails.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    use pg_sys::XactEvent::*;
+    match event {
+        XACT_EVENT_ABORT | XACT_EVENT_PARALLEL_ABORT => {
+            PENDING.with(|pending| pending.borrow_mut().discard_from(0));
+        }
+        XACT_EVENT_PRE_COMMIT | XACT_EVENT_PRE_PREPARE
+            if !PENDING.with(|pending| pending.borrow().is_empty()) =>
+        {
+            PENDING.with(|pending| pending.borrow_mut().discard_from(0));
+            error!(
+                "synapse._tasks_count_in_projects collected project counter changes that no \
+                 statement trigger synapse._tasks_apply_project_counts applied"
+            );
+        }
+        _ => {}
+    }
+}
+
+/// A subtransaction's abort discards what its statements collected.
+#[pg_guard]
+unsafe extern "C-unwind" fn on_subtransaction_end(
+    event: pg_sys::SubXactEvent::Type,
+    _subtransaction: pg_sys::SubTransactionId,
+    _parent: pg_sys::SubTransactionId,
+    _arg: *mut std::ffi::c_void,
+) {
+    if event == pg_sys::SubXactEvent::SUBXACT_EVENT_ABORT_SUB {
+        let level = nesting_level();
+        PENDING.with(|pending| pending.borrow_mut().discard_from(level));
+    }
+}
+
+/// Where the columns the rules read are in the task table's rows (looked up by name, so
+/// the trigger works on any table with these columns, a Citus shard of tasks included).
+struct Columns {
+    department_id: NonZeroUsize,
+    project_id: NonZeroUsize,
+    is_recurring: NonZeroUsize,
+    deleted_at: NonZeroUsize,
+    status: NonZeroUsize,
+    status_type: pg_sys::Oid,
+}
+
+impl Columns {
+    fn of(relation: &PgRelation) -> Result<Columns, CounterError> {
+        let tupdesc = relation.tuple_desc();
+        let find = |name: &'static str| {
+            tupdesc
+                .iter()
+                .enumerate()
+                .find(|(_, att)| !att.is_dropped() && att.name() == name)
+                .map(|(i, att)| (NonZeroUsize::new(i + 1).expect("i + 1 > 0"), att.type_oid().value()))
+                .ok_or(CounterError::Missing(name))
+        };
+        let (status, status_type) = find("status")?;
+        Ok(Columns {
+            department_id: find("department_id")?.0,
+            project_id: find("project_id")?.0,
+            is_recurring: find("is_recurring")?.0,
+            deleted_at: find("deleted_at")?.0,
+            status,
+            status_type,
+        })
+    }
+
+    /// What the rules need from one version of a task row.
+    ///
+    /// # Safety
+    /// `tuple` is a row of the relation whose descriptor is `tupdesc`, which `self` was
+    /// read from.
+    unsafe fn facts(
+        &self,
+        tuple: *mut pg_sys::HeapTupleData,
+        tupdesc: pg_sys::TupleDesc,
+        done: pg_sys::Oid,
+    ) -> Result<TaskFacts, CounterError> {
+        let get = |attno| unsafe { heap_getattr_raw(tuple, attno, tupdesc) };
+        let uuid = |datum: pg_sys::Datum| unsafe { *datum.cast_mut_ptr::<[u8; 16]>() };
+        let department = get(self.department_id).ok_or(CounterError::Missing("department_id"))?;
+        let is_recurring = get(self.is_recurring).ok_or(CounterError::Missing("is_recurring"))?;
+        let status = get(self.status).ok_or(CounterError::Missing("status"))?;
+        Ok(TaskFacts {
+            department_id: uuid(department),
+            project_id: get(self.project_id).map(uuid),
+            is_recurring: is_recurring.value() != 0,
+            deleted: get(self.deleted_at).is_some(),
+            // An enum datum is its label's oid.
+            done: pg_sys::Oid::from(status.value() as u32) == done,
+        })
+    }
+}
+
+/// The oid of label 'Done' of the status enum type `status_type`.
+fn done_label(status_type: pg_sys::Oid) -> pg_sys::Oid {
+    if let Some((cached_type, done)) = DONE.get() {
+        if cached_type == status_type {
+            return done;
+        }
+    }
+    let done = Spi::connect_mut(|client| {
+        exec(client, DONE_LABEL, &[status_type.into()]).first().get_one::<pg_sys::Oid>().ok().flatten()
+    })
+    .unwrap_or(pg_sys::InvalidOid);
+    DONE.set(Some((status_type, done)));
+    done
+}
+
+/// Runs `work` as role `owner`, row-level security not forced (like a SECURITY DEFINER
+/// function owned by it); the previous user and context come back afterwards, and an error
+/// inside is restored by the (sub)transaction abort as for any SECURITY DEFINER call.
+fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
+    let mut saved_user = pg_sys::InvalidOid;
+    let mut saved_context = 0;
+    // SAFETY: plain reads and writes of the backend's current user and security context.
+    unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        let context =
+            saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_NOFORCE_RLS as i32;
+        pg_sys::SetUserIdAndSecContext(owner, context);
+    }
+    let result = work();
+    // SAFETY: as above.
+    unsafe { pg_sys::SetUserIdAndSecContext(saved_user, saved_context) };
+    result
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pg_schema]
+mod tests {
+    use crate::sql::test_support::sqlstate_of;
+    use pgrx::prelude::*;
+
+    /// Minimal tasks and projects tables (the migrations are not applied in pg_tests) with
+    /// the two counter triggers as migration 8 attaches them; two projects, P1 < P2.
+    fn tables() {
+        Spi::run(
+            "CREATE TYPE synapse.task_status AS ENUM ('To Do', 'Done');
+             CREATE TABLE synapse.projects (department_id uuid, id uuid, task_count int NOT NULL DEFAULT 0,
+                                            completed_task_count int NOT NULL DEFAULT 0,
+                                            CHECK (completed_task_count BETWEEN 0 AND task_count));
+             CREATE TABLE synapse.tasks (id int PRIMARY KEY, department_id uuid NOT NULL, project_id uuid,
+                                         is_recurring boolean NOT NULL DEFAULT false, deleted_at timestamptz,
+                                         status synapse.task_status NOT NULL DEFAULT 'To Do');
+             INSERT INTO synapse.projects (department_id, id) VALUES
+               ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a1'),
+               ('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000000a2');
+             CREATE TRIGGER tasks_maintain_project_counts
+               AFTER INSERT OR DELETE OR UPDATE OF department_id, project_id, status, is_recurring, deleted_at
+               ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION synapse._tasks_count_in_projects();
+             CREATE TRIGGER tasks_apply_project_counts AFTER INSERT OR DELETE OR UPDATE ON synapse.tasks
+               FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts();",
+        )
+        .expect("tables created");
+    }
+
+    fn counts() -> String {
+        Spi::get_one::<String>(
+            "SELECT string_agg(task_count || '/' || completed_task_count, ' ' ORDER BY id) FROM synapse.projects",
+        )
+        .expect("counts read")
+        .expect("two projects")
+    }
+
+    const D: &str = "'00000000-0000-4000-8000-000000000001'";
+    const P1: &str = "'00000000-0000-4000-8000-0000000000a1'";
+    const P2: &str = "'00000000-0000-4000-8000-0000000000a2'";
+
+    #[pg_test]
+    fn the_rules_one_statement_at_a_time() {
+        tables();
+        let run = |sql: String| Spi::run(&sql).expect("statement runs");
+        run(format!(
+            "INSERT INTO synapse.tasks (id, department_id, project_id, status)
+             SELECT i, {D}, CASE WHEN i <= 6 THEN {P1}::uuid ELSE {P2}::uuid END,
+                    CASE WHEN i % 2 = 0 THEN 'Done' ELSE 'To Do' END::synapse.task_status
+               FROM generate_series(1, 10) i"
+        ));
+        assert_eq!(counts(), "6/3 4/2", "a multi-row insert");
+        run(format!("INSERT INTO synapse.tasks (id, department_id, project_id, is_recurring) VALUES (11, {D}, {P1}, true)"));
+        assert_eq!(counts(), "6/3 4/2", "a template is not counted");
+        run("UPDATE synapse.tasks SET status = 'Done' WHERE id = 1".into());
+        assert_eq!(counts(), "6/4 4/2", "completed");
+        run(format!("UPDATE synapse.tasks SET project_id = CASE WHEN project_id = {P1} THEN {P2}::uuid ELSE {P1}::uuid END"));
+        assert_eq!(counts(), "4/2 6/4", "every task moved the other way in one statement");
+        run("UPDATE synapse.tasks SET deleted_at = now() WHERE id IN (1, 2)".into());
+        assert_eq!(counts(), "4/2 4/2", "soft deleted");
+        run("UPDATE synapse.tasks SET deleted_at = NULL WHERE id = 1".into());
+        assert_eq!(counts(), "4/2 5/3", "undeleted");
+        run("DELETE FROM synapse.tasks".into());
+        assert_eq!(counts(), "0/0 0/0", "hard delete of everything");
+    }
+
+    #[pg_test]
+    fn a_failing_statement_leaves_nothing_behind() {
+        tables();
+        // A later AFTER ROW trigger fails the statement after ours collected its rows.
+        Spi::run(
+            "CREATE FUNCTION synapse.zz_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.id >= 100 THEN RAISE EXCEPTION 'no' USING ERRCODE = 'check_violation'; END IF;
+             RETURN NULL; END $$;
+             CREATE TRIGGER zz_fail AFTER INSERT ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION synapse.zz_fail();",
+        )
+        .expect("failing trigger added");
+        let failing = format!(
+            "INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (1, {D}, {P1}), (100, {D}, {P1})"
+        );
+        assert_eq!(sqlstate_of(&failing).as_deref(), Some("23514"));
+        Spi::run(&format!("INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (2, {D}, {P2})"))
+            .expect("insert");
+        assert_eq!(counts(), "0/0 1/0");
+    }
+}

@@ -6,11 +6,14 @@
 source "$(dirname "$0")/lib.sh"
 DB=synapse
 q() { psql_db "$DB" -c "$1"; }
-q "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_cron" >/dev/null
+# A fresh database synapse (cron.database_name), then a restart, so pg_cron's launcher
+# starts against it (dropping the database ended the launcher's connection).
+fresh_db "$DB"
+"$ROOT/scripts/cluster.sh" stop e2e && "$ROOT/scripts/cluster.sh" start e2e "$PGPORT" >/dev/null
+q "CREATE EXTENSION pg_cron" >/dev/null
 "$ROOT/scripts/migrate.sh" --db "$DB" up >/dev/null 2>&1
-ok "database synapse migrated, pg_cron created"
+ok "database synapse created anew, migrated, pg_cron created"
 
-# A department of its own per run: the database lives as long as the e2e cluster.
 DEPT=$(q "INSERT INTO synapse.departments (name) VALUES ('Cron check ' || gen_random_uuid()) RETURNING id")
 USER_ID=$(q "INSERT INTO synapse.users (email, name, department_id)
              VALUES ('cron-' || gen_random_uuid() || '@example.com', 'Cron', '$DEPT') RETURNING id")

@@ -145,8 +145,8 @@ is "$(q "SELECT provolatile FROM pg_proc WHERE oid = 'synapse.recount_project_ta
 # --- the trigger function on its own -----------------------------------------------------------
 is "$(st "SELECT synapse._tasks_count_in_projects()")" XX000 "called outside a trigger: refused (pgrx raises XX000)"
 
-# --- down restores migration 3's trigger; up again ---------------------------------------------
-"$ROOT/scripts/migrate.sh" --db "$DB" down 1 >/dev/null 2>&1
+# --- down (to 7) restores migration 3's trigger; up again ---------------------------------------------
+"$ROOT/scripts/migrate.sh" --db "$DB" goto 7 >/dev/null 2>&1
 is "$(trigger_function)" \
    _tasks_maintain_project_counts "down: the PL/pgSQL trigger again"
 is "$(q "SELECT to_regprocedure('synapse.recount_project_tasks(uuid)') IS NULL

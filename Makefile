@@ -5,7 +5,7 @@
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
 #                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
-#   make stop    stop the scratch cluster
+#   make stop    stop the scratch cluster (make destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
@@ -25,7 +25,7 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy
+.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy
 
 setup:
 	@scripts/bootstrap.sh
@@ -67,6 +67,11 @@ run: install-release
 
 stop:
 	scripts/cluster.sh stop main
+
+# Until versioned upgrades exist (one version, 0.1.0), a scratch cluster made by an older
+# build cannot take migrations that need newer extension functions: start it afresh.
+destroy:
+	scripts/cluster.sh destroy main
 
 migrate: setup
 	scripts/cluster.sh start main $(RUN_PORT)

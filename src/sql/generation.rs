@@ -334,6 +334,7 @@ fn generate_in_department(
         return;
     }
     outcome.claimed += templates.len() as i32;
+    let first_failure = outcome.failed.len();
 
     let mut planned = Vec::with_capacity(templates.len());
     for template in &templates {
@@ -355,9 +356,8 @@ fn generate_in_department(
             }
         }
     }
-    let failures: Vec<_> = outcome.failed.iter().filter(|(d, _, _)| *d == department).cloned().collect();
-    for (_, template, message) in failures {
-        exec(client, RECORD_FAILURE, &[department.into(), template.into(), message.into()]);
+    for (_, template, message) in &outcome.failed[first_failure..] {
+        exec(client, RECORD_FAILURE, &[department.into(), (*template).into(), message.as_str().into()]);
     }
 }
 

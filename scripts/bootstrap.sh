@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything synapse_ext needs on a fresh Debian 12 machine, idempotently:
-# apt packages (PostgreSQL 15 server + headers, pg_cron, build deps), cargo-pgrx 0.18.1
+# apt packages (PostgreSQL 15 server + headers, pg_cron, pg_partman, PgBouncer,
+# postgres_exporter, Go with pgx for the Go client, build deps), cargo-pgrx 0.18.1
 # (it must match the pgrx pinned in Cargo.toml), and `cargo pgrx init` for PostgreSQL 15.
 # Fast (a few checks) when everything is already there.
 set -euo pipefail
@@ -9,7 +10,9 @@ PGRX_VERSION=0.18.1
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 APT_PACKAGES="build-essential pkg-config libssl-dev libclang-dev clang sudo
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
-  libtap-parser-sourcehandler-pgtap-perl"
+  libtap-parser-sourcehandler-pgtap-perl
+  pgbouncer prometheus-postgres-exporter postgresql-15-partman
+  golang-go golang-github-jackc-pgx-v4-dev"
 
 . "$(dirname "$0")/privileges.sh"
 

@@ -7,7 +7,9 @@
 set -euo pipefail
 
 PGRX_VERSION=0.18.1
-PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+# cargo-pgrx is initialised against the system PostgreSQL (what `cargo pgrx test` uses), even
+# when PG_CONFIG points a build at a private tree (scripts/private-pg.sh).
+SYSTEM_PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 APT_PACKAGES="build-essential pkg-config libssl-dev libclang-dev clang sudo
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl
@@ -33,7 +35,7 @@ if ! cargo pgrx --version 2>/dev/null | grep -q "$PGRX_VERSION"; then
 fi
 
 pgrx_home=${PGRX_HOME:-$HOME/.pgrx}
-if ! grep -qs "pg15 *= *\"$PG_CONFIG\"" "$pgrx_home/config.toml"; then
-  echo "bootstrap: cargo pgrx init --pg15 $PG_CONFIG"
-  cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+if ! grep -qs "pg15 *= *\"$SYSTEM_PG_CONFIG\"" "$pgrx_home/config.toml"; then
+  echo "bootstrap: cargo pgrx init --pg15 $SYSTEM_PG_CONFIG"
+  cargo pgrx init --pg15 "$SYSTEM_PG_CONFIG" >/dev/null
 fi

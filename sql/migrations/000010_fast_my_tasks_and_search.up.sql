@@ -281,12 +281,14 @@ CREATE FUNCTION synapse._search_department_matches(tsq tsquery, fuzzy text, excl
                                                    department uuid)
 RETURNS TABLE (department_id uuid, id uuid, rank real, matched_by text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET pg_trgm.word_similarity_threshold = 0.45
 SET pg_trgm.similarity_threshold = 0.2
 AS $$
 #variable_conflict use_column
 DECLARE
+  -- How many candidates each tier examines: a few more than it returns. Fewer for typos,
+  -- whose test (word_similarity) costs about ten times a rank.
   bound integer := max_results + 200;
+  fuzzy_bound integer := max_results + 50;
   title_keys tsquery;
   all_keys tsquery;
   fuzzy_all tsquery;
@@ -297,19 +299,24 @@ BEGIN
     all_keys := synapse._search_keys_query(department, tsq, false);
   END IF;
   IF all_keys IS NOT NULL THEN
+    -- Each tier: the first `bound` live tasks the keys index gives, then the exact test.
     RETURN QUERY
       WITH title_hits AS MATERIALIZED (
-        SELECT t.id, t.due_date, t.search_vector FROM synapse.tasks t
-         WHERE synapse._search_keys(t.department_id, t.search_vector) @@ title_keys
-           AND t.department_id = department AND t.deleted_at IS NULL
-           AND t.search_vector @@ tsq AND pg_catalog.ts_filter(t.search_vector, '{a}') @@ tsq
-         LIMIT bound
+        SELECT c.* FROM (
+          SELECT t.id, t.due_date, t.search_vector FROM synapse.tasks t
+           WHERE synapse._search_keys(t.department_id, t.search_vector) @@ title_keys
+             AND pg_catalog.uuid_eq(t.department_id, department) AND t.deleted_at IS NULL
+           LIMIT bound) c
+         WHERE pg_catalog.ts_match_vq(c.search_vector, tsq)
+           AND pg_catalog.ts_match_vq(pg_catalog.ts_filter(c.search_vector, '{a}'), tsq)
       ), other_hits AS MATERIALIZED (
-        SELECT t.id, t.due_date, t.search_vector FROM synapse.tasks t
-         WHERE (SELECT count(*) FROM title_hits) < max_results
-           AND synapse._search_keys(t.department_id, t.search_vector) @@ all_keys
-           AND t.department_id = department AND t.deleted_at IS NULL AND t.search_vector @@ tsq
-         LIMIT bound
+        SELECT c.* FROM (
+          SELECT t.id, t.due_date, t.search_vector FROM synapse.tasks t
+           WHERE (SELECT count(*) FROM title_hits) < max_results
+             AND synapse._search_keys(t.department_id, t.search_vector) @@ all_keys
+             AND pg_catalog.uuid_eq(t.department_id, department) AND t.deleted_at IS NULL
+           LIMIT bound) c
+         WHERE pg_catalog.ts_match_vq(c.search_vector, tsq)
       ), hits AS (
         SELECT * FROM title_hits
         UNION ALL
@@ -345,22 +352,25 @@ BEGIN
   IF fuzzy_any IS NULL THEN
     RETURN;
   END IF;
+  -- The tiers as above; accepted as migration 9 did: word_similarity >= 0.45 (<%).
   RETURN QUERY
     WITH all_words AS MATERIALIZED (
-      SELECT t.id, t.due_date, public.word_similarity(fuzzy, t.title) AS rank FROM synapse.tasks t
-       WHERE synapse._search_keys(t.department_id, t.search_vector) @@ fuzzy_all
-         AND t.department_id = department AND t.deleted_at IS NULL
-         AND (excluded IS NULL OR pg_catalog.numnode(excluded) = 0 OR NOT t.search_vector @@ excluded)
-         AND fuzzy OPERATOR(public.<%) t.title
-       LIMIT bound
+      SELECT c.id, c.due_date, c.rank FROM (
+        SELECT t.id, t.due_date, t.search_vector, public.word_similarity(fuzzy, t.title) AS rank FROM synapse.tasks t
+         WHERE synapse._search_keys(t.department_id, t.search_vector) @@ fuzzy_all
+           AND pg_catalog.uuid_eq(t.department_id, department) AND t.deleted_at IS NULL
+         LIMIT fuzzy_bound) c
+       WHERE c.rank >= 0.45
+         AND (excluded IS NULL OR pg_catalog.numnode(excluded) = 0 OR NOT pg_catalog.ts_match_vq(c.search_vector, excluded))
     ), any_word AS MATERIALIZED (
-      SELECT t.id, t.due_date, public.word_similarity(fuzzy, t.title) AS rank FROM synapse.tasks t
-       WHERE (SELECT count(*) FROM all_words) < max_results
-         AND synapse._search_keys(t.department_id, t.search_vector) @@ fuzzy_any
-         AND t.department_id = department AND t.deleted_at IS NULL
-         AND (excluded IS NULL OR pg_catalog.numnode(excluded) = 0 OR NOT t.search_vector @@ excluded)
-         AND fuzzy OPERATOR(public.<%) t.title
-       LIMIT bound
+      SELECT c.id, c.due_date, c.rank FROM (
+        SELECT t.id, t.due_date, t.search_vector, public.word_similarity(fuzzy, t.title) AS rank FROM synapse.tasks t
+         WHERE (SELECT count(*) FROM all_words) < max_results
+           AND synapse._search_keys(t.department_id, t.search_vector) @@ fuzzy_any
+           AND pg_catalog.uuid_eq(t.department_id, department) AND t.deleted_at IS NULL
+         LIMIT fuzzy_bound) c
+       WHERE c.rank >= 0.45
+         AND (excluded IS NULL OR pg_catalog.numnode(excluded) = 0 OR NOT pg_catalog.ts_match_vq(c.search_vector, excluded))
     ), hits AS (
       SELECT * FROM all_words
       UNION ALL

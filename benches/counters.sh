@@ -15,6 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 DB=synapse_bench_counters
 PGBENCH=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
 SECS=${COUNTERS_BENCH_SECONDS:-5}
+ROUNDS=${COUNTERS_BENCH_ROUNDS:-3}
 N=20000
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 now_us() { echo $(( $(date +%s%N) / 1000 )); }
@@ -86,17 +87,24 @@ INSERT INTO synapse.tasks (department_id, title, creator_id, project_id)
 VALUES (md5('dept0')::uuid, 'Hot task', md5('user0')::uuid, md5('project0')::uuid);
 SQL
 tps() { "$PGBENCH" -n "$@" "$DB" 2>&1 | sed -n 's/^tps = \([0-9]*\).*/\1/p'; }
+# Interleaved rounds (none, Rust, PL/pgSQL, none, …) so that a change in the machine's load
+# touches every variant alike; the median of the rounds per variant.
 declare -A one hot
-for variant in none rust plpgsql; do
-  use "$variant"
-  one[$variant]=$(tps -c 1 -T "$SECS" -f "$work/one.pgbench")
-  hot[$variant]=$(tps -c 8 -j 2 -T "$SECS" -f "$work/hot.pgbench")
-  psql_db -c "VACUUM synapse.tasks, synapse.projects" >/dev/null
+for round in $(seq "$ROUNDS"); do
+  for variant in none rust plpgsql; do
+    use "$variant"
+    one[$variant]+="$(tps -c 1 -T "$SECS" -f "$work/one.pgbench") "
+    hot[$variant]+="$(tps -c 8 -j 2 -T "$SECS" -f "$work/hot.pgbench") "
+    psql_db -c "VACUUM synapse.tasks, synapse.projects" >/dev/null
+  done
 done
-echo "single-row INSERTs, 1 client (tx/s, ${SECS} s each): no trigger ${one[none]}, Rust ${one[rust]}, PL/pgSQL ${one[plpgsql]};" \
-     "Rust/none $(ratio "${one[rust]}" "${one[none]}"), PL/pgSQL/none $(ratio "${one[plpgsql]}" "${one[none]}")"
-echo "single-row INSERTs, 8 clients on one project (tx/s): no trigger ${hot[none]}, Rust ${hot[rust]}, PL/pgSQL ${hot[plpgsql]};" \
-     "Rust/none $(ratio "${hot[rust]}" "${hot[none]}"), PL/pgSQL/none $(ratio "${hot[plpgsql]}" "${hot[none]}")"
+for variant in none rust plpgsql; do
+  one[$variant]=$(median ${one[$variant]}); hot[$variant]=$(median ${hot[$variant]})
+done
+echo "single-row INSERTs, 1 client (tx/s, median of $ROUNDS interleaved rounds of ${SECS} s): no trigger ${one[none]}, Rust ${one[rust]}, PL/pgSQL ${one[plpgsql]};" \
+     "Rust/none $(ratio "${one[rust]}" "${one[none]}"), PL/pgSQL/none $(ratio "${one[plpgsql]}" "${one[none]}"), Rust/PL/pgSQL $(ratio "${one[rust]}" "${one[plpgsql]}")"
+echo "single-row INSERTs, 8 clients on one project (tx/s, median of $ROUNDS): no trigger ${hot[none]}, Rust ${hot[rust]}, PL/pgSQL ${hot[plpgsql]};" \
+     "Rust/none $(ratio "${hot[rust]}" "${hot[none]}"), PL/pgSQL/none $(ratio "${hot[plpgsql]}" "${hot[none]}"), Rust/PL/pgSQL $(ratio "${hot[rust]}" "${hot[plpgsql]}")"
 
 # --- the mixed load of the concurrency test, Rust vs PL/pgSQL ---------------------------------
 for variant in rust plpgsql; do

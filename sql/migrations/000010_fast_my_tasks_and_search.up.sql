@@ -1,4 +1,4 @@
--- requires: synapse_ext >= 0.1.0
+-- requires: synapse_ext >= 0.2.0
 -- Migration 10: issue 11's speed targets at a million tasks ("my tasks" first page and
 -- search, with row-level security on).
 --
@@ -19,6 +19,17 @@
 -- restrict): whoever may assign someone or change a task keeps the copies right, as the
 -- counter triggers do for projects. A task's key cannot change while it has assignments
 -- (the foreign key has no ON UPDATE CASCADE), so the copies never point elsewhere.
+
+-- The search keys come with synapse_ext 0.2.0; an older build of it in this database lacks them.
+DO $$
+BEGIN
+  IF pg_catalog.to_regprocedure('synapse._search_keys(uuid, tsvector)') IS NULL
+     OR pg_catalog.to_regprocedure('synapse._search_keys_query(uuid, tsquery, boolean)') IS NULL THEN
+    RAISE EXCEPTION 'migration 10 needs the search keys of synapse_ext 0.2.0 (synapse._search_keys)'
+      USING HINT = 'Install the current synapse_ext and update the extension (ALTER EXTENSION synapse_ext UPDATE) before migrating.';
+  END IF;
+END
+$$;
 
 ALTER TABLE synapse.task_assignees
   ADD COLUMN task_open boolean NOT NULL DEFAULT false,
@@ -183,38 +194,9 @@ GRANT EXECUTE ON FUNCTION synapse._task_is_open(synapse.task_status, timestamptz
 --            before: word_similarity(query words, title) >= 0.45.
 -- The all-departments path (an Admin, synapse_readonly) keeps migration 9's matching.
 
--- The index keys of a task's search vector (see above). Lexemes longer than 2,000 bytes
--- (no word is) are left out: a key may not exceed 2,047 bytes.
-CREATE FUNCTION synapse._search_keys(department_id uuid, search_vector tsvector) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.array_to_tsvector(ARRAY(
-  SELECT department_id::text || k.kind || k.lexeme
-    FROM (SELECT ':' AS kind, l AS lexeme FROM pg_catalog.unnest(pg_catalog.tsvector_to_array(search_vector)) AS l
-          UNION ALL
-          SELECT '!', l FROM pg_catalog.unnest(pg_catalog.tsvector_to_array(pg_catalog.ts_filter(search_vector, '{a}'))) AS l) k
-   WHERE pg_catalog.octet_length(k.lexeme) <= 2000));
-COMMENT ON FUNCTION synapse._search_keys(uuid, tsvector) IS
-  'search_tasks helper: the department-prefixed index keys of a search vector ("<department>:<lexeme>" for every lexeme, "<department>!<lexeme>" for title lexemes). Backs tasks_search_keys_idx.';
-
--- The index query for a search query: its indexable part (querytree: negations left out),
--- phrases relaxed to AND (the index keeps no positions), every lexeme prefixed like the
--- keys. It finds a superset of the matches; the query itself is checked on each. NULL when
--- nothing of the query is indexable.
-CREATE FUNCTION synapse._search_keys_query(department_id uuid, query tsquery, title_only boolean) RETURNS tsquery
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN (
-  SELECT pg_catalog.string_agg(
-           CASE WHEN m[1] IS NOT NULL
-                  THEN '''' || department_id::text || CASE WHEN title_only THEN '!' ELSE ':' END || pg_catalog.substr(m[1], 2)
-                WHEN m[2] IS NOT NULL THEN ' & '
-                ELSE m[3] END, '' ORDER BY n)::tsquery
-    FROM pg_catalog.regexp_matches(pg_catalog.querytree(query),
-                                   '(''(?:[^''\\]|''''|\\.)*'')|(<(?:-|[0-9]+)>)|([^''<]+|<)', 'g')
-         WITH ORDINALITY AS r(m, n)
-   WHERE pg_catalog.querytree(query) NOT IN ('', 'T'));
-COMMENT ON FUNCTION synapse._search_keys_query(uuid, tsquery, boolean) IS
-  'search_tasks helper: the tasks_search_keys_idx query (department-prefixed, title words only or all) that finds a superset of a query''s matches in one department; NULL when nothing of it is indexable.';
-
+-- The keys and the index query are the extension's (synapse._search_keys,
+-- synapse._search_keys_query, sql/search.sql and src/search.rs): the keys are made for
+-- every inserted task, in Rust.
 CREATE INDEX tasks_search_keys_idx ON synapse.tasks USING gin (synapse._search_keys(department_id, search_vector));
 -- Migration 9's trigram index served only the fallback's one-department path, which now
 -- goes through search_words; the all-departments fallback reads titles by this one.
@@ -404,13 +386,10 @@ END
 $$;
 
 ALTER TABLE synapse.search_words OWNER TO synapse_migrate;
-ALTER FUNCTION synapse._search_keys(uuid, tsvector) OWNER TO synapse_migrate;
-ALTER FUNCTION synapse._search_keys_query(uuid, tsquery, boolean) OWNER TO synapse_migrate;
 ALTER FUNCTION synapse._title_words(text) OWNER TO synapse_migrate;
 ALTER FUNCTION synapse._tasks_add_search_words() OWNER TO synapse_migrate;
 ALTER FUNCTION synapse._search_department_matches(tsquery, text, tsquery, integer, uuid) OWNER TO synapse_migrate;
-GRANT EXECUTE ON FUNCTION synapse._search_keys(uuid, tsvector), synapse._search_keys_query(uuid, tsquery, boolean),
-                          synapse._title_words(text),
+GRANT EXECUTE ON FUNCTION synapse._title_words(text),
                           synapse._search_department_matches(tsquery, text, tsquery, integer, uuid)
   TO synapse_app, synapse_readonly;
 -- search_words: nobody but the owner (the definer step) reads it.

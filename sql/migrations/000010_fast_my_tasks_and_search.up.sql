@@ -97,11 +97,14 @@ CREATE TRIGGER tasks_copy_to_assignees
         OR OLD.due_date IS DISTINCT FROM NEW.due_date OR OLD.priority IS DISTINCT FROM NEW.priority)
   EXECUTE FUNCTION synapse._tasks_copy_to_assignees();
 
--- A user's open assignments in the list's order: due date (none last), priority (Urgent
--- first), task id. Replaces tasks_open_key_idx, which only migration 9's my_tasks used.
+-- A user's open assignments of one department in the list's order: due date (none last),
+-- priority (Urgent first), task id. The department comes second because the read policy
+-- of a Member or Manager is one department: my_tasks then has equality on both leading
+-- columns and reads the page straight off the index. Replaces tasks_open_key_idx, which
+-- only migration 9's my_tasks used.
 CREATE INDEX task_assignees_my_open_idx
-  ON synapse.task_assignees (user_id, (coalesce(task_due_date, 'infinity'::timestamptz)), task_priority DESC, task_id)
-  INCLUDE (department_id)
+  ON synapse.task_assignees (user_id, department_id, (coalesce(task_due_date, 'infinity'::timestamptz)),
+                             task_priority DESC, task_id)
   WHERE task_open;
 DROP INDEX synapse.tasks_open_key_idx;
 
@@ -127,6 +130,10 @@ DECLARE
   me uuid := synapse.current_user_id();
   -- NULL due dates sort last: compare on the due date with NULL read as +infinity.
   due_key timestamptz := coalesce(after_due, 'infinity');
+  -- Where the index scan starts: the last row's due date (the page goes on from there).
+  from_key timestamptz := CASE WHEN after_id IS NULL THEN '-infinity' ELSE due_key END;
+  one_department uuid := CASE WHEN synapse._rls_departments_from() = synapse._rls_departments_to()
+                              THEN synapse._rls_departments_from() END;
 BEGIN
   IF page_size IS NULL OR page_size < 1 OR page_size > 500 THEN
     RAISE EXCEPTION 'my_tasks: page_size must be between 1 and 500, got %', coalesce(page_size::text, 'NULL')
@@ -140,26 +147,48 @@ BEGIN
     RETURN;
   END IF;
 
-  -- The page's keys: the first page_size entries of task_assignees_my_open_idx from the
-  -- key after the last row (the redundant ">= due_key" is what starts the index scan
-  -- there; the exact condition follows it). Then those tasks, read as the caller.
+  -- The page's keys: the first page_size entries of task_assignees_my_open_idx after the
+  -- last row's key (">= from_key" starts the index scan at its due date, in a cached plan
+  -- too; the exact condition follows it). Then those tasks, read as the caller.
   -- Row-level security applies to both tables. The task's own facts are checked again:
-  -- they are what the copies stand for.
-  RETURN QUERY
-    SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
-      FROM (SELECT a.department_id, a.task_id, a.task_due_date, a.task_priority
-              FROM synapse.task_assignees a
-             WHERE a.user_id = me AND a.task_open
-               AND (after_id IS NULL
-                    OR (coalesce(a.task_due_date, 'infinity') >= due_key
-                        AND (coalesce(a.task_due_date, 'infinity') > due_key
-                             OR a.task_priority < after_priority
-                             OR (a.task_priority = after_priority AND a.task_id > after_id))))
-             ORDER BY coalesce(a.task_due_date, 'infinity'), a.task_priority DESC, a.task_id
-             LIMIT page_size) k
-      JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
-     WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
-     ORDER BY coalesce(k.task_due_date, 'infinity'), k.task_priority DESC, k.task_id;
+  -- they are what the copies stand for. With one department readable (the policy's range
+  -- is one department: a Member, a Manager) the query names it, so the index's order is
+  -- the list's; an Admin's open assignments of all departments are sorted. Two
+  -- statements rather than one with an OR, so that each keeps one cached plan.
+  IF one_department IS NOT NULL THEN
+    RETURN QUERY
+      SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
+        FROM (SELECT a.department_id, a.task_id, a.task_due_date, a.task_priority
+                FROM synapse.task_assignees a
+               WHERE a.user_id = me AND a.task_open
+                 AND a.department_id = one_department
+                 AND coalesce(a.task_due_date, 'infinity') >= from_key
+                 AND (after_id IS NULL
+                      OR coalesce(a.task_due_date, 'infinity') > due_key
+                      OR a.task_priority < after_priority
+                      OR (a.task_priority = after_priority AND a.task_id > after_id))
+               ORDER BY coalesce(a.task_due_date, 'infinity'), a.task_priority DESC, a.task_id
+               LIMIT page_size) k
+        JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
+       WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
+       ORDER BY coalesce(k.task_due_date, 'infinity'), k.task_priority DESC, k.task_id;
+  ELSE
+    RETURN QUERY
+      SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
+        FROM (SELECT a.department_id, a.task_id, a.task_due_date, a.task_priority
+                FROM synapse.task_assignees a
+               WHERE a.user_id = me AND a.task_open
+                 AND coalesce(a.task_due_date, 'infinity') >= from_key
+                 AND (after_id IS NULL
+                      OR coalesce(a.task_due_date, 'infinity') > due_key
+                      OR a.task_priority < after_priority
+                      OR (a.task_priority = after_priority AND a.task_id > after_id))
+               ORDER BY coalesce(a.task_due_date, 'infinity'), a.task_priority DESC, a.task_id
+               LIMIT page_size) k
+        JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
+       WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
+       ORDER BY coalesce(k.task_due_date, 'infinity'), k.task_priority DESC, k.task_id;
+  END IF;
 END
 $$;
 

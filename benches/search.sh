@@ -109,11 +109,12 @@ SQL
 # written to $EXPLAIN_OUT when set.
 explain_out=${EXPLAIN_OUT:-/dev/null}
 psql -X -q -d "$DB" 2>&1 >/dev/null <<SQL | awk '
-    /^LOG:  duration/ { if (keep) printf "%s", block; block = ""; keep = 0; next }
-    /^== / { if (keep) printf "%s", block; block = ""; keep = 0; print; next }
+    function flush() { if (keep) printf "%s", block; block = ""; keep = 0 }
+    /^LOG:  duration/ { flush(); block = $0 "\n"; next }
+    /^== / { flush(); print; next }
     /^(LOG|NOTICE|WARNING):/ { next }
-    { block = block $0 "\n"; if ($0 ~ /Query Text: .*(synapse\.tasks|task_assignees)/) keep = 1 }
-    END { if (keep) printf "%s", block }' | tee "$explain_out"
+    { block = block $0 "\n"; if ($0 ~ / on (tasks|task_assignees) /) keep = 1 }
+    END { flush() }' | tee "$explain_out"
 LOAD 'auto_explain';
 SET auto_explain.log_min_duration = 0;
 SET auto_explain.log_analyze = on;

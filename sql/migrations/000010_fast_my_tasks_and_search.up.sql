@@ -259,17 +259,21 @@ SELECT DISTINCT t.department_id, w FROM synapse.tasks t, synapse._title_words(t.
 ON CONFLICT DO NOTHING;
 
 -- New tasks: once per statement, from its transition table (a bulk insert adds each word
--- once). A changed title or department: per row, only when it changed.
+-- once). A changed title or department: per row, only when it changed. Words are added in
+-- sorted order: two statements adding the same new words wait for each other in one order,
+-- never in a cycle.
 CREATE FUNCTION synapse._tasks_add_search_words() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   IF TG_LEVEL = 'STATEMENT' THEN
     INSERT INTO synapse.search_words (department_id, word)
     SELECT DISTINCT n.department_id, w FROM new_tasks n, synapse._title_words(n.title) AS w
+     ORDER BY 1, 2
     ON CONFLICT DO NOTHING;
   ELSE
     INSERT INTO synapse.search_words (department_id, word)
     SELECT DISTINCT NEW.department_id, w FROM synapse._title_words(NEW.title) AS w
+     ORDER BY 1, 2
     ON CONFLICT DO NOTHING;
   END IF;
   RETURN NULL;

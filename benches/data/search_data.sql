@@ -101,9 +101,9 @@ SELECT md5('bench:dept:' || d)::uuid, 'B-' || i,
 
 -- 1.5 assignees per task, users of the task's department, with the copies of the task's
 -- open state, due date and priority that migration 10's trigger would write.
-INSERT INTO synapse.task_assignees (department_id, task_id, user_id, task_open, task_due_date, task_priority)
+INSERT INTO synapse.task_assignees (department_id, task_id, user_id, task_open, task_due_key, task_priority)
 SELECT t.department_id, t.id, md5('bench:user:' || (n % 20 + 20 * ((h + k * 37) % 100)))::uuid,
-       synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), t.due_date, t.priority
+       synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority
   FROM (SELECT department_id, id, (substr(task_id, 3))::int AS n, abs(hashint4((substr(task_id, 3))::int)) AS h,
                status, deleted_at, is_recurring, due_date, priority
           FROM synapse.tasks WHERE task_id LIKE 'B-%') t

@@ -83,6 +83,6 @@ DROP TRIGGER IF EXISTS tasks_copy_to_assignees ON synapse.tasks;
 DROP TRIGGER IF EXISTS task_assignees_copy_task ON synapse.task_assignees;
 DROP FUNCTION IF EXISTS synapse._tasks_copy_to_assignees();
 DROP FUNCTION IF EXISTS synapse._task_assignees_copy_task();
-ALTER TABLE synapse.task_assignees DROP COLUMN IF EXISTS task_open, DROP COLUMN IF EXISTS task_due_date,
+ALTER TABLE synapse.task_assignees DROP COLUMN IF EXISTS task_open, DROP COLUMN IF EXISTS task_due_key,
                                    DROP COLUMN IF EXISTS task_priority;
 DROP FUNCTION IF EXISTS synapse._task_is_open(synapse.task_status, timestamptz, boolean);

@@ -33,12 +33,12 @@ $$;
 
 ALTER TABLE synapse.task_assignees
   ADD COLUMN task_open boolean NOT NULL DEFAULT false,
-  ADD COLUMN task_due_date timestamptz,
+  ADD COLUMN task_due_key timestamptz NOT NULL DEFAULT 'infinity',
   ADD COLUMN task_priority synapse.task_priority;
 COMMENT ON COLUMN synapse.task_assignees.task_open IS
   'Copy kept by triggers: the task is open work (To Do, In Progress or Blocked, not soft-deleted, not a recurring template). For "my tasks".';
-COMMENT ON COLUMN synapse.task_assignees.task_due_date IS
-  'Copy kept by triggers: the task''s due_date. For "my tasks".';
+COMMENT ON COLUMN synapse.task_assignees.task_due_key IS
+  'Copy kept by triggers: the task''s due_date, +infinity when it has none (the sort key of "my tasks": no due date last).';
 COMMENT ON COLUMN synapse.task_assignees.task_priority IS
   'Copy kept by triggers: the task''s priority. For "my tasks".';
 
@@ -52,27 +52,28 @@ COMMENT ON FUNCTION synapse._task_is_open(synapse.task_status, timestamptz, bool
 
 UPDATE synapse.task_assignees a
    SET task_open = synapse._task_is_open(t.status, t.deleted_at, t.is_recurring),
-       task_due_date = t.due_date, task_priority = t.priority
+       task_due_key = coalesce(t.due_date, 'infinity'), task_priority = t.priority
   FROM synapse.tasks t
  WHERE t.department_id = a.department_id AND t.id = a.task_id;
 
 CREATE FUNCTION synapse._task_assignees_copy_task() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  SELECT synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), t.due_date, t.priority
-    INTO NEW.task_open, NEW.task_due_date, NEW.task_priority
+  SELECT synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority
+    INTO NEW.task_open, NEW.task_due_key, NEW.task_priority
     FROM synapse.tasks t
    WHERE t.department_id = NEW.department_id AND t.id = NEW.task_id
      FOR SHARE;
   -- No task: the foreign key check after this trigger reports it (23503).
   NEW.task_open := coalesce(NEW.task_open, false);
+  NEW.task_due_key := coalesce(NEW.task_due_key, 'infinity');
   RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION synapse._task_assignees_copy_task() IS
   'BEFORE INSERT/UPDATE trigger on task_assignees: copies the task''s open state, due date and priority into the assignment (for my_tasks), waiting for a concurrent change of the task.';
 CREATE TRIGGER task_assignees_copy_task
-  BEFORE INSERT OR UPDATE OF department_id, task_id, task_open, task_due_date, task_priority
+  BEFORE INSERT OR UPDATE OF department_id, task_id, task_open, task_due_key, task_priority
   ON synapse.task_assignees
   FOR EACH ROW EXECUTE FUNCTION synapse._task_assignees_copy_task();
 
@@ -81,7 +82,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   UPDATE synapse.task_assignees a
      SET task_open = synapse._task_is_open(NEW.status, NEW.deleted_at, NEW.is_recurring),
-         task_due_date = NEW.due_date, task_priority = NEW.priority
+         task_due_key = coalesce(NEW.due_date, 'infinity'), task_priority = NEW.priority
    WHERE a.department_id = NEW.department_id AND a.task_id = NEW.id;
   RETURN NULL;
 END
@@ -100,11 +101,12 @@ CREATE TRIGGER tasks_copy_to_assignees
 -- A user's open assignments of one department in the list's order: due date (none last),
 -- priority (Urgent first), task id. The department comes second because the read policy
 -- of a Member or Manager is one department: my_tasks then has equality on both leading
--- columns and reads the page straight off the index. Replaces tasks_open_key_idx, which
+-- columns and reads the page straight off the index. The due key is a plain column
+-- rather than coalesce(due date, infinity): a row-level security query may use only
+-- leakproof conditions as index conditions, and COALESCE does not count as one. Replaces tasks_open_key_idx, which
 -- only migration 9's my_tasks used.
 CREATE INDEX task_assignees_my_open_idx
-  ON synapse.task_assignees (user_id, department_id, (coalesce(task_due_date, 'infinity'::timestamptz)),
-                             task_priority DESC, task_id)
+  ON synapse.task_assignees (user_id, department_id, task_due_key, task_priority DESC, task_id)
   WHERE task_open;
 DROP INDEX synapse.tasks_open_key_idx;
 
@@ -158,36 +160,36 @@ BEGIN
   IF one_department IS NOT NULL THEN
     RETURN QUERY
       SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
-        FROM (SELECT a.department_id, a.task_id, a.task_due_date, a.task_priority
+        FROM (SELECT a.department_id, a.task_id, a.task_due_key, a.task_priority
                 FROM synapse.task_assignees a
                WHERE a.user_id = me AND a.task_open
                  AND a.department_id = one_department
-                 AND coalesce(a.task_due_date, 'infinity') >= from_key
+                 AND a.task_due_key >= from_key
                  AND (after_id IS NULL
-                      OR coalesce(a.task_due_date, 'infinity') > due_key
+                      OR a.task_due_key > due_key
                       OR a.task_priority < after_priority
                       OR (a.task_priority = after_priority AND a.task_id > after_id))
-               ORDER BY coalesce(a.task_due_date, 'infinity'), a.task_priority DESC, a.task_id
+               ORDER BY a.task_due_key, a.task_priority DESC, a.task_id
                LIMIT page_size) k
         JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
        WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
-       ORDER BY coalesce(k.task_due_date, 'infinity'), k.task_priority DESC, k.task_id;
+       ORDER BY k.task_due_key, k.task_priority DESC, k.task_id;
   ELSE
     RETURN QUERY
       SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
-        FROM (SELECT a.department_id, a.task_id, a.task_due_date, a.task_priority
+        FROM (SELECT a.department_id, a.task_id, a.task_due_key, a.task_priority
                 FROM synapse.task_assignees a
                WHERE a.user_id = me AND a.task_open
-                 AND coalesce(a.task_due_date, 'infinity') >= from_key
+                 AND a.task_due_key >= from_key
                  AND (after_id IS NULL
-                      OR coalesce(a.task_due_date, 'infinity') > due_key
+                      OR a.task_due_key > due_key
                       OR a.task_priority < after_priority
                       OR (a.task_priority = after_priority AND a.task_id > after_id))
-               ORDER BY coalesce(a.task_due_date, 'infinity'), a.task_priority DESC, a.task_id
+               ORDER BY a.task_due_key, a.task_priority DESC, a.task_id
                LIMIT page_size) k
         JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
        WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
-       ORDER BY coalesce(k.task_due_date, 'infinity'), k.task_priority DESC, k.task_id;
+       ORDER BY k.task_due_key, k.task_priority DESC, k.task_id;
   END IF;
 END
 $$;

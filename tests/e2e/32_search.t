@@ -158,8 +158,8 @@ q "UPDATE synapse.tasks SET due_date = '2029-06-01 09:00+00' WHERE task_id = 'M-
    UPDATE synapse.tasks SET deleted_at = NULL WHERE task_id = 'M-GONE'" >/dev/null
 is "$(mine "$SOFIA" "page_size => 500")" "$(reference "$SOFIA")" "after due date, status, priority and undelete changes: the reference list"
 is "$(q "SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
-          WHERE (a.task_open, a.task_due_date, a.task_priority)
-                IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), t.due_date, t.priority)")" 0 \
+          WHERE (a.task_open, a.task_due_key, a.task_priority)
+                IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)")" 0 \
    "every assignment's copies equal its task's facts"
 is "$(state "$API" "$SOFIA" "UPDATE synapse.task_assignees SET task_open = NOT task_open")" "" "an assignment's copies may be written ..."
 is "$(q "SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id

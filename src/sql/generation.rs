@@ -450,8 +450,9 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
                 error.rethrow();
             }
             Err(match report.detail() {
-                Some(detail) => format!("{} ({detail})", report.message()),
-                None => report.message().to_string(),
+                // A pattern error's DETAIL repeats a single problem, the message.
+                Some(detail) if detail != report.message() => format!("{} ({detail})", report.message()),
+                _ => report.message().to_string(),
             })
         })
         .execute()

@@ -135,7 +135,7 @@ async function generateRecurring(db, batchSize = 100, asOf = null) {
   const { rows } = await query(db,
     `SELECT tasks_generated AS "tasksGenerated", tasks_failed AS "tasksFailed",
             execution_time_ms AS "executionTimeMs"
-       FROM synapse.generate_recurring_tasks($1, coalesce($2, now()))`, [batchSize, asOf]);
+       FROM synapse.generate_recurring_tasks($1, $2)`, [batchSize, asOf]);
   return rows[0];
 }
 

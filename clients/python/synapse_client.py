@@ -149,7 +149,7 @@ def generate_recurring(conn: psycopg.Connection, batch_size: int = 100,
     """One batch of generation for the templates due at as_of (default: now), as the caller:
     row-level security limits it to what the current user may see and write."""
     with _typed_errors(), conn.cursor(row_factory=class_row(GenerationResult)) as cur:
-        return cur.execute("SELECT * FROM synapse.generate_recurring_tasks(%s, coalesce(%s, now()))",
+        return cur.execute("SELECT * FROM synapse.generate_recurring_tasks(%s, %s)",
                            [batch_size, as_of]).fetchone()
 
 

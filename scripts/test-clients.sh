@@ -20,7 +20,9 @@ languages=("$@")
 "$root/scripts/setup-clients.sh"
 
 "$root/scripts/cluster.sh" start clients "$port"
+tmp=$(mktemp -d)
 stop_all() {
+  rm -rf "$tmp"
   "$root/scripts/pgbouncer.sh" stop clients || true
   "$root/scripts/cluster.sh" stop clients
 }
@@ -32,7 +34,8 @@ psql_admin() { PGOPTIONS=--client-min-messages=warning psql -X -q -v ON_ERROR_ST
 # The database every run copies: migrated and seeded once (CREATE DATABASE … TEMPLATE is a
 # file copy, much faster than migrating again).
 psql_admin -d postgres -c "DROP DATABASE IF EXISTS clients_template WITH (FORCE)" -c "CREATE DATABASE clients_template"
-PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres "$root/scripts/migrate.sh" --db clients_template up 2>/dev/null
+PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres "$root/scripts/migrate.sh" --db clients_template up 2>"$tmp/migrate.log" ||
+  { cat "$tmp/migrate.log" >&2; exit 1; }
 psql_admin -d clients_template -1 -f "$root/sql/seed/dev_seed.sql" >/dev/null
 psql_admin -d postgres <<'SQL'
 DO $$
@@ -43,6 +46,9 @@ BEGIN
 END
 $$;
 SQL
+
+# Go's build cache inside the project, so a machine without $HOME builds too.
+export GOCACHE=${GOCACHE:-$root/target/go-build}
 
 run_client() {  # LANGUAGE
   case "$1" in
@@ -56,7 +62,22 @@ run_client() {  # LANGUAGE
   esac
 }
 
-failed=()
+# count_tests LANGUAGE LOG: "PASSED FAILED" from a runner's output.
+count_tests() {
+  case "$1" in
+    go) echo "$(grep -c '^--- PASS' "$2") $(grep -c '^--- FAIL' "$2")" ;;
+    python)
+      # "Ran N tests", then "OK" or "FAILED (failures=A, errors=B)".
+      local ran failed=0 n
+      ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$2" | tail -1)
+      for n in $(sed -n 's/^FAILED (\(.*\))$/\1/p' "$2" | grep -o '[0-9]\+'); do failed=$((failed + n)); done
+      echo "$(( ${ran:-0} - failed )) $failed" ;;
+    node) echo "$(sed -n 's/^# pass //p' "$2" | tail -1) $(sed -n 's/^# fail //p' "$2" | tail -1)" ;;
+  esac
+}
+
+log=$tmp/run.log
+passed=0 failed=0 failed_runs=()
 for language in "${languages[@]}"; do
   for path in direct pgbouncer; do
     db="clients_${language}_$path"
@@ -67,17 +88,23 @@ for language in "${languages[@]}"; do
       dsn_port=$bouncer_port pooling=1
     fi
     echo "=== $language, $path (127.0.0.1:$dsn_port/$db)"
-    if SYNAPSE_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/$db?sslmode=disable" \
-       SYNAPSE_TRANSACTION_POOLING=$pooling run_client "$language"; then
+    run_ok=1
+    SYNAPSE_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/$db?sslmode=disable" \
+      SYNAPSE_TRANSACTION_POOLING=$pooling run_client "$language" 2>&1 | tee "$log" || run_ok=0
+    read -r p f < <(count_tests "$language" "$log")
+    passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
+    if [ "$run_ok" = 1 ]; then
       psql_admin -d postgres -c "DROP DATABASE $db WITH (FORCE)"
     else
-      failed+=("$language/$path")
+      failed_runs+=("$language/$path")
+      # A run that failed before any test reported counts as one failure.
+      [ "${f:-0}" != 0 ] || failed=$((failed + 1))
     fi
   done
 done
 
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "test-clients: FAILED: ${failed[*]} (their databases are kept in the cluster "clients")" >&2
-  exit 1
+if [ ${#failed_runs[@]} -gt 0 ]; then
+  echo "test-clients: FAILED: ${failed_runs[*]} (their databases are kept in the cluster \"clients\")" >&2
 fi
-echo "test-clients: all passed (${languages[*]}; direct and through PgBouncer)"
+echo "test-clients: $passed passed, $failed failed"
+[ ${#failed_runs[@]} -eq 0 ]

@@ -189,6 +189,7 @@ func TestRecurringTemplateMyTasksAndSearch(t *testing.T) {
 	var templateID string
 	err = AsUser(ctx, conn, sofia.ID, func(tx pgx.Tx) error {
 		var next time.Time
+		var err error
 		templateID, next, err = CreateTemplate(ctx, tx, Template{
 			DepartmentID: sofia.DepartmentID,
 			TaskID:       "GO-NOTES",
@@ -235,7 +236,7 @@ func TestRecurringTemplateMyTasksAndSearch(t *testing.T) {
 		}
 	}
 	var instances []Task
-	err = AsUser(ctx, conn, sofia.ID, func(tx pgx.Tx) error {
+	err = AsUser(ctx, conn, sofia.ID, func(tx pgx.Tx) (err error) {
 		instances, err = Instances(ctx, tx, sofia.DepartmentID, templateID)
 		return err
 	})

@@ -15,7 +15,7 @@ import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Iterator, Sequence
 
 import psycopg
 from psycopg.rows import class_row
@@ -121,7 +121,7 @@ def user_by_email(conn: psycopg.Connection, email: str) -> User:
 
 def create_template(conn: psycopg.Connection, *, department_id: uuid.UUID, task_id: str, title: str,
                     creator_id: uuid.UUID, pattern: dict, start: dt.datetime,
-                    assignees: list[uuid.UUID] = ()) -> tuple[uuid.UUID, dt.datetime]:
+                    assignees: Sequence[uuid.UUID] = ()) -> tuple[uuid.UUID, dt.datetime]:
     """Inserts a recurring template and its assignees; the database sets next_occurrence
     from the pattern. Returns the template's id and first occurrence."""
     with _typed_errors():

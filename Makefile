@@ -4,7 +4,9 @@
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
 #                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
-#                example clients (make test-clients)
+#                example clients (test-clients), the update from every release
+#                (test-upgrade), the Debian package (test-package)
+#   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
 #   make stop    stop the scratch cluster (make destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
@@ -28,12 +30,12 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-clients test-citus install install-release run stop migrate seed bench bench-data clippy
+.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e test-clients
+test: setup fmt clippy test-unit test-pg test-e2e test-clients test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -59,6 +61,23 @@ test-e2e: setup install
 test-clients: setup install
 	scripts/test-clients.sh
 
+# ALTER EXTENSION synapse_ext UPDATE from every release in releases.txt, each built from its
+# commit under target/releases/ (cached there) and installed with the current build into a
+# private PostgreSQL tree, never the system one (tests/upgrade/from_releases.t).
+UPGRADE_PORT ?= 54331
+test-upgrade: setup
+	SYNAPSE_UPGRADE_PORT=$(UPGRADE_PORT) prove -v --timer tests/upgrade/from_releases.t
+
+# The release build as a Debian package built with dpkg-deb (scripts/package-deb.sh).
+package: setup
+	scripts/package-deb.sh
+
+# The package unpacked into a clean private PostgreSQL tree: CREATE EXTENSION, the tour,
+# the migrations (tests/package/install.t).
+PACKAGE_PORT ?= 54332
+test-package: package
+	SYNAPSE_PACKAGE_PORT=$(PACKAGE_PORT) prove -v --timer tests/package/install.t
+
 # Not part of `make test`: it builds Citus from ../shared/vendor when it is not installed.
 test-citus: setup install
 	tests/citus/check.sh
@@ -76,8 +95,7 @@ run: install-release
 stop:
 	scripts/cluster.sh stop main
 
-# Until versioned upgrades exist (one version, 0.1.0), a scratch cluster made by an older
-# build cannot take migrations that need newer extension functions: start it afresh.
+# Deletes the scratch cluster (`make run` updates the extension of an existing one in place).
 destroy:
 	scripts/cluster.sh destroy main
 

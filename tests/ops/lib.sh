@@ -19,3 +19,13 @@ wait_for() {
 # user_of N / dept_of N: the load data's user N and their department (tests/ops/load/setup.sql).
 user_of() { primary -c "SELECT md5('load:user:$1')::uuid"; }
 dept_of() { primary -c "SELECT md5('load:dept:' || (($1 - 1) % 20 + 1))::uuid"; }
+
+# sqlstate_of_port PORT SQL: the SQLSTATE SQL fails with on database synapse there ("" = none).
+sqlstate_of_port() {
+  local out
+  if out=$(psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -h 127.0.0.1 -p "$1" -U postgres -d synapse -c "$2" 2>&1); then
+    echo ""
+  else
+    sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1
+  fi
+}

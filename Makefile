@@ -11,6 +11,15 @@
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
 #   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
+#
+# Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
+#   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:54322 (pgbouncer-stop)
+#   make standby     a streaming hot standby on 127.0.0.1:54324 (standby-stop)
+#   make exporter    postgres_exporter, metrics on http://127.0.0.1:54323/metrics (exporter-stop)
+#   make backup      pg_dump (custom format) and the roles into backups/
+#   make restore     the newest backup (or BACKUP=file.dump) into a fresh cluster on port 54325
+#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore (ports 54501-54505)
+#   make bench-load  the 1,000-client load through PgBouncer against 25 direct connections
 
 SHELL := /bin/bash
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
@@ -25,7 +34,8 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy
+.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy \
+	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
@@ -66,6 +76,9 @@ run: install-release
 	@scripts/run-main.sh $(RUN_PORT)
 
 stop:
+	scripts/pgbouncer.sh stop main
+	scripts/exporter.sh stop main
+	scripts/cluster.sh stop main-standby
 	scripts/cluster.sh stop main
 
 # Until versioned upgrades exist (one version, 0.1.0), a scratch cluster made by an older
@@ -91,3 +104,54 @@ bench-data: install-release
 
 clippy: setup
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# --- operations (docs/operations.md) ---------------------------------------------------------
+PGBOUNCER_PORT ?= 54322
+EXPORTER_PORT ?= 54323
+STANDBY_PORT ?= 54324
+RESTORE_PORT ?= 54325
+BACKUP_DIR ?= backups
+BACKUP ?= $(lastword $(sort $(wildcard $(BACKUP_DIR)/*.dump)))
+
+pgbouncer:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/pgbouncer.sh start main $(RUN_PORT) $(PGBOUNCER_PORT)
+	@echo "PgBouncer: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres synapse  (admin: ... pgbouncer, SHOW POOLS;)"
+
+pgbouncer-stop:
+	scripts/pgbouncer.sh stop main
+
+standby:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/standby.sh create main-standby $(RUN_PORT) $(STANDBY_PORT)
+	@echo "Hot standby: psql -h 127.0.0.1 -p $(STANDBY_PORT) -U postgres synapse  (read-only, streaming from $(RUN_PORT))"
+
+standby-stop:
+	scripts/cluster.sh stop main-standby
+
+exporter:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/exporter.sh start main $(RUN_PORT) $(EXPORTER_PORT)
+	@echo "postgres_exporter: curl -s http://127.0.0.1:$(EXPORTER_PORT)/metrics | grep ^synapse_"
+
+exporter-stop:
+	scripts/exporter.sh stop main
+
+backup:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/backup.sh dump $(RUN_PORT) $(BACKUP_DIR)
+
+# Into a fresh cluster .cluster/restore (deleted and made anew), never over the running one.
+restore:
+	@test -n "$(BACKUP)" || { echo "no backup in $(BACKUP_DIR)/: make backup first, or BACKUP=file.dump"; exit 1; }
+	scripts/cluster.sh destroy restore
+	scripts/cluster.sh start restore $(RESTORE_PORT)
+	scripts/backup.sh restore $(RESTORE_PORT) $(BACKUP)
+	@echo "Restored $(BACKUP): psql -h 127.0.0.1 -p $(RESTORE_PORT) -U postgres synapse  (stop: scripts/cluster.sh stop restore)"
+
+# A few minutes; CI runs it after make test (.ci/run).
+test-ops: setup install
+	tests/ops/run.sh
+
+bench-load: install-release
+	benches/run.sh $(BENCH_PORT) pgbouncer_load.sh

@@ -87,6 +87,14 @@ is "$(grep -c -E 'pg_cron scheduler started|cron job|read-only transaction' "$lo
 primary -c "SELECT synapse.unschedule_recurring_generation()" >/dev/null
 primary -c "UPDATE synapse.tasks SET deleted_at = now() WHERE id = '$TPL'"
 
+# Promoted, it becomes a primary: pg_cron's launcher starts there and generation runs.
+. "$ROOT/scripts/privileges.sh"
+as_postgres "${PG_BIN:-/usr/lib/postgresql/15/bin}/pg_ctl" -D "$logs/ops-standby/data" -w promote >/dev/null
+is "$(standby -c "SELECT pg_is_in_recovery()")" f "promoted, the standby leaves recovery"
+launcher() { [ "$(standby -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_cron launcher'")" = 1 ]; }
+wait_for "pg_cron's launcher" 30 launcher && ok "pg_cron's launcher starts on the promoted server" || not_ok "pg_cron's launcher starts on the promoted server"
+is "$(standby -c "SELECT tasks_failed FROM synapse.generate_recurring_tasks()")" 0 "generation runs there"
+
 "$ROOT/scripts/cluster.sh" stop ops-standby
 is "$("$ROOT/scripts/cluster.sh" status ops-standby)" "ops-standby: stopped" "the standby stops"
 done_testing

@@ -24,6 +24,19 @@ out=$(psql -X -At -h 127.0.0.1 -p "$BOUNCER" -U ops_t10_nobody -d synapse -c "SE
 case "$out" in *"no such user"*) ok "an unknown role is refused" ;; *) not_ok "an unknown role is refused" "$out" ;; esac
 primary -c "DROP ROLE ops_t10_late"
 
+# Prepared statements: pgbench's unnamed extended protocol works through PgBouncer 1.18 in
+# transaction mode, its named statements (-M prepared) break as soon as a client's next
+# transaction lands on another server connection.
+PGBENCH=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
+probe() { "$PGBENCH" -n -M "$1" -c 40 -j 2 -T 3 -f "$ROOT/tests/ops/load/prepared_probe.pgbench" \
+            -h 127.0.0.1 -p "$BOUNCER" -U load_api_a synapse 2>&1; }
+out=$(probe extended) && ok "pgbench -M extended (unnamed statements), 40 clients: no error" \
+  || not_ok "pgbench -M extended (unnamed statements), 40 clients: no error" "$(grep -m3 error <<<"$out")"
+out=$(probe prepared) && not_ok "pgbench -M prepared fails through PgBouncer" "$out" \
+  || { grep -qE 'prepared statement "P_[0-9]+" (already exists|does not exist)' <<<"$out" \
+       && ok "pgbench -M prepared fails through PgBouncer: $(grep -oE -m1 'prepared statement "P_[0-9]+" (already exists|does not exist)' <<<"$out")" \
+       || not_ok "pgbench -M prepared fails with a prepared-statement error" "$(grep -m3 error <<<"$out")"; }
+
 # Negative control: a session-wide identity (the design's SET) stays on the server
 # connection, and the next client's transaction without a user sees it.
 if control=$("$OPS_LOAD_BIN" -port "$BOUNCER" -clients 40 -duration 3s -leaky-identity 2>/dev/null); then

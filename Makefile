@@ -18,7 +18,7 @@
 #   make exporter    postgres_exporter, metrics on http://127.0.0.1:54323/metrics (exporter-stop)
 #   make backup      pg_dump (custom format) and the roles into backups/
 #   make restore     the newest backup (or BACKUP=file.dump) into a fresh cluster on port 54325
-#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore (ports 54501-54505)
+#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore, PITR (ports 54501-54507)
 #   make bench-load  the 1,000-client load through PgBouncer against 25 direct connections
 
 SHELL := /bin/bash

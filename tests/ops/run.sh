@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Operations tests against the real components (make test-ops): PgBouncer with 1,000
 # clients, a hot standby, postgres_exporter scraped over HTTP, backup and restore into a
-# fresh cluster. Starts .cluster/ops-primary (pg_cron and pg_stat_statements preloaded),
-# builds the load tool (tests/ops/load, Go with Debian's pgx), prepares database synapse
-# anew (migrations, development seed, the load data, LOGIN roles) and runs tests/ops/*.t
-# with prove. Everything it starts is stopped at the end, whatever happens.
+# fresh cluster, point-in-time recovery from archived WAL. Starts .cluster/ops-primary
+# (pg_cron and pg_stat_statements preloaded), builds the load tool (tests/ops/load, Go with
+# Debian's pgx), prepares database synapse anew (migrations, development seed, the load
+# data, LOGIN roles) and runs tests/ops/*.t with prove. Everything it starts is stopped at
+# the end, whatever happens.
 #
 # Ports (override through the environment): primary 54501, standby 54502, PgBouncer 54503,
-# exporter 54504, restore target 54505. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20)
-# size the load run. Arguments: the .t files to run (default: all).
+# exporter 54504, restore target 54505, WAL-archiving cluster 54506 and its point-in-time
+# copy 54507. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the load run.
+# Arguments: the .t files to run (default: all).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export OPS_PRIMARY_PORT=${OPS_PRIMARY_PORT:-54501} OPS_STANDBY_PORT=${OPS_STANDBY_PORT:-54502}
 export OPS_PGBOUNCER_PORT=${OPS_PGBOUNCER_PORT:-54503} OPS_EXPORTER_PORT=${OPS_EXPORTER_PORT:-54504}
-export OPS_RESTORE_PORT=${OPS_RESTORE_PORT:-54505}
+export OPS_RESTORE_PORT=${OPS_RESTORE_PORT:-54505} OPS_ARCHIVE_PORT=${OPS_ARCHIVE_PORT:-54506}
+export OPS_PITR_PORT=${OPS_PITR_PORT:-54507}
 export OPS_LOAD_CLIENTS=${OPS_LOAD_CLIENTS:-1000} OPS_LOAD_SECONDS=${OPS_LOAD_SECONDS:-20}
 export OPS_LOAD_BIN="$root/target/ops/synapse-load"
 cd "$root"
@@ -22,6 +25,8 @@ cleanup() {
   scripts/pgbouncer.sh stop ops-primary || true
   scripts/exporter.sh stop ops-primary || true
   scripts/cluster.sh stop ops-restore || true
+  scripts/cluster.sh stop ops-pitr || true
+  scripts/cluster.sh stop ops-archive || true
   scripts/cluster.sh stop ops-standby || true
   scripts/cluster.sh stop ops-primary || true
 }

@@ -116,7 +116,8 @@ BACKUP ?= $(lastword $(sort $(wildcard $(BACKUP_DIR)/*.dump)))
 pgbouncer:
 	scripts/cluster.sh start main $(RUN_PORT)
 	scripts/pgbouncer.sh start main $(RUN_PORT) $(PGBOUNCER_PORT)
-	@echo "PgBouncer: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres synapse  (admin: ... pgbouncer, SHOW POOLS;)"
+	@echo "PgBouncer: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres synapse"
+	@echo "its pools: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres pgbouncer -c 'SHOW POOLS'"
 
 pgbouncer-stop:
 	scripts/pgbouncer.sh stop main

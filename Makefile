@@ -3,7 +3,8 @@
 #
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
-#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end
+#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
+#                example clients (make test-clients)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
 #   make stop    stop the scratch cluster (make destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
@@ -11,6 +12,8 @@
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
 #   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
+#   make test-clients  the example clients (clients/go, clients/python, clients/node) as
+#                tests, directly (.cluster/clients, port 54360) and through PgBouncer (54361)
 #
 # Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
 #   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:54322 (pgbouncer-stop)
@@ -34,13 +37,13 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy \
+.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-clients test-citus install install-release run stop migrate seed bench bench-data clippy \
 	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e
+test: setup fmt clippy test-unit test-pg test-e2e test-clients
 
 fmt:
 	cargo fmt --all -- --check
@@ -60,6 +63,11 @@ test-pg: setup
 # End-to-end tests run against the installed extension (a debug build is enough).
 test-e2e: setup install
 	tests/e2e/run.sh
+
+# Go (pgx v4 from Debian, GOPATH mode), Python (psycopg 3 in clients/python/.venv) and Node
+# (pg from clients/node/package-lock.json), installed by scripts/setup-clients.sh.
+test-clients: setup install
+	scripts/test-clients.sh
 
 # Not part of `make test`: it builds Citus from ../shared/vendor when it is not installed.
 test-citus: setup install

@@ -6,7 +6,8 @@
 #                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
 #                example clients (make test-clients)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
-#   make stop    stop the scratch cluster (make destroy: delete it)
+#   make stop    stop the scratch cluster, with its PgBouncer, exporter and standby (make
+#                destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
 #   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)

@@ -51,7 +51,7 @@ start)
   # and runuser/sudo would reset the limit (PAM): raise it as root, then let PgBouncer
   # itself switch to postgres (-u).
   (exec >/dev/null; without_inherited_fds as_root bash -c \
-     'ulimit -n 4096 && exec "$0" -d -u postgres "$1"' "$PGBOUNCER" "$state/pgbouncer.ini")
+     'ulimit -n 4096 || true; exec "$0" -d -u postgres "$1"' "$PGBOUNCER" "$state/pgbouncer.ini")
   for _ in $(seq 50); do
     if psql -X -h 127.0.0.1 -p "$listen_port" -U postgres -d pgbouncer -Atqc "SHOW VERSION" >/dev/null 2>&1; then
       exit 0

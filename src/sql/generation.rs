@@ -49,6 +49,7 @@ fn generate_recurring_tasks(
     let batch_size = checked_batch_size(
         batch_size.unwrap_or_else(|| super::raise_invalid("batch_size", "must not be NULL")),
     );
+    refuse_on_standby("generate_recurring_tasks");
     let run = begin_run(as_of, batch_size, "function");
     run_batch(run, batch_size, as_of);
     let (generated, failed) = end_run(run);
@@ -59,6 +60,7 @@ fn generate_recurring_tasks(
 /// Starts a run of the procedure `run_recurring_generation`: its row in the run log.
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
 fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
+    refuse_on_standby("run_recurring_generation");
     begin_run(checked_as_of(as_of), checked_batch_size(batch_size), "procedure")
 }
 
@@ -150,6 +152,24 @@ fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
 
 fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
     super::raise(moment(as_of).finite("as_of"))
+}
+
+/// Generation writes; on a hot standby the first write would fail deep inside with an
+/// internal error ("cannot assign TransactionIds during recovery"). Say so up front, as
+/// the read-only error it is (25006).
+fn refuse_on_standby(function: &str) {
+    // SAFETY: reads shared-memory state; callable in any backend at any time.
+    if unsafe { pg_sys::RecoveryInProgress() } {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_READ_ONLY_SQL_TRANSACTION,
+            format!(
+                "synapse.{function}: this server is a standby (read-only), generation runs on the primary"
+            ),
+            pgrx::function_name!(),
+        )
+        .set_hint("Call it on the primary; pg_cron runs it there.")
+        .report(PgLogLevel::ERROR);
+    }
 }
 
 fn checked_batch_size(batch_size: i32) -> i32 {

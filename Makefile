@@ -8,12 +8,17 @@
 #   make stop    stop the scratch cluster (make destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
-#   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
+#   make test-citus  the whole job on a Citus coordinator + workers, compared with one node
+#                (part of `make test`; builds Citus from $(CITUS_VENDOR_DIR) when missing)
 #   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
 
 SHELL := /bin/bash
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+# Vendored Citus source (tarball + install-citus.sh), used only when Citus is not installed
+# in the tree $(PG_CONFIG) points at. A clone elsewhere points this at its own copy.
+CITUS_VENDOR_DIR ?= $(abspath $(CURDIR)/../shared/vendor/citus)
+export CITUS_VENDOR_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 RUN_PORT ?= 54320
 BENCH_PORT ?= 54340
@@ -30,7 +35,7 @@ PGRX_SUDO := $(if $(ROOT),,--sudo)
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e
+test: setup fmt clippy test-unit test-pg test-e2e test-citus
 
 fmt:
 	cargo fmt --all -- --check
@@ -51,7 +56,7 @@ test-pg: setup
 test-e2e: setup install
 	tests/e2e/run.sh
 
-# Not part of `make test`: it builds Citus from ../shared/vendor when it is not installed.
+# Builds Citus from $(CITUS_VENDOR_DIR) into $(PG_CONFIG)'s tree when it is not installed.
 test-citus: setup install
 	tests/citus/check.sh
 

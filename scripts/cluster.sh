@@ -45,8 +45,9 @@ start)
   if ! as_postgres test -f "$data/PG_VERSION"; then
     as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 |
       as_postgres tee "$dir/initdb.log" >/dev/null
-    preload=""
-    [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus"
+    preload="" citus_conf=""
+    # Citus moves shards online (rebalance, tenant isolation) by logical replication.
+    [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus" citus_conf="wal_level = logical"
     if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
       preload="${preload:+$preload,}pg_cron"
     fi
@@ -63,6 +64,7 @@ max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+$citus_conf
 CONF
   fi
   if ! running; then

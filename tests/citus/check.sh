@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end check that the schema of sql/migrations distributes on Citus 13.2 with the
-# department as tenant (docs/citus.md). Not part of `make test` (it builds Citus when
-# missing and runs three servers); wired as `make test-citus`.
+# department as tenant (docs/citus.md, docs/scale-out.md), the whole job compared with a
+# single-node database, and growth (a third worker, rebalance, tenant isolation) under
+# load. Part of `make test` as `make test-citus`.
 #
 #   tests/citus/check.sh [--keep]
 #
-# 1. Citus 13.2 must be installed into the system PostgreSQL 15 (citus.control with
-#    default_version 13.2-1); when it is not, ../shared/vendor/citus/install-citus.sh
-#    (relative to the repository root) builds and installs it (root, 1-3 minutes).
+# 1. Citus 13.2 must be installed into the PostgreSQL 15 tree PG_CONFIG points at
+#    (citus.control with default_version 13.2-1); when it is not,
+#    $CITUS_VENDOR_DIR/install-citus.sh (default ../shared/vendor/citus relative to the
+#    repository root) builds and installs it (about 4 minutes on 2 cores).
 #    synapse_ext must be installed too (`make install`).
 # 2. Starts a coordinator and two workers on 127.0.0.1 with scripts/cluster.sh (data under
 #    scripts/pg-workdir.sh, normally .cluster/): citus-coord (5441), citus-w1 (5442),
@@ -84,9 +86,12 @@ if ! citus_installed; then
   if [ -f "$citus_control" ]; then
     bail "a different Citus is installed ($(grep default_version "$citus_control")); this check needs Citus 13.2 (default_version 13.2-1) in $sharedir/extension"
   fi
-  installer="$(dirname "$root")/shared/vendor/citus/install-citus.sh"
-  [ -x "$installer" ] || bail "Citus 13.2 is not installed ($citus_control missing) and its source installer $installer is not there: install Citus 13.2 for PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}')"
-  [ "$(id -u)" = 0 ] || bail "Citus 13.2 is not installed; building it with $installer needs root (apt packages, make install)"
+  vendor=${CITUS_VENDOR_DIR:-$(dirname "$root")/shared/vendor/citus}
+  installer="$vendor/install-citus.sh"
+  [ -x "$installer" ] || bail "Citus 13.2 is not installed ($citus_control missing) and its source installer $installer is not there: set CITUS_VENDOR_DIR to the vendored Citus source, or install Citus 13.2 for PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}')"
+  # Root for its build dependencies (apt) and for a system tree; a private tree
+  # (scripts/private-pg.sh) whose build dependencies are present needs neither.
+  [ "$(id -u)" = 0 ] || [ -w "$sharedir/extension" ] || bail "Citus 13.2 is not installed; building it into $sharedir with $installer needs root"
   diag "building Citus 13.2.2 with $installer"
   t0=$SECONDS
   "$installer" "$PG_CONFIG" >&2 || bail "$installer failed"

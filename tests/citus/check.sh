@@ -360,6 +360,9 @@ is "$(as_user chen "UPDATE synapse.tasks SET status = 'Done' WHERE department_id
 # --- recurring generation on the shards ------------------------------------------------------
 source "$here/generation.sh"
 
+# --- the application's work compared with single node; growth under load ----------------------
+source "$here/workload.sh"
+
 echo "1..$_n"
 diag "check took $((SECONDS - t_check)) s"
 [ "$_failed" = 0 ] || { diag "$_failed of $_n failed"; exit 1; }

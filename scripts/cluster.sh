@@ -46,8 +46,16 @@ start)
     as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 |
       as_postgres tee "$dir/initdb.log" >/dev/null
     preload="" citus_conf=""
-    # Citus moves shards online (rebalance, tenant isolation) by logical replication.
-    [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus" citus_conf="wal_level = logical"
+    # Citus moves shards online (rebalance, tenant isolation) by logical replication; a
+    # shard split (isolate_tenant_to_new_shard) decodes with Citus's own output plugin,
+    # which PostgreSQL 15.20 allows only when listed in output_plugin_libraries.
+    if [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ]; then
+      preload="citus"
+      citus_conf="wal_level = logical"
+      if "$PG_BIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+        citus_conf+=$'\n'"output_plugin_libraries = 'pgoutput, test_decoding, citus'"
+      fi
+    fi
     if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
       preload="${preload:+$preload,}pg_cron"
     fi

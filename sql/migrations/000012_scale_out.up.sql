@@ -48,6 +48,8 @@ CREATE INDEX generation_runs_started_at_idx ON synapse.generation_runs (started_
 -- The generator updates its run by id alone.
 CREATE INDEX generation_runs_id_idx ON synapse.generation_runs (id);
 CREATE TABLE synapse.generation_runs_default PARTITION OF synapse.generation_runs DEFAULT;
+COMMENT ON TABLE synapse.generation_runs_default IS
+  'The run log''s default partition: every run while no monthly partition covers it (always, without pg_partman).';
 
 INSERT INTO synapse.generation_runs OVERRIDING SYSTEM VALUE
 SELECT * FROM synapse.generation_runs_unpartitioned;

@@ -31,8 +31,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PG_BIN=${PG_BIN:-$("$PG_CONFIG" --bindir)}
-NAMES=(citus-coord citus-w1 citus-w2)
-PORTS=(5441 5442 5443)
+NAMES=(citus-coord citus-w1 citus-w2 citus-w3)   # citus-w3 joins later (growth.sh)
+PORTS=(5441 5442 5443 5444)
 COORD=5441
 keep=0
 for arg in "$@"; do
@@ -115,7 +115,7 @@ cleanup() {
 for n in "${NAMES[@]}"; do cluster destroy "$n"; done   # leftovers of an earlier run
 for p in "${PORTS[@]}"; do
   if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$p" >/dev/null 2>&1; then
-    bail "port $p is already taken by another server: this check needs 5441-5443"
+    bail "port $p is already taken by another server: this check needs 5441-5444"
   fi
 done
 trap cleanup EXIT
@@ -124,7 +124,7 @@ for i in 0 1 2; do
   SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null ||
     bail "cannot start ${NAMES[$i]} on port ${PORTS[$i]} (see $("$root/scripts/pg-workdir.sh")/${NAMES[$i]}/server.log)"
 done
-for p in "${PORTS[@]}"; do
+for p in "${PORTS[@]:0:3}"; do
   spl=$(sql "$p" -c "SHOW shared_preload_libraries")
   [[ $spl == citus* ]] || bail "port $p: shared_preload_libraries = '$spl', citus must come first"
   sql "$p" -c "CREATE EXTENSION citus" || bail "CREATE EXTENSION citus failed on port $p"
@@ -362,6 +362,7 @@ source "$here/generation.sh"
 
 # --- the application's work compared with single node; growth under load ----------------------
 source "$here/workload.sh"
+source "$here/growth.sh"
 
 echo "1..$_n"
 diag "check took $((SECONDS - t_check)) s"

@@ -363,6 +363,7 @@ source "$here/generation.sh"
 # --- the application's work compared with single node; growth under load ----------------------
 source "$here/workload.sh"
 source "$here/growth.sh"
+source "$here/partman.sh"
 
 echo "1..$_n"
 diag "check took $((SECONDS - t_check)) s"

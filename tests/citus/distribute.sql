@@ -91,4 +91,5 @@ ALTER ROLE synapse_migrate LOGIN;
 -- pg_trgm.word_similarity_threshold = 0.45) would run on the workers with pg_trgm's default
 -- 0.6 and miss typos that single node finds. The same value as a database default reaches
 -- the workers (Citus propagates ALTER DATABASE ... SET; finding 11).
-ALTER DATABASE synapse SET pg_trgm.word_similarity_threshold = 0.45;
+SELECT current_database() AS synapse_db \gset
+ALTER DATABASE :"synapse_db" SET pg_trgm.word_similarity_threshold = 0.45;

@@ -37,12 +37,14 @@ one_placement="SELECT count(*) FROM (SELECT shardid FROM pg_dist_placement GROUP
                  WHERE shardid IN (SELECT shardid FROM pg_dist_shard s JOIN pg_dist_partition p USING (logicalrelid) WHERE p.partmethod = 'h')"
 
 # writer_loop OUT SCRIPT CLIENTS: pgbench runs of 3 s one after the other until the stop
-# file appears; their reports are appended to OUT.
+# file appears; their reports are appended to OUT. A transaction that fails with a
+# deadlock or serialization error is retried (up to 10 tries), as an application would:
+# the move's final switch of a shard may cancel a writer caught in a distributed deadlock.
 stop_file=/tmp/citus_growth_stop.$$
 writer_loop() {
   : >"$1"
   while [ ! -f "$stop_file" ]; do
-    "$PGBENCH" -h 127.0.0.1 -p $COORD -n -c "$3" -j 1 -T 3 --failures-detailed -f "$2" synapse >>"$1" 2>&1 ||
+    "$PGBENCH" -h 127.0.0.1 -p $COORD -n -c "$3" -j 1 -T 3 --max-tries=10 --failures-detailed -f "$2" synapse >>"$1" 2>&1 ||
       echo "pgbench exited with an error" >>"$1"
   done
 }
@@ -85,6 +87,7 @@ under_load() {
   is "$(sum_of "number of failed transactions" /tmp/citus_growth_c.$$) $(sum_of "number of failed transactions" /tmp/citus_growth_l.$$) $(grep -c "exited with an error" /tmp/citus_growth_c.$$ /tmp/citus_growth_l.$$ | paste -sd' ')" \
      "0 0 /tmp/citus_growth_c.$$:0 /tmp/citus_growth_l.$$:0" \
      "$what: no writer transaction failed, no client aborted ($c_done counter and $l_done ledger transactions)"
+  diag "$what: $(sum_of "number of transactions retried" /tmp/citus_growth_c.$$) counter and $(sum_of "number of transactions retried" /tmp/citus_growth_l.$$) ledger transactions were retried"
   grep -h -m3 -i "error" /tmp/citus_growth_c.$$ /tmp/citus_growth_l.$$ | sed 's/^/# /' || true
   rm -f /tmp/citus_growth_[clg].$$ "$stop_file"
   is "$(sql $COORD -c "$static")" "$before" "$what: the rows no writer touched are all there, once, unchanged (count and checksum per table)"

@@ -40,7 +40,9 @@ sql $COORD $CITUS_DB -c "SELECT citus_set_coordinator_host('127.0.0.1', $COORD)"
 sql $COORD postgres -c "CREATE DATABASE $SINGLE_DB"
 
 t0=$SECONDS
-for db in $SINGLE_DB $CITUS_DB; do
+# The Citus database first: its migrations create the group roles, which Citus propagates
+# to the workers only when they are created there (the single-node database then finds them).
+for db in $CITUS_DB $SINGLE_DB; do
   "$root/scripts/migrate.sh" --port $COORD --db "$db" up >/dev/null 2>&1
   sql $COORD "$db" -v tasks="$tasks" -f "$root/benches/data/search_data.sql" >/dev/null
 done

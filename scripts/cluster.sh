@@ -52,7 +52,8 @@ start)
     if [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ]; then
       preload="citus"
       citus_conf="wal_level = logical"
-      if "$PG_BIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+      # grep reads it all (-q would stop early and fail the pipe under pipefail)
+      if "$PG_BIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
         citus_conf+=$'\n'"output_plugin_libraries = 'pgoutput, test_decoding, citus'"
       fi
     fi

@@ -18,13 +18,18 @@
 #    distributes the tables (tests/citus/distribute.sql), and loads the same seed into a
 #    plain single-node database (synapse_single, on the coordinator, without Citus) to
 #    compare with.
-# 4. Prints TAP. Exits non-zero on any failure.
-# 5. Stops the three servers at the end and deletes them, unless --keep (then restart one
+# 4. Routing, constraints, triggers, RLS, generation (generation.sh); the application's
+#    work against the single-node copy (workload.sh); a third worker citus-w3 (5444),
+#    rebalance and tenant isolation under writers and a generator (growth.sh); pg_partman
+#    for the run log (partman.sh). Prints TAP. Exits non-zero on any failure. About 3.5-5.5
+#    minutes warm on 2 shared cores, the rebalance alone about 75 s.
+# 5. Stops the four servers at the end and deletes them, unless --keep (then restart one
 #    with `scripts/cluster.sh start citus-coord 5441`, and so on). Re-runnable: leftover
 #    clusters of a previous run are deleted first.
 #
-# Environment: PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config); SYNAPSE_MIGRATIONS_DIR
-# (default sql/migrations) to check a candidate migration set.
+# Environment: PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config); CITUS_VENDOR_DIR
+# (see 1.); SYNAPSE_MIGRATIONS_DIR (default sql/migrations) to check a candidate migration
+# set; CITUS_COUNTERS_SECONDS (default 10), the counter load's duration.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -101,7 +106,7 @@ fi
 [ -f "$sharedir/extension/synapse_ext.control" ] ||
   bail "synapse_ext is not installed into $("$PG_CONFIG" --bindir)/..: run \`make install\` first"
 
-# --- 2. three servers --------------------------------------------------------------------
+# --- 2. three servers (a fourth joins in growth.sh) -----------------------------------------------------------------
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 cleanup() {
   local rc=$? n
@@ -109,7 +114,7 @@ cleanup() {
     if [ "$keep" = 1 ]; then cluster stop "$n" >/dev/null 2>&1 || true
     else cluster destroy "$n" >/dev/null 2>&1 || true; fi
   done
-  [ "$keep" = 0 ] || echo "# --keep: kept the clusters citus-coord, citus-w1, citus-w2 (stopped); restart with scripts/cluster.sh start citus-coord 5441 etc." >&2
+  [ "$keep" = 0 ] || echo "# --keep: kept the clusters citus-coord, citus-w1, citus-w2, citus-w3 (stopped); restart with scripts/cluster.sh start citus-coord 5441 etc." >&2
   exit "$rc"
 }
 for n in "${NAMES[@]}"; do cluster destroy "$n"; done   # leftovers of an earlier run

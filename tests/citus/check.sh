@@ -106,7 +106,7 @@ fi
 [ -f "$sharedir/extension/synapse_ext.control" ] ||
   bail "synapse_ext is not installed into $("$PG_CONFIG" --bindir)/..: run \`make install\` first"
 
-# --- 2. three servers (a fourth joins in growth.sh) -----------------------------------------------------------------
+# --- 2. three servers (a fourth joins in growth.sh) ------------------------------------
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 cleanup() {
   local rc=$? n

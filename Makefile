@@ -4,15 +4,17 @@
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
 #                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
-#                operations tests (test-ops), the example clients (test-clients), the
-#                update from every release (test-upgrade), the Debian package (test-package)
+#                operations tests (test-ops), the example clients (test-clients), Citus
+#                (test-citus), the update from every release (test-upgrade), the Debian
+#                package (test-package)
 #   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
 #   make stop    stop the scratch cluster, with its PgBouncer, exporter and standby (make
 #                destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
-#   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
+#   make test-citus  the whole job on a Citus coordinator + workers, compared with one node
+#                (part of `make test`; builds Citus from $(CITUS_VENDOR_DIR) when missing)
 #   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
@@ -29,6 +31,10 @@
 
 SHELL := /bin/bash
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+# Vendored Citus source (tarball + install-citus.sh), used only when Citus is not installed
+# in the tree $(PG_CONFIG) points at. A clone elsewhere points this at its own copy.
+CITUS_VENDOR_DIR ?= $(abspath $(CURDIR)/../shared/vendor/citus)
+export CITUS_VENDOR_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 RUN_PORT ?= 54320
 BENCH_PORT ?= 54340
@@ -46,7 +52,7 @@ PGRX_SUDO := $(if $(ROOT),,--sudo)
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e test-ops test-clients test-upgrade test-package
+test: setup fmt clippy test-unit test-pg test-e2e test-ops test-clients test-citus test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -89,7 +95,7 @@ PACKAGE_PORT ?= 54332
 test-package: package
 	SYNAPSE_PACKAGE_PORT=$(PACKAGE_PORT) prove -v --timer tests/package/install.t
 
-# Not part of `make test`: it builds Citus from ../shared/vendor when it is not installed.
+# Builds Citus from $(CITUS_VENDOR_DIR) into $(PG_CONFIG)'s tree when it is not installed.
 test-citus: setup install
 	tests/citus/check.sh
 

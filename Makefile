@@ -3,17 +3,38 @@
 #
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
-#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end
+#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
+#                operations tests (test-ops), the example clients (test-clients), Citus
+#                (test-citus), the update from every release (test-upgrade), the Debian
+#                package (test-package)
+#   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
-#   make stop    stop the scratch cluster (make destroy: delete it)
+#   make stop    stop the scratch cluster, with its PgBouncer, exporter and standby (make
+#                destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
-#   make test-citus  the schema distributed on a 3-node Citus (builds Citus when missing)
+#   make test-citus  the whole job on a Citus coordinator + workers, compared with one node
+#                (part of `make test`; builds Citus from $(CITUS_VENDOR_DIR) when missing)
 #   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
+#   make test-clients  the example clients (clients/go, clients/python, clients/node) as
+#                tests, directly (.cluster/clients, port 54360) and through PgBouncer (54361)
+#
+# Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
+#   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:54322 (pgbouncer-stop)
+#   make standby     a streaming hot standby on 127.0.0.1:54324 (standby-stop)
+#   make exporter    postgres_exporter, metrics on http://127.0.0.1:54323/metrics (exporter-stop)
+#   make backup      pg_dump (custom format) and the roles into backups/
+#   make restore     the newest backup (or BACKUP=file.dump) into a fresh cluster on port 54325
+#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore, PITR (ports 54501-54507)
+#   make bench-load  the 1,000-client load through PgBouncer against 25 direct connections
 
 SHELL := /bin/bash
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+# Vendored Citus source (tarball + install-citus.sh), used only when Citus is not installed
+# in the tree $(PG_CONFIG) points at. A clone elsewhere points this at its own copy.
+CITUS_VENDOR_DIR ?= $(abspath $(CURDIR)/../shared/vendor/citus)
+export CITUS_VENDOR_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 RUN_PORT ?= 54320
 BENCH_PORT ?= 54340
@@ -25,12 +46,13 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-citus install install-release run stop migrate seed bench bench-data clippy
+.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
+	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e
+test: setup fmt clippy test-unit test-pg test-e2e test-ops test-clients test-citus test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -51,7 +73,29 @@ test-pg: setup
 test-e2e: setup install
 	tests/e2e/run.sh
 
-# Not part of `make test`: it builds Citus from ../shared/vendor when it is not installed.
+# Go (pgx v4 from Debian, GOPATH mode), Python (psycopg 3 in clients/python/.venv) and Node
+# (pg from clients/node/package-lock.json), installed by scripts/setup-clients.sh.
+test-clients: setup install
+	scripts/test-clients.sh
+
+# ALTER EXTENSION synapse_ext UPDATE from every release in releases.txt, each built from its
+# commit under target/releases/ (cached there) and installed with the current build into a
+# private PostgreSQL tree, never the system one (tests/upgrade/from_releases.t).
+UPGRADE_PORT ?= 54331
+test-upgrade: setup
+	SYNAPSE_UPGRADE_PORT=$(UPGRADE_PORT) prove -v --timer tests/upgrade/from_releases.t
+
+# The release build as a Debian package built with dpkg-deb (scripts/package-deb.sh).
+package: setup
+	scripts/package-deb.sh
+
+# The package unpacked into a clean private PostgreSQL tree: CREATE EXTENSION, the tour,
+# the migrations (tests/package/install.t).
+PACKAGE_PORT ?= 54332
+test-package: package
+	SYNAPSE_PACKAGE_PORT=$(PACKAGE_PORT) prove -v --timer tests/package/install.t
+
+# Builds Citus from $(CITUS_VENDOR_DIR) into $(PG_CONFIG)'s tree when it is not installed.
 test-citus: setup install
 	tests/citus/check.sh
 
@@ -66,10 +110,12 @@ run: install-release
 	@scripts/run-main.sh $(RUN_PORT)
 
 stop:
+	scripts/pgbouncer.sh stop main
+	scripts/exporter.sh stop main
+	scripts/cluster.sh stop main-standby
 	scripts/cluster.sh stop main
 
-# Until versioned upgrades exist (one version, 0.1.0), a scratch cluster made by an older
-# build cannot take migrations that need newer extension functions: start it afresh.
+# Deletes the scratch cluster (`make run` updates the extension of an existing one in place).
 destroy:
 	scripts/cluster.sh destroy main
 
@@ -91,3 +137,55 @@ bench-data: install-release
 
 clippy: setup
 	cargo clippy --workspace --all-targets -- -D warnings
+
+# --- operations (docs/operations.md) ---------------------------------------------------------
+PGBOUNCER_PORT ?= 54322
+EXPORTER_PORT ?= 54323
+STANDBY_PORT ?= 54324
+RESTORE_PORT ?= 54325
+BACKUP_DIR ?= backups
+BACKUP ?= $(lastword $(sort $(wildcard $(BACKUP_DIR)/*.dump)))
+
+pgbouncer:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/pgbouncer.sh start main $(RUN_PORT) $(PGBOUNCER_PORT)
+	@echo "PgBouncer: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres synapse"
+	@echo "its pools: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres pgbouncer -c 'SHOW POOLS'"
+
+pgbouncer-stop:
+	scripts/pgbouncer.sh stop main
+
+standby:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/standby.sh create main-standby $(RUN_PORT) $(STANDBY_PORT)
+	@echo "Hot standby: psql -h 127.0.0.1 -p $(STANDBY_PORT) -U postgres synapse  (read-only, streaming from $(RUN_PORT))"
+
+standby-stop:
+	scripts/cluster.sh stop main-standby
+
+exporter:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/exporter.sh start main $(RUN_PORT) $(EXPORTER_PORT)
+	@echo "postgres_exporter: curl -s http://127.0.0.1:$(EXPORTER_PORT)/metrics | grep ^synapse_"
+
+exporter-stop:
+	scripts/exporter.sh stop main
+
+backup:
+	scripts/cluster.sh start main $(RUN_PORT)
+	scripts/backup.sh dump $(RUN_PORT) $(BACKUP_DIR)
+
+# Into a fresh cluster .cluster/restore (deleted and made anew), never over the running one.
+restore:
+	@test -n "$(BACKUP)" || { echo "no backup in $(BACKUP_DIR)/: make backup first, or BACKUP=file.dump"; exit 1; }
+	scripts/cluster.sh destroy restore
+	scripts/cluster.sh start restore $(RESTORE_PORT)
+	scripts/backup.sh restore $(RESTORE_PORT) $(BACKUP)
+	@echo "Restored $(BACKUP): psql -h 127.0.0.1 -p $(RESTORE_PORT) -U postgres synapse  (stop: scripts/cluster.sh stop restore)"
+
+# A few minutes; CI runs it after make test (.ci/run).
+test-ops: setup install
+	tests/ops/run.sh
+
+bench-load: install-release
+	benches/run.sh $(BENCH_PORT) pgbouncer_load.sh

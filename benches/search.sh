@@ -12,7 +12,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:-54350}
-DB=synapse_search
+DB=${BENCH_DB:-synapse_search}   # benches/citus.sh runs it on a Citus coordinator too
 ROLE=bench_search_api
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 if ! psql -X -At -d "$DB" -c "SELECT 1 FROM synapse.tasks LIMIT 1" >/dev/null 2>&1; then

@@ -45,8 +45,18 @@ start)
   if ! as_postgres test -f "$data/PG_VERSION"; then
     as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 |
       as_postgres tee "$dir/initdb.log" >/dev/null
-    preload=""
-    [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ] && preload="citus"
+    preload="" citus_conf=""
+    # Citus moves shards online (rebalance, tenant isolation) by logical replication; a
+    # shard split (isolate_tenant_to_new_shard) decodes with Citus's own output plugin,
+    # which PostgreSQL 15.20 allows only when listed in output_plugin_libraries.
+    if [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ]; then
+      preload="citus"
+      citus_conf="wal_level = logical"
+      # grep reads it all (-q would stop early and fail the pipe under pipefail)
+      if "$PG_BIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
+        citus_conf+=$'\n'"output_plugin_libraries = 'pgoutput, test_decoding, citus'"
+      fi
+    fi
     if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
       preload="${preload:+$preload,}pg_cron"
     fi
@@ -63,6 +73,7 @@ max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+$citus_conf
 CONF
   fi
   if ! running; then

@@ -21,6 +21,12 @@
 # recorded and nothing half-applied; a dirty flag (set only by golang-migrate) stops us.
 # Each transaction also takes the advisory lock golang-migrate takes for this table, so the
 # two tools never migrate the same database at once.
+#
+# Every up file states the synapse_ext version it needs in a header line
+# `-- requires: synapse_ext >= X.Y.Z`. Before applying anything, up and goto compare the
+# newest version the pending files need with the extension in the database (its
+# extversion, or the server's default_version when migration 1 has yet to create it) and
+# refuse, applying nothing, when it is older.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,6 +72,28 @@ done
 mapfile -t versions < <(printf '%s\n' "${!up_file[@]}" | sort -n)
 [ ${#versions[@]} -gt 0 ] && [ -n "${versions[0]}" ] || die "no migrations in $dir"
 for v in "${!down_file[@]}"; do [ -n "${up_file[$v]:-}" ] || die "down migration without up for version $v"; done
+
+# --- the extension version each migration needs --------------------------------------
+declare -A requires=()
+for v in "${versions[@]}"; do
+  line=$(grep -m1 '^-- requires:' "${up_file[$v]}" || true)
+  [[ $line =~ ^--\ requires:\ synapse_ext\ \>=\ ([0-9]+\.[0-9]+\.[0-9]+)$ ]] ||
+    die "$(basename "${up_file[$v]}") has no header line \"-- requires: synapse_ext >= X.Y.Z\" (the extension version it needs; docs/migrations.md)"
+  requires[$v]=${BASH_REMATCH[1]}
+done
+
+# version_lt A B: A is older than B (dotted numbers, compared part by part).
+version_lt() {
+  local -a a b
+  local i
+  IFS=. read -r -a a <<<"$1"
+  IFS=. read -r -a b <<<"$2"
+  for i in 0 1 2; do
+    [ "$((10#${a[i]:-0}))" -lt "$((10#${b[i]:-0}))" ] && return 0
+    [ "$((10#${a[i]:-0}))" -gt "$((10#${b[i]:-0}))" ] && return 1
+  done
+  return 1
+}
 
 # --- database access -----------------------------------------------------------------
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
@@ -141,16 +169,55 @@ prev_version() {  # the version below $1 among the files, -1 when none
   echo "$p"
 }
 
+# refuse_old_extension VERSION...: dies, before anything is applied, when the synapse_ext
+# these migrations would run against is older than one of them requires.
+refuse_old_extension() {
+  local v need="" installed available have what too_old="" hint
+  for v in "$@"; do
+    if [ -z "$need" ] || version_lt "$need" "${requires[$v]}"; then need=${requires[$v]}; fi
+  done
+  [ -n "$need" ] || return 0
+  installed=$(psql_q -c "SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'synapse_ext'")
+  available=$(psql_q -c "SELECT default_version FROM pg_catalog.pg_available_extensions WHERE name = 'synapse_ext'")
+  if [ -n "$installed" ]; then
+    have=$installed what="database $PGDATABASE has synapse_ext $installed installed"
+  elif [ -n "$available" ]; then
+    have=$available what="synapse_ext is not created in database $PGDATABASE yet and the server would create version $available"
+  else
+    die "the pending migrations need synapse_ext >= $need, which is not installed in this PostgreSQL server (install a release: README, \"Installing a release\"); nothing was applied"
+  fi
+  [[ $have =~ ^[0-9]+(\.[0-9]+)*$ ]] || die "cannot compare synapse_ext version \"$have\" with the required $need; nothing was applied"
+  for v in "$@"; do
+    if version_lt "$have" "${requires[$v]}"; then too_old="$too_old
+  $(basename "${up_file[$v]}") requires synapse_ext >= ${requires[$v]}"; fi
+  done
+  [ -z "$too_old" ] && return 0
+  if [ -n "$installed" ] && [ -n "$available" ] && ! version_lt "$available" "$need"; then
+    hint="The server has synapse_ext $available: run ALTER EXTENSION synapse_ext UPDATE in database $PGDATABASE first (README, \"Upgrading\")."
+  else
+    hint="Install synapse_ext >= $need into this PostgreSQL server first${installed:+, then run ALTER EXTENSION synapse_ext UPDATE} (README, \"Upgrading\")."
+  fi
+  die "$what, too old for:$too_old
+Nothing was applied (the database stays at version $(fmt_version "$cur")). $hint"
+}
+
 do_up() {  # do_up LIMIT(-1 = all) [TARGET]
-  local limit=$1 target=${2:-} n=0 v
+  local limit=$1 target=${2:-} v
+  local -a pending=()
   for v in "${versions[@]}"; do
     [ "$v" -gt "$cur" ] || continue
     [ -z "$target" ] || [ "$v" -le "$target" ] || break
-    [ "$limit" -lt 0 ] || [ "$n" -lt "$limit" ] || break
-    step "${up_file[$v]}" "$cur" "$v"
-    n=$((n + 1))
+    [ "$limit" -lt 0 ] || [ "${#pending[@]}" -lt "$limit" ] || break
+    pending+=("$v")
   done
-  [ "$n" -gt 0 ] || echo "migrate: no change (version $(fmt_version "$cur"))" >&2
+  if [ "${#pending[@]}" -eq 0 ]; then
+    echo "migrate: no change (version $(fmt_version "$cur"))" >&2
+    return 0
+  fi
+  refuse_old_extension "${pending[@]}"
+  for v in "${pending[@]}"; do
+    step "${up_file[$v]}" "$cur" "$v"
+  done
 }
 
 do_down() {  # do_down LIMIT(-1 = all) [TARGET]

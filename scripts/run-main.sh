@@ -11,6 +11,11 @@ export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=synapse
 psql_run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 psql_run -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
+# A cluster made by an earlier build: its database keeps the extension version it was
+# created with until updated in place (the update scripts sql/synapse_ext--A--B.sql).
+if [ "$(psql_run -At -c "SELECT count(*) FROM pg_extension WHERE extname = 'synapse_ext'")" = 1 ]; then
+  psql_run -c "ALTER EXTENSION synapse_ext UPDATE"
+fi
 "$root/scripts/migrate.sh" up
 psql_run -1 -f "$root/sql/seed/dev_seed.sql"
 job=$(psql_run -At -c "SELECT synapse.schedule_recurring_generation()")

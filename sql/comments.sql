@@ -16,7 +16,7 @@ COMMENT ON FUNCTION recurrence_from_rrule(text) IS
 COMMENT ON FUNCTION task_search_vector(text, text) IS
   'Weighted search document of a task: title (weight A) above description (weight B), English configuration. Immutable: backs tasks.search_vector.';
 COMMENT ON FUNCTION generate_recurring_tasks(integer, timestamptz) IS
-  'One batch of recurring generation: up to batch_size due templates (next_occurrence <= as_of) become task instances, exactly once, with their assignees; a failing template is recorded and skipped. Logs a run in synapse.generation_runs.';
+  'One batch of recurring generation: up to batch_size due templates (next_occurrence <= as_of; as_of NULL: now()) become task instances, exactly once, with their assignees; a failing template is recorded and skipped. Logs a run in synapse.generation_runs.';
 COMMENT ON PROCEDURE run_recurring_generation(integer, timestamptz) IS
   'What pg_cron runs: generates every due template, committing after each batch (a crash loses at most one batch). Does nothing on a standby.';
 COMMENT ON FUNCTION schedule_recurring_generation(text) IS

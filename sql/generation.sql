@@ -11,6 +11,10 @@ DECLARE
   run bigint;
   claimed integer;
 BEGIN
+  -- The batch functions are strict: a NULL size would claim nothing, never 0, and loop.
+  IF batch_size IS NULL THEN
+    RAISE EXCEPTION 'batch_size: must not be NULL' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF pg_catalog.pg_is_in_recovery() THEN
     RAISE NOTICE 'synapse.run_recurring_generation: skipped, this server is a standby'
       USING HINT = 'Generation writes tasks; it runs on the primary.';

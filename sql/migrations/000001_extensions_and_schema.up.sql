@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 1: the schema and the extensions everything else stands on.
 --
 -- The schema is created here, before synapse_ext, so it is NOT a member of the extension:

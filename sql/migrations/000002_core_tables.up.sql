@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 2: departments, users and projects.
 --
 -- Distribution model (Citus-ready, tenant = department): departments and users are small

@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 3: tasks and what hangs off them (assignees, dependencies, comments).
 --
 -- All four tables are keyed by department first (see migration 2), so a task, its

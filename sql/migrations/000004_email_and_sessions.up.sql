@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 4: authentication sessions and the email integration tables.
 -- Keyed by user (not department): shared tables like users.
 

@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 5: group roles, privileges and row-level security.
 --
 -- Roles are NOLOGIN groups without passwords: operators create login roles and grant

@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 6: row-level security at near-zero cost per row (issue 16).
 --
 -- Migration 5's policies called two SECURITY DEFINER helpers that each queried users for
@@ -18,16 +19,6 @@
 -- A role or department change of a user takes effect from the next set_current_user, in
 -- practice the user's next transaction; a deactivated user is refused from then on.
 -- Policies still contain no subquery (Citus refuses them, docs/citus.md).
-
--- The helpers come with synapse_ext; an older build of it in this database lacks them.
-DO $$
-BEGIN
-  IF pg_catalog.to_regprocedure('synapse._rls_can_write(uuid, uuid)') IS NULL THEN
-    RAISE EXCEPTION 'migration 6 needs the row-level security helpers of synapse_ext (synapse._rls_can_write and others)'
-      USING HINT = 'Install the current synapse_ext, then DROP EXTENSION and CREATE EXTENSION synapse_ext before migrating.';
-  END IF;
-END
-$$;
 
 -- Transaction-local by construction, as before (PgBouncer in transaction mode); SET LOCAL
 -- through EXECUTE so that Citus propagates it to the shards (citus.propagate_set_commands

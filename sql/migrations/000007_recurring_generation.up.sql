@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 7: recurring generation (docs/generation.md). The generator itself is in the
 -- extension (synapse.generate_recurring_tasks, CALL synapse.run_recurring_generation());
 -- this adds what it keeps and what people watch: the run log, the health views, the

@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 8: the project task counters kept by the extension's Rust trigger
 -- (synapse._tasks_count_in_projects, src/sql/counters.rs) instead of migration 3's
 -- PL/pgSQL function, with the same rules: a task counts towards its project when it has
@@ -11,16 +12,6 @@
 -- without write access to its project.
 -- Also synapse.recount_project_tasks(), which repairs counters from a fresh count.
 -- Migration 3's function stays (unused): down switches the trigger back to it.
-
-DO $$
-BEGIN
-  IF pg_catalog.to_regprocedure('synapse._tasks_count_in_projects()') IS NULL
-     OR pg_catalog.to_regprocedure('synapse._tasks_apply_project_counts()') IS NULL THEN
-    RAISE EXCEPTION 'migration 8 needs the counter trigger of synapse_ext (synapse._tasks_count_in_projects)'
-      USING HINT = 'Install the current synapse_ext, then DROP EXTENSION and CREATE EXTENSION synapse_ext before migrating.';
-  END IF;
-END
-$$;
 
 DROP TRIGGER tasks_maintain_project_counts ON synapse.tasks;
 CREATE TRIGGER tasks_maintain_project_counts

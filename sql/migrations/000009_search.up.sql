@@ -1,3 +1,4 @@
+-- requires: synapse_ext >= 0.1.0
 -- Migration 9: ranked task search and "my tasks" (issue 11), the two queries the front end
 -- runs most, as functions over the tables.
 --

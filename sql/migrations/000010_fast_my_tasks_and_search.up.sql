@@ -20,17 +20,6 @@
 -- counter triggers do for projects. A task's key cannot change while it has assignments
 -- (the foreign key has no ON UPDATE CASCADE), so the copies never point elsewhere.
 
--- The search keys come with synapse_ext 0.2.0; an older build of it in this database lacks them.
-DO $$
-BEGIN
-  IF pg_catalog.to_regprocedure('synapse._search_keys(uuid, tsvector)') IS NULL
-     OR pg_catalog.to_regprocedure('synapse._search_keys_query(uuid, tsquery, boolean)') IS NULL THEN
-    RAISE EXCEPTION 'migration 10 needs the search keys of synapse_ext 0.2.0 (synapse._search_keys)'
-      USING HINT = 'Install the current synapse_ext and update the extension (ALTER EXTENSION synapse_ext UPDATE) before migrating.';
-  END IF;
-END
-$$;
-
 ALTER TABLE synapse.task_assignees
   ADD COLUMN task_open boolean NOT NULL DEFAULT false,
   ADD COLUMN task_due_key timestamptz NOT NULL DEFAULT 'infinity',

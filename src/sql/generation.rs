@@ -33,18 +33,23 @@ const MAX_LOGGED_ERRORS: i64 = 20;
 /// Runs one batch of generation as its own run: at most `batch_size` due templates (due:
 /// `next_occurrence` at or before `as_of`), each brought up to date (catch-up `all`: at
 /// most 100 instances per template per batch). Call it again, or use the procedure
-/// `run_recurring_generation`, to drain a larger backlog.
+/// `run_recurring_generation`, to drain a larger backlog. `as_of` NULL means now(), as for
+/// the procedure: a client passing "no moment" as a NULL parameter gets a run, not a
+/// silently empty result (the function is not strict); a NULL `batch_size` is refused.
 #[pg_extern(volatile, parallel_unsafe)]
 fn generate_recurring_tasks(
-    batch_size: default!(i32, 100),
-    as_of: default!(TimestampWithTimeZone, "now()"),
+    batch_size: default!(Option<i32>, 100),
+    as_of: default!(Option<TimestampWithTimeZone>, "NULL"),
 ) -> TableIterator<
     'static,
     (name!(tasks_generated, i32), name!(tasks_failed, i32), name!(execution_time_ms, i32)),
 > {
     let started = Instant::now();
-    let as_of = checked_as_of(as_of);
-    let batch_size = checked_batch_size(batch_size);
+    let as_of = checked_as_of(as_of.unwrap_or_else(pgrx::datetime::now));
+    let batch_size = checked_batch_size(
+        batch_size.unwrap_or_else(|| super::raise_invalid("batch_size", "must not be NULL")),
+    );
+    refuse_on_standby("generate_recurring_tasks");
     let run = begin_run(as_of, batch_size, "function");
     run_batch(run, batch_size, as_of);
     let (generated, failed) = end_run(run);
@@ -55,6 +60,7 @@ fn generate_recurring_tasks(
 /// Starts a run of the procedure `run_recurring_generation`: its row in the run log.
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
 fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
+    refuse_on_standby("run_recurring_generation");
     begin_run(checked_as_of(as_of), checked_batch_size(batch_size), "procedure")
 }
 
@@ -146,6 +152,24 @@ fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
 
 fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
     super::raise(moment(as_of).finite("as_of"))
+}
+
+/// Generation writes; on a hot standby the first write would fail deep inside with an
+/// internal error ("cannot assign TransactionIds during recovery"). Say so up front, as
+/// the read-only error it is (25006).
+fn refuse_on_standby(function: &str) {
+    // SAFETY: reads shared-memory state; callable in any backend at any time.
+    if unsafe { pg_sys::RecoveryInProgress() } {
+        pgrx::pg_sys::panic::ErrorReport::new(
+            PgSqlErrorCode::ERRCODE_READ_ONLY_SQL_TRANSACTION,
+            format!(
+                "synapse.{function}: this server is a standby (read-only), generation runs on the primary"
+            ),
+            pgrx::function_name!(),
+        )
+        .set_hint("Call it on the primary; pg_cron runs it there.")
+        .report(PgLogLevel::ERROR);
+    }
 }
 
 fn checked_batch_size(batch_size: i32) -> i32 {
@@ -450,8 +474,9 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
                 error.rethrow();
             }
             Err(match report.detail() {
-                Some(detail) => format!("{} ({detail})", report.message()),
-                None => report.message().to_string(),
+                // A pattern error's DETAIL repeats a single problem, the message.
+                Some(detail) if detail != report.message() => format!("{} ({detail})", report.message()),
+                _ => report.message().to_string(),
             })
         })
         .execute()
@@ -496,6 +521,11 @@ mod tests {
     #[pg_test(error = "batch_size: 0 is not positive")]
     fn a_non_positive_batch_is_refused() {
         text("SELECT tasks_generated::text FROM synapse.generate_recurring_tasks(0)");
+    }
+
+    #[pg_test(error = "batch_size: must not be NULL")]
+    fn a_null_batch_is_refused() {
+        text("SELECT tasks_generated::text FROM synapse.generate_recurring_tasks(NULL)");
     }
 
     #[pg_test(error = "as_of: must be a finite timestamp")]

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end check that the schema of sql/migrations distributes on Citus 13.2 with the
-# department as tenant (docs/citus.md). Not part of `make test` (it builds Citus when
-# missing and runs three servers); wired as `make test-citus`.
+# department as tenant (docs/citus.md, docs/scale-out.md), the whole job compared with a
+# single-node database, and growth (a third worker, rebalance, tenant isolation) under
+# load. Part of `make test` as `make test-citus`.
 #
 #   tests/citus/check.sh [--keep]
 #
-# 1. Citus 13.2 must be installed into the system PostgreSQL 15 (citus.control with
-#    default_version 13.2-1); when it is not, ../shared/vendor/citus/install-citus.sh
-#    (relative to the repository root) builds and installs it (root, 1-3 minutes).
+# 1. Citus 13.2 must be installed into the PostgreSQL 15 tree PG_CONFIG points at
+#    (citus.control with default_version 13.2-1); when it is not,
+#    $CITUS_VENDOR_DIR/install-citus.sh (default ../shared/vendor/citus relative to the
+#    repository root) builds and installs it (about 4 minutes on 2 cores).
 #    synapse_ext must be installed too (`make install`).
 # 2. Starts a coordinator and two workers on 127.0.0.1 with scripts/cluster.sh (data under
 #    scripts/pg-workdir.sh, normally .cluster/): citus-coord (5441), citus-w1 (5442),
@@ -16,21 +18,26 @@
 #    distributes the tables (tests/citus/distribute.sql), and loads the same seed into a
 #    plain single-node database (synapse_single, on the coordinator, without Citus) to
 #    compare with.
-# 4. Prints TAP. Exits non-zero on any failure.
-# 5. Stops the three servers at the end and deletes them, unless --keep (then restart one
+# 4. Routing, constraints, triggers, RLS, generation (generation.sh); the application's
+#    work against the single-node copy (workload.sh); a third worker citus-w3 (5444),
+#    rebalance and tenant isolation under writers and a generator (growth.sh); pg_partman
+#    for the run log (partman.sh). Prints TAP. Exits non-zero on any failure. About 3.5-5.5
+#    minutes warm on 2 shared cores, the rebalance alone about 75 s.
+# 5. Stops the four servers at the end and deletes them, unless --keep (then restart one
 #    with `scripts/cluster.sh start citus-coord 5441`, and so on). Re-runnable: leftover
 #    clusters of a previous run are deleted first.
 #
-# Environment: PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config); SYNAPSE_MIGRATIONS_DIR
-# (default sql/migrations) to check a candidate migration set.
+# Environment: PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config); CITUS_VENDOR_DIR
+# (see 1.); SYNAPSE_MIGRATIONS_DIR (default sql/migrations) to check a candidate migration
+# set; CITUS_COUNTERS_SECONDS (default 10), the counter load's duration.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PG_BIN=${PG_BIN:-$("$PG_CONFIG" --bindir)}
-NAMES=(citus-coord citus-w1 citus-w2)
-PORTS=(5441 5442 5443)
+NAMES=(citus-coord citus-w1 citus-w2 citus-w3)   # citus-w3 joins later (growth.sh)
+PORTS=(5441 5442 5443 5444)
 COORD=5441
 keep=0
 for arg in "$@"; do
@@ -84,9 +91,12 @@ if ! citus_installed; then
   if [ -f "$citus_control" ]; then
     bail "a different Citus is installed ($(grep default_version "$citus_control")); this check needs Citus 13.2 (default_version 13.2-1) in $sharedir/extension"
   fi
-  installer="$(dirname "$root")/shared/vendor/citus/install-citus.sh"
-  [ -x "$installer" ] || bail "Citus 13.2 is not installed ($citus_control missing) and its source installer $installer is not there: install Citus 13.2 for PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}')"
-  [ "$(id -u)" = 0 ] || bail "Citus 13.2 is not installed; building it with $installer needs root (apt packages, make install)"
+  vendor=${CITUS_VENDOR_DIR:-$(dirname "$root")/shared/vendor/citus}
+  installer="$vendor/install-citus.sh"
+  [ -x "$installer" ] || bail "Citus 13.2 is not installed ($citus_control missing) and its source installer $installer is not there: set CITUS_VENDOR_DIR to the vendored Citus source, or install Citus 13.2 for PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}')"
+  # Root for its build dependencies (apt) and for a system tree; a private tree
+  # (scripts/private-pg.sh) whose build dependencies are present needs neither.
+  [ "$(id -u)" = 0 ] || [ -w "$sharedir/extension" ] || bail "Citus 13.2 is not installed; building it into $sharedir with $installer needs root"
   diag "building Citus 13.2.2 with $installer"
   t0=$SECONDS
   "$installer" "$PG_CONFIG" >&2 || bail "$installer failed"
@@ -96,7 +106,7 @@ fi
 [ -f "$sharedir/extension/synapse_ext.control" ] ||
   bail "synapse_ext is not installed into $("$PG_CONFIG" --bindir)/..: run \`make install\` first"
 
-# --- 2. three servers --------------------------------------------------------------------
+# --- 2. three servers (a fourth joins in growth.sh) ------------------------------------
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 cleanup() {
   local rc=$? n
@@ -104,13 +114,13 @@ cleanup() {
     if [ "$keep" = 1 ]; then cluster stop "$n" >/dev/null 2>&1 || true
     else cluster destroy "$n" >/dev/null 2>&1 || true; fi
   done
-  [ "$keep" = 0 ] || echo "# --keep: kept the clusters citus-coord, citus-w1, citus-w2 (stopped); restart with scripts/cluster.sh start citus-coord 5441 etc." >&2
+  [ "$keep" = 0 ] || echo "# --keep: kept the clusters citus-coord, citus-w1, citus-w2, citus-w3 (stopped); restart with scripts/cluster.sh start citus-coord 5441 etc." >&2
   exit "$rc"
 }
 for n in "${NAMES[@]}"; do cluster destroy "$n"; done   # leftovers of an earlier run
 for p in "${PORTS[@]}"; do
   if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$p" >/dev/null 2>&1; then
-    bail "port $p is already taken by another server: this check needs 5441-5443"
+    bail "port $p is already taken by another server: this check needs 5441-5444"
   fi
 done
 trap cleanup EXIT
@@ -119,7 +129,7 @@ for i in 0 1 2; do
   SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null ||
     bail "cannot start ${NAMES[$i]} on port ${PORTS[$i]} (see $("$root/scripts/pg-workdir.sh")/${NAMES[$i]}/server.log)"
 done
-for p in "${PORTS[@]}"; do
+for p in "${PORTS[@]:0:3}"; do
   spl=$(sql "$p" -c "SHOW shared_preload_libraries")
   [[ $spl == citus* ]] || bail "port $p: shared_preload_libraries = '$spl', citus must come first"
   sql "$p" -c "CREATE EXTENSION citus" || bail "CREATE EXTENSION citus failed on port $p"
@@ -354,6 +364,11 @@ is "$(as_user chen "UPDATE synapse.tasks SET status = 'Done' WHERE department_id
 
 # --- recurring generation on the shards ------------------------------------------------------
 source "$here/generation.sh"
+
+# --- the application's work compared with single node; growth under load ----------------------
+source "$here/workload.sh"
+source "$here/growth.sh"
+source "$here/partman.sh"
 
 echo "1..$_n"
 diag "check took $((SECONDS - t_check)) s"

@@ -77,3 +77,19 @@ SELECT truncate_local_data_after_distributing_table(t)
                     'synapse.email_integrations', 'synapse.email_processing_log',
                     'synapse.projects', 'synapse.tasks', 'synapse.task_assignees',
                     'synapse.task_dependencies', 'synapse.comments']::regclass[]) AS t;
+
+-- Citus opens the shard connections of a SECURITY DEFINER function as its owner. The
+-- search helper synapse._search_task_matches_for_user (migration 9) is owned by
+-- synapse_migrate, a NOLOGIN group: without LOGIN, search_tasks fails for every
+-- application user ("role "synapse_migrate" is not permitted to log in"). Citus propagates
+-- this to the workers. Let only the coordinator's address use it in the workers'
+-- pg_hba.conf (docs/citus.md, finding 10).
+ALTER ROLE synapse_migrate LOGIN;
+
+-- A function's own SET clause applies on the coordinator only, never in the shard queries
+-- it sends: the trigram fallback of search_tasks (_search_task_matches SETs
+-- pg_trgm.word_similarity_threshold = 0.45) would run on the workers with pg_trgm's default
+-- 0.6 and miss typos that single node finds. The same value as a database default reaches
+-- the workers (Citus propagates ALTER DATABASE ... SET; finding 11).
+SELECT current_database() AS synapse_db \gset
+ALTER DATABASE :"synapse_db" SET pg_trgm.word_similarity_threshold = 0.45;

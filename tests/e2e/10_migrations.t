@@ -178,6 +178,31 @@ t0=$(date +%s%N); M up; t1=$(date +%s%N); wait
   || not_ok "the runner waits while golang-migrate's advisory lock is held" "took $(( (t1 - t0) / 1000000 )) ms"
 is "$(M version)" "$latest" "and then migrates"
 
+# --- the extension version each migration needs ------------------------------------------
+is "$(grep -L '^-- requires: synapse_ext >= [0-9]*\.[0-9]*\.[0-9]*$' "$ROOT"/sql/migrations/*.up.sql || true)" "" \
+   "every up migration states the synapse_ext version it needs"
+probe=$(mktemp -d)
+cp "$ROOT"/sql/migrations/*.sql "$probe/"
+printf -- '-- requires: synapse_ext >= 0.1.0\nCREATE TABLE synapse.t10_probe_old ();\n' >"$probe/999997_probe_old.up.sql"
+printf -- 'DROP TABLE synapse.t10_probe_old;\n' >"$probe/999997_probe_old.down.sql"
+printf -- '-- requires: synapse_ext >= 999.0.0\nCREATE TABLE synapse.t10_probe_new ();\n' >"$probe/999998_probe_new.up.sql"
+printf -- 'DROP TABLE synapse.t10_probe_new;\n' >"$probe/999998_probe_new.down.sql"
+out=$("$ROOT/scripts/migrate.sh" --db "$DB" --dir "$probe" up 2>&1) && not_ok "a migration needing a newer synapse_ext is refused" ||
+  { grep -q "999998_probe_new.up.sql requires synapse_ext >= 999.0.0" <<<"$out" &&
+      ok "a migration needing a newer synapse_ext is refused, naming it and the version" ||
+      not_ok "the refusal names the migration and the version" "$out"; }
+is "$(M version)/$(q "SELECT count(*) FROM pg_class WHERE relname LIKE 't10_probe%'")" "$latest/0" \
+   "... before applying anything (not even the pending migration that needs only 0.1.0)"
+"$ROOT/scripts/migrate.sh" --db "$DB" --dir "$probe" up 1 2>>"$ERR"
+is "$(M version)" 999997 "up 1 applies the pending migration whose requirement is met"
+"$ROOT/scripts/migrate.sh" --db "$DB" --dir "$probe" goto "$latest" 2>>"$ERR"
+printf -- 'SELECT 1;\n' >"$probe/999999_no_header.up.sql"
+out=$("$ROOT/scripts/migrate.sh" --db "$DB" --dir "$probe" version 2>&1) && not_ok "an up migration without the header line is refused" ||
+  { grep -q '999999_no_header.up.sql has no header line "-- requires: synapse_ext >= X.Y.Z"' <<<"$out" &&
+      ok "an up migration without the header line is refused" || not_ok "an up migration without the header line is refused" "$out"; }
+rm -rf "$probe"
+is "$(M version)" "$latest" "back at the latest version"
+
 # --- with the seed data ---------------------------------------------------------------------
 seed() { psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null 2>>"$ERR"; }
 counts() { q "SELECT (SELECT count(*) FROM synapse.departments) || ' ' || (SELECT count(*) FROM synapse.users) || ' ' || (SELECT count(*) FROM synapse.projects) || ' ' || (SELECT count(*) FROM synapse.tasks) || ' ' || (SELECT count(*) FROM synapse.tasks WHERE is_recurring) || ' ' || (SELECT count(*) FROM synapse.task_assignees) || ' ' || (SELECT count(*) FROM synapse.task_dependencies) || ' ' || (SELECT count(*) FROM synapse.comments)"; }

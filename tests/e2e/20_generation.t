@@ -184,6 +184,15 @@ is "$(q "SELECT count(*) > 0 FROM synapse.generation_overdue_templates WHERE tas
    "a template left behind (January) shows as overdue"
 is "$(st "SELECT * FROM synapse.generate_recurring_tasks(0)")" 22023 "batch_size 0: 22023"
 is "$(st "SELECT * FROM synapse.generate_recurring_tasks(10, 'infinity')")" 22023 "an infinite as_of: 22023"
+# A client passes "not given" as a NULL parameter: as_of NULL means now (one run, logged at
+# the transaction's start, as the default); a NULL batch size is refused, by the procedure
+# too (its strict batch steps would claim NULL, never 0, and loop for ever).
+is "$(q "BEGIN; SELECT count(*) FROM synapse.generate_recurring_tasks(10, NULL);
+           SELECT as_of = now() FROM synapse.generation_runs ORDER BY id DESC LIMIT 1; COMMIT;" | paste -sd' ')" "1 t" \
+   "as_of NULL: a run as of now()"
+is "$(st "SELECT * FROM synapse.generate_recurring_tasks(NULL)")" 22023 "batch_size NULL: 22023"
+is "$(st "SET statement_timeout = '20s'; CALL synapse.run_recurring_generation(NULL)")" 22023 \
+   "the procedure with batch_size NULL: 22023, not an endless loop"
 is "$(st "BEGIN; CALL synapse.run_recurring_generation(); COMMIT;")" 2D000 \
    "the procedure inside a transaction block cannot commit per batch: 2D000"
 is "$(st "SELECT synapse.schedule_recurring_generation()")" 55000 "scheduling without pg_cron in this database: 55000"

@@ -36,10 +36,11 @@ pub enum RecurrenceError {
 }
 
 impl RecurrenceError {
-    /// Every problem, one per line, for an error's DETAIL.
+    /// Every problem of a pattern, one per line, for an error's DETAIL: a single one too,
+    /// so a client reads the list of problems from one place whatever their number.
     pub fn detail(&self) -> Option<String> {
         match self {
-            RecurrenceError::InvalidPattern(problems) if problems.len() > 1 => {
+            RecurrenceError::InvalidPattern(problems) if !problems.is_empty() => {
                 Some(problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
             }
             _ => None,
@@ -48,3 +49,25 @@ impl RecurrenceError {
 }
 
 pub type Result<T, E = RecurrenceError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_lists_every_problem_of_a_pattern_even_one() {
+        let one =
+            RecurrenceError::InvalidPattern(vec![Problem::new("interval", "0 is not an integer in 1..999")]);
+        assert_eq!(one.to_string(), "interval: 0 is not an integer in 1..999");
+        assert_eq!(one.detail().as_deref(), Some("interval: 0 is not an integer in 1..999"));
+        let two = RecurrenceError::InvalidPattern(vec![
+            Problem::new("interval", "0 is not an integer in 1..999"),
+            Problem::new("daysOfWeek[1]", "8 is not an ISO weekday (1..7)"),
+        ]);
+        assert_eq!(
+            two.detail().as_deref(),
+            Some("interval: 0 is not an integer in 1..999\ndaysOfWeek[1]: 8 is not an ISO weekday (1..7)")
+        );
+        assert_eq!(RecurrenceError::InvalidRrule("BYWEEKNO=20 is not supported".into()).detail(), None);
+    }
+}

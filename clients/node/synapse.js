@@ -1,0 +1,171 @@
+'use strict';
+// A small Node client of the synapse_ext SQL surface with pg (node-postgres): the calls a
+// service makes, each a thin function over one SQL statement with its values as parameters.
+// Patterns go in as plain objects and come back as objects; timestamps go in as Dates (or
+// ISO strings with an offset) and come back as Dates; a bad argument (SQLSTATE 22023) throws
+// InvalidArgumentError, what an API answers with HTTP 422.
+//
+// PgBouncer in transaction mode (1.18) needs nothing special from pg: a query with values is
+// sent as the unnamed statement of the extended protocol, which any server connection
+// answers. Never give a query a `name` (that prepares it on one server connection only),
+// and keep a transaction on one pooled client (asUser below).
+//
+// The tests beside it (synapse.test.js) run it against a migrated, seeded database, directly
+// and through PgBouncer.
+
+const pg = require('pg');
+
+/** A pool of connections for the given connection string. */
+function createPool(connectionString) {
+  return new pg.Pool({ connectionString, max: 4 });
+}
+
+/**
+ * SQLSTATE 22023 (invalid_parameter_value) from the extension: a pattern or another
+ * argument it refuses. message is the first problem, problems all of them, each
+ * "path: what is wrong" (the error's DETAIL, one per line).
+ */
+class InvalidArgumentError extends Error {
+  constructor(sqlstate, message, detail) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+    this.sqlstate = sqlstate;
+    this.detail = detail;
+    this.problems = detail ? detail.split('\n') : [];
+  }
+}
+
+/** Runs a query; a 22023 becomes InvalidArgumentError, other errors pass as they are. */
+async function query(db, text, values) {
+  try {
+    return await db.query(text, values);
+  } catch (err) {
+    if (err instanceof pg.DatabaseError && err.code === '22023') {
+      throw new InvalidArgumentError(err.code, err.message, err.detail);
+    }
+    throw err;
+  }
+}
+
+/** Every problem of a pattern; empty when it is valid. */
+async function patternErrors(db, pattern) {
+  const { rows } = await query(db, 'SELECT synapse.recurrence_pattern_errors($1) AS problems', [pattern]);
+  return rows[0].problems;
+}
+
+/** The normalised pattern (defaults filled in); InvalidArgumentError when it is bad. */
+async function validatePattern(db, pattern) {
+  const { rows } = await query(db, 'SELECT synapse.validate_recurrence_pattern($1) AS pattern', [pattern]);
+  return rows[0].pattern;
+}
+
+/** The first occurrence strictly after `after`; null once the series has ended. */
+async function nextOccurrence(db, pattern, after, dtstart = null) {
+  const { rows } = await query(db, 'SELECT synapse.calculate_next_occurrence($1, $2, $3) AS next',
+    [pattern, after, dtstart]);
+  return rows[0].next;
+}
+
+/** A preview of the series from dtstart: at most maxCount occurrences. */
+async function occurrences(db, pattern, dtstart, maxCount) {
+  const { rows } = await query(db,
+    'SELECT o FROM synapse.recurrence_occurrences($1, $2, max_count => $3) AS o', [pattern, dtstart, maxCount]);
+  return rows.map((r) => r.o);
+}
+
+/**
+ * Runs fn(client) in one transaction acting for a Synapse user, on one client of the pool:
+ * set_current_user records the identity transaction-locally (SET LOCAL), so row-level
+ * security applies to everything fn does and the identity is gone after COMMIT or ROLLBACK,
+ * also behind PgBouncer. Returns what fn returns.
+ */
+async function asUser(pool, userId, fn) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT synapse.set_current_user($1)', [userId]);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** The user the transaction acts for; null when none. */
+async function currentUserId(db) {
+  const { rows } = await query(db, 'SELECT synapse.current_user_id() AS id');
+  return rows[0].id;
+}
+
+async function userByEmail(db, email) {
+  const { rows } = await query(db,
+    'SELECT id, department_id AS "departmentId" FROM synapse.users WHERE email = $1 AND deleted_at IS NULL', [email]);
+  if (rows.length === 0) throw new Error(`no active user ${email}`);
+  return rows[0];
+}
+
+/**
+ * Inserts a recurring template and its assignees; the database sets next_occurrence from
+ * the pattern. Returns { id, nextOccurrence }.
+ */
+async function createTemplate(db, { departmentId, taskId, title, creatorId, pattern, start, assignees = [] }) {
+  const { rows } = await query(db,
+    `INSERT INTO synapse.tasks (department_id, task_id, title, creator_id, is_recurring,
+                                recurrence_pattern, recurrence_start)
+     VALUES ($1, $2, $3, $4, true, $5, $6)
+     RETURNING id, next_occurrence AS "nextOccurrence"`,
+    [departmentId, taskId, title, creatorId, pattern, start]);
+  for (const user of assignees) {
+    await query(db,
+      `INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by)
+       VALUES ($1, $2, $3, $4)`, [departmentId, rows[0].id, user, creatorId]);
+  }
+  return rows[0];
+}
+
+/**
+ * One batch of generation for the templates due at asOf (default: now), as the caller:
+ * row-level security limits it to what the current user may see and write.
+ */
+async function generateRecurring(db, batchSize = 100, asOf = null) {
+  const { rows } = await query(db,
+    `SELECT tasks_generated AS "tasksGenerated", tasks_failed AS "tasksFailed",
+            execution_time_ms AS "executionTimeMs"
+       FROM synapse.generate_recurring_tasks($1, $2)`, [batchSize, asOf]);
+  return rows[0];
+}
+
+const TASK_COLUMNS = `department_id AS "departmentId", id, task_id AS "taskId", title, status, priority`;
+
+/** A template's generated instances by occurrence. */
+async function instances(db, departmentId, templateId) {
+  const { rows } = await query(db,
+    `SELECT ${TASK_COLUMNS}, occurrence_at AS "dueDate" FROM synapse.tasks
+      WHERE department_id = $1 AND recurrence_parent_id = $2 ORDER BY occurrence_at`, [departmentId, templateId]);
+  return rows;
+}
+
+/** One keyset page of the current user's open tasks; after: the previous page's last row. */
+async function myTasks(db, { after = null, pageSize = 50 } = {}) {
+  const keys = after ? [after.dueDate, after.priority, after.id] : [null, null, null];
+  const { rows } = await query(db,
+    `SELECT ${TASK_COLUMNS}, due_date AS "dueDate" FROM synapse.my_tasks($1, $2, $3, $4)`, [...keys, pageSize]);
+  return rows;
+}
+
+/** Searches the tasks the current user may read (web-search syntax). */
+async function searchTasks(db, text, maxResults = 50) {
+  const { rows } = await query(db,
+    `SELECT ${TASK_COLUMNS}, due_date AS "dueDate", rank, snippet, matched_by AS "matchedBy"
+       FROM synapse.search_tasks($1, $2)`, [text, maxResults]);
+  return rows;
+}
+
+module.exports = {
+  createPool, InvalidArgumentError, patternErrors, validatePattern, nextOccurrence, occurrences,
+  asUser, currentUserId, userByEmail, createTemplate, generateRecurring, instances, myTasks, searchTasks,
+};

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# prometheus-postgres-exporter (Debian's package) for a scratch cluster, as a plain process
+# on loopback, with Synapse's custom queries (ops/postgres_exporter/queries.yaml). It logs in
+# as synapse_exporter, a LOGIN member of synapse_monitoring this script creates when missing
+# (scratch clusters trust loopback: no password). State (pid, log) lives in the cluster's
+# directory, under exporter/.
+#
+#   scripts/exporter.sh start NAME PG_PORT WEB_PORT [DB]   metrics on http://127.0.0.1:WEB_PORT/metrics
+#   scripts/exporter.sh stop NAME
+#   scripts/exporter.sh status NAME
+set -euo pipefail
+
+EXPORTER=${EXPORTER:-/usr/bin/prometheus-postgres-exporter}
+root=$(cd "$(dirname "$0")/.." && pwd)
+usage="usage: exporter.sh start NAME PG_PORT WEB_PORT [DB] | stop NAME | status NAME"
+cmd=${1:?$usage}
+name=${2:?$usage}
+state="$("$root/scripts/pg-workdir.sh")/$name/exporter"
+. "$root/scripts/privileges.sh"
+
+pid_of() { cat "$state/exporter.pid" 2>/dev/null || true; }
+running() { local pid; pid=$(pid_of); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+case "$cmd" in
+start)
+  pg_port=${3:?$usage}
+  web_port=${4:?$usage}
+  db=${5:-synapse}
+  if running; then exit 0; fi
+  as_root mkdir -p "$state"
+  as_root chown "$(id -u):$(id -g)" "$state"
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d "$db" <<'SQL'
+SET client_min_messages = warning;
+SELECT 'CREATE ROLE synapse_exporter LOGIN IN ROLE synapse_monitoring'
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'synapse_exporter') \gexec
+SQL
+  # Started in its own session with only stdin, stdout and stderr, so it outlives this
+  # script and holds no lock a caller took.
+  DATA_SOURCE_NAME="host=127.0.0.1 port=$pg_port user=synapse_exporter dbname=$db sslmode=disable" \
+    setsid "$EXPORTER" --web.listen-address="127.0.0.1:$web_port" \
+      --extend.query-path="$root/ops/postgres_exporter/queries.yaml" \
+      </dev/null >"$state/exporter.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+  echo $! >"$state/exporter.pid"
+  for _ in $(seq 50); do
+    if curl -fsS "http://127.0.0.1:$web_port/metrics" >/dev/null 2>&1; then exit 0; fi
+    running || break
+    sleep 0.2
+  done
+  echo "postgres_exporter $name did not come up on port $web_port; log: $state/exporter.log" >&2
+  tail -n 20 "$state/exporter.log" >&2 || true
+  exit 1
+  ;;
+stop)
+  if running; then
+    pid=$(pid_of)
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || { rm -f "$state/exporter.pid"; exit 0; }; sleep 0.2; done
+    echo "postgres_exporter $name (pid $pid) did not stop" >&2
+    exit 1
+  fi
+  ;;
+status)
+  if running; then echo "$name postgres_exporter: running"; else echo "$name postgres_exporter: stopped"; fi
+  ;;
+*)
+  echo "$usage" >&2; exit 2 ;;
+esac

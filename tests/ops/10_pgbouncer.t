@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# PgBouncer in transaction mode (scripts/pgbouncer.sh, ops/pgbouncer/pgbouncer.ini) in front
+# of the primary: its settings, logins of roles made after it started, and the load run:
+# $OPS_LOAD_CLIENTS (1,000) client connections at once, each running the Synapse work mix
+# for $OPS_LOAD_SECONDS with users interleaved on the pooled server connections, every row
+# checked against the user's department (tests/ops/load). A negative control first: the
+# design's session-wide identity leaks, and the same checks catch it.
+source "$(dirname "$0")/lib.sh"
+BOUNCER=$OPS_PGBOUNCER_PORT
+admin() { psql -X -q -At -h 127.0.0.1 -p "$BOUNCER" -U postgres -d pgbouncer -c "$1"; }
+config() { admin "SHOW CONFIG" | awk -F'|' -v k="$1" '$1 == k { print $2 }'; }
+
+"$ROOT/scripts/pgbouncer.sh" start ops-primary "$OPS_PRIMARY_PORT" "$BOUNCER"
+is "$("$ROOT/scripts/pgbouncer.sh" status ops-primary)" "ops-primary pgbouncer: running" "pgbouncer.sh start: running"
+"$ROOT/scripts/pgbouncer.sh" start ops-primary "$OPS_PRIMARY_PORT" "$BOUNCER"
+ok "starting it again is a no-op"
+is "$(config pool_mode)|$(config default_pool_size)|$(config max_client_conn)|$(config listen_addr)" \
+   "transaction|25|1200|127.0.0.1" "transaction mode, pool of 25, 1,200 clients, loopback only"
+
+primary -c "DROP ROLE IF EXISTS ops_t10_late" -c "CREATE ROLE ops_t10_late LOGIN"
+is "$(psql -X -At -h 127.0.0.1 -p "$BOUNCER" -U ops_t10_late -d synapse -c "SELECT current_user" 2>&1)" ops_t10_late \
+   "a LOGIN role created after PgBouncer started logs in through it (auth_query)"
+out=$(psql -X -At -h 127.0.0.1 -p "$BOUNCER" -U ops_t10_nobody -d synapse -c "SELECT 1" 2>&1 || true)
+case "$out" in *"no such user"*) ok "an unknown role is refused" ;; *) not_ok "an unknown role is refused" "$out" ;; esac
+primary -c "DROP ROLE ops_t10_late"
+
+# Prepared statements: pgbench's unnamed extended protocol works through PgBouncer 1.18 in
+# transaction mode, its named statements (-M prepared) break as soon as a client's next
+# transaction lands on another server connection.
+PGBENCH=${PGBENCH:-/usr/lib/postgresql/15/bin/pgbench}
+probe() { "$PGBENCH" -n -M "$1" -c 40 -j 2 -T 3 -f "$ROOT/tests/ops/load/prepared_probe.pgbench" \
+            -h 127.0.0.1 -p "$BOUNCER" -U load_api_a synapse 2>&1; }
+out=$(probe extended) && ok "pgbench -M extended (unnamed statements), 40 clients: no error" \
+  || not_ok "pgbench -M extended (unnamed statements), 40 clients: no error" "$(grep -m3 error <<<"$out")"
+out=$(probe prepared) && not_ok "pgbench -M prepared fails through PgBouncer" "$out" \
+  || { grep -qE 'prepared statement "P_[0-9]+" (already exists|does not exist)' <<<"$out" \
+       && ok "pgbench -M prepared fails through PgBouncer: $(grep -oE -m1 'prepared statement "P_[0-9]+" (already exists|does not exist)' <<<"$out")" \
+       || not_ok "pgbench -M prepared fails with a prepared-statement error" "$(grep -m3 error <<<"$out")"; }
+
+# Negative control: a session-wide identity (the design's SET) stays on the server
+# connection, and the next client's transaction without a user sees it.
+if control=$("$OPS_LOAD_BIN" -port "$BOUNCER" -clients 40 -duration 3s -leaky-identity 2>/dev/null); then
+  not_ok "negative control: a session-wide identity is caught as a leak" "$control"
+else
+  leaks=$(grep -o 'leaks=[0-9]*' <<<"$control" | cut -d= -f2)
+  if [ "${leaks:-0}" -gt 0 ]; then ok "negative control: a session-wide identity is caught as a leak ($leaks times)"
+  else not_ok "negative control: a session-wide identity is caught as a leak" "$control"; fi
+fi
+
+# Transaction mode runs no reset query between clients: the control's session settings are
+# still on the server connections. A restart closes them.
+"$ROOT/scripts/pgbouncer.sh" stop ops-primary
+"$ROOT/scripts/pgbouncer.sh" start ops-primary "$OPS_PRIMARY_PORT" "$BOUNCER"
+
+# The load run, observed from PgBouncer (clients) and PostgreSQL (server connections).
+obs=$(mktemp)
+(
+  for _ in $(seq $((OPS_LOAD_SECONDS + 30))); do
+    clients=$(admin "SHOW POOLS" | awk -F'|' '$1 == "synapse" && $2 ~ /^load_api_/ { n += $3 + $4 } END { print n + 0 }')
+    servers=$(primary -c "SELECT count(*) FROM pg_stat_activity WHERE usename LIKE 'load\_api\_%'")
+    echo "$clients $servers" >>"$obs"
+    sleep 1
+  done
+) &
+observer=$!
+before=$(primary -c "SELECT count(*) FROM synapse.tasks WHERE title LIKE 'Load task %'")
+set +e
+summary=$("$OPS_LOAD_BIN" -port "$BOUNCER" -clients "$OPS_LOAD_CLIENTS" -duration "${OPS_LOAD_SECONDS}s" -hold 3s 2>"$obs.err")
+rc=$?
+set -e
+kill "$observer" 2>/dev/null; wait "$observer" 2>/dev/null || true
+echo "# $summary"
+sed 's/^/# /' "$obs.err" | head -10
+field() { grep -o "\b$1=[0-9.]*" <<<"$summary" | cut -d= -f2; }
+is "$rc" 0 "the load run passes its own checks (exit 0)"
+is "$(field connected)" "$OPS_LOAD_CLIENTS" "$OPS_LOAD_CLIENTS client connections open at once"
+is "$(field unexpected_errors)|$(field leaks)|$(field connect_errors)" "0|0|0" "zero unexpected errors, zero rows outside the user's department"
+[ "$(field bad_pattern_22023)" -gt 0 ] && ok "the bad pattern came back as 22023 every time ($(field bad_pattern_22023) times)" \
+  || not_ok "the bad pattern came back as 22023" "$summary"
+[ "$(field rows_checked)" -gt 1000 ] && ok "rows were seen and checked ($(field rows_checked))" || not_ok "rows were seen and checked" "$summary"
+max_clients=$(sort -n -k1 "$obs" | tail -1 | cut -d' ' -f1)
+max_servers=$(sort -n -k2 -t' ' "$obs" | tail -1 | cut -d' ' -f2)
+[ "${max_clients:-0}" -ge "$OPS_LOAD_CLIENTS" ] && ok "PgBouncer held $max_clients clients at once" \
+  || not_ok "PgBouncer held all clients at once" "max seen: $max_clients"
+[ "${max_servers:-99}" -le 30 ] && ok "over at most $max_servers server connections (max_db_connections 30)" \
+  || not_ok "over at most 30 server connections" "max seen: $max_servers"
+echo "# connections: $max_clients clients over at most $max_servers server connections"
+rm -f "$obs" "$obs.err"
+
+# The tasks the load created are in their creator's department, with their assignee there.
+after=$(primary -c "SELECT count(*) FROM synapse.tasks WHERE title LIKE 'Load task %'")
+is "$((after - before))" "$(field tasks_created)" "every task the clients created is there"
+is "$(primary -c "SELECT count(*) FROM synapse.tasks t JOIN synapse.users u ON u.id = t.creator_id
+                   LEFT JOIN synapse.task_assignees a ON (a.department_id, a.task_id) = (t.department_id, t.id)
+                  WHERE t.title LIKE 'Load task %' AND (t.department_id <> u.department_id OR a.user_id IS DISTINCT FROM u.id)")" 0 \
+   "each in its creator's department, assigned to its creator"
+
+"$ROOT/scripts/pgbouncer.sh" stop ops-primary
+is "$("$ROOT/scripts/pgbouncer.sh" status ops-primary)" "ops-primary pgbouncer: stopped" "pgbouncer.sh stop: stopped"
+done_testing

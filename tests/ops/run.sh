@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Operations tests against the real components (make test-ops): PgBouncer with 1,000
+# clients, a hot standby, postgres_exporter scraped over HTTP, backup and restore into a
+# fresh cluster, point-in-time recovery from archived WAL. Starts .cluster/ops-primary
+# (pg_cron and pg_stat_statements preloaded), builds the load tool (tests/ops/load, Go with
+# Debian's pgx), prepares database synapse anew (migrations, development seed, the load
+# data, LOGIN roles) and runs tests/ops/*.t with prove. Everything it starts is stopped at
+# the end, whatever happens.
+#
+# Ports (override through the environment): primary 54501, standby 54502, PgBouncer 54503,
+# exporter 54504, restore target 54505, WAL-archiving cluster 54506 and its point-in-time
+# copy 54507. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the load run.
+# Arguments: the .t files to run (default: all).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export OPS_PRIMARY_PORT=${OPS_PRIMARY_PORT:-54501} OPS_STANDBY_PORT=${OPS_STANDBY_PORT:-54502}
+export OPS_PGBOUNCER_PORT=${OPS_PGBOUNCER_PORT:-54503} OPS_EXPORTER_PORT=${OPS_EXPORTER_PORT:-54504}
+export OPS_RESTORE_PORT=${OPS_RESTORE_PORT:-54505} OPS_ARCHIVE_PORT=${OPS_ARCHIVE_PORT:-54506}
+export OPS_PITR_PORT=${OPS_PITR_PORT:-54507}
+export OPS_LOAD_CLIENTS=${OPS_LOAD_CLIENTS:-1000} OPS_LOAD_SECONDS=${OPS_LOAD_SECONDS:-20}
+export OPS_LOAD_BIN="$root/target/ops/synapse-load"
+cd "$root"
+
+cleanup() {
+  scripts/pgbouncer.sh stop ops-primary || true
+  scripts/exporter.sh stop ops-primary || true
+  scripts/cluster.sh stop ops-restore || true
+  scripts/cluster.sh stop ops-pitr || true
+  scripts/cluster.sh stop ops-archive || true
+  scripts/cluster.sh stop ops-standby || true
+  scripts/cluster.sh stop ops-primary || true
+}
+trap cleanup EXIT
+
+tests/ops/load/build.sh "$OPS_LOAD_BIN"
+
+scripts/cluster.sh start ops-primary "$OPS_PRIMARY_PORT"
+psql_p() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U postgres "$@"; }
+preload=$(psql_p -d postgres -c "SHOW shared_preload_libraries")
+if [[ ,$preload, != *,pg_stat_statements,* ]]; then
+  # A list setting: each library its own quoted item.
+  list=$(tr -d ' ' <<<"${preload:+$preload,}pg_stat_statements" | sed "s/[^,]*/'&'/g")
+  psql_p -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = $list"
+fi
+# A fresh database synapse, then a restart: pg_cron's launcher (cron.database_name =
+# synapse) and the preload both start with the server.
+psql_p -d postgres -c "DROP DATABASE IF EXISTS synapse WITH (FORCE)" -c "CREATE DATABASE synapse"
+scripts/cluster.sh stop ops-primary
+scripts/cluster.sh start ops-primary "$OPS_PRIMARY_PORT"
+psql_p -d synapse -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION pg_stat_statements"
+if ! out=$(scripts/migrate.sh --host 127.0.0.1 --port "$OPS_PRIMARY_PORT" --user postgres --db synapse up 2>&1); then
+  echo "$out" >&2; exit 1
+fi
+psql_p -d synapse -1 -f sql/seed/dev_seed.sql >/dev/null
+psql_p -d synapse -v departments=20 -v users_per_department=10 -v tasks_per_user=20 -f tests/ops/load/setup.sql
+# LOGIN roles as an operator would make them (the migrations only create groups).
+psql_p -d synapse <<'SQL'
+SET client_min_messages = warning;
+SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['load_api_a', 'load_api_b', 'ops_monitor']) AS r
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
+GRANT synapse_app TO load_api_a, load_api_b;
+GRANT synapse_monitoring TO ops_monitor;
+SQL
+
+if [ $# -gt 0 ]; then prove --timer "$@"; else prove --timer tests/ops/*.t; fi

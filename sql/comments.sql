@@ -47,3 +47,9 @@ COMMENT ON FUNCTION _tasks_count_in_projects() IS
   'AFTER ROW trigger on synapse.tasks (migration 8): collects what a row change does to projects.task_count/completed_task_count (inserts, moves between projects and departments, status changes, soft deletes, undeletes, deletes; templates are not counted, instances are) for _tasks_apply_project_counts.';
 COMMENT ON FUNCTION _tasks_apply_project_counts() IS
   'AFTER STATEMENT trigger on synapse.tasks (migration 8): applies the project counter changes the statement''s rows collected, one UPDATE per project in (department_id, project_id) order, as the table owner.';
+COMMENT ON FUNCTION _search_key_array(text, text[], text[]) IS
+  'Internal (_search_keys): the index keys of a task: department:lexeme for every lexeme, department!lexeme for the title''s; lexemes over 2,000 bytes left out.';
+COMMENT ON FUNCTION _search_keys(uuid, tsvector) IS
+  'Search index keys of a task''s search vector, prefixed with its department (all lexemes, and title lexemes separately). Immutable: backs tasks_search_keys_idx.';
+COMMENT ON FUNCTION _search_keys_query(uuid, tsquery, boolean) IS
+  'The tasks_search_keys_idx query (department-prefixed, title words only or all) that finds a superset of a search query''s matches in one department; NULL when nothing of it is indexable.';

@@ -57,3 +57,40 @@ BEGIN
   COMMIT;
 END
 $$;
+
+-- Search index keys (issue 11, migration 10's tasks_search_keys_idx): the department-
+-- prefixed keys of a search vector, made in Rust, and the index query for a search query.
+CREATE FUNCTION "_search_key_array"(
+	"department" TEXT,
+	"lexemes" TEXT[],
+	"title_lexemes" TEXT[]
+) RETURNS TEXT[]
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_search_key_array_wrapper';
+
+CREATE FUNCTION _search_keys(department_id uuid, search_vector tsvector)
+RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN array_to_tsvector(_search_key_array(department_id::text, tsvector_to_array(search_vector),
+                                           tsvector_to_array(ts_filter(search_vector, '{a}'))));
+
+CREATE FUNCTION _search_keys_query(department_id uuid, query tsquery, title_only boolean)
+RETURNS tsquery
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (
+  SELECT string_agg(
+           CASE WHEN m[1] IS NOT NULL
+                  THEN '''' || department_id::text || CASE WHEN title_only THEN '!' ELSE ':' END || substr(m[1], 2)
+                WHEN m[2] IS NOT NULL THEN ' & '
+                ELSE m[3] END, '' ORDER BY n)::tsquery
+    FROM regexp_matches(querytree(query), '(''(?:[^''\\]|''''|\\.)*'')|(<(?:-|[0-9]+)>)|([^''<]+|<)', 'g')
+         WITH ORDINALITY AS r(m, n)
+   WHERE querytree(query) NOT IN ('', 'T'));
+
+COMMENT ON FUNCTION _search_key_array(text, text[], text[]) IS
+  'Internal (_search_keys): the index keys of a task: department:lexeme for every lexeme, department!lexeme for the title''s; lexemes over 2,000 bytes left out.';
+COMMENT ON FUNCTION _search_keys(uuid, tsvector) IS
+  'Search index keys of a task''s search vector, prefixed with its department (all lexemes, and title lexemes separately). Immutable: backs tasks_search_keys_idx.';
+COMMENT ON FUNCTION _search_keys_query(uuid, tsquery, boolean) IS
+  'The tasks_search_keys_idx query (department-prefixed, title words only or all) that finds a superset of a search query''s matches in one department; NULL when nothing of it is indexable.';

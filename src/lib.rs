@@ -2,12 +2,13 @@
 //!
 //! `recurrence` is the pure core, its own crate `synapse_recurrence` (crates/recurrence:
 //! no pgrx, plain `cargo test -p synapse_recurrence`); `identity` is the pure part of
-//! row-level security and `counters` the project counter rules (no pgrx, plain
-//! `cargo test`); `sql` is the thin #[pg_extern]
+//! row-level security, `counters` the project counter rules and `search` the search index
+//! keys (no pgrx, plain `cargo test`); `sql` is the thin #[pg_extern]
 //! boundary that converts types and maps errors.
 
 pub mod counters;
 pub mod identity;
+pub mod search;
 pub use synapse_recurrence as recurrence;
 mod sql;
 

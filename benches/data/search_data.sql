@@ -99,10 +99,13 @@ SELECT md5('bench:dept:' || d)::uuid, 'B-' || i,
   CROSS JOIN LATERAL (SELECT i % 20 AS d, i % 50 = 0 AS tpl, random() AS r) x
  WHERE i % :parts = :part;
 
--- 1.5 assignees per task, users of the task's department.
-INSERT INTO synapse.task_assignees (department_id, task_id, user_id)
-SELECT t.department_id, t.id, md5('bench:user:' || (n % 20 + 20 * ((h + k * 37) % 100)))::uuid
-  FROM (SELECT department_id, id, (substr(task_id, 3))::int AS n, abs(hashint4((substr(task_id, 3))::int)) AS h
+-- 1.5 assignees per task, users of the task's department, with the copies of the task's
+-- open state, due date and priority that migration 10's trigger would write.
+INSERT INTO synapse.task_assignees (department_id, task_id, user_id, task_open, task_due_key, task_priority)
+SELECT t.department_id, t.id, md5('bench:user:' || (n % 20 + 20 * ((h + k * 37) % 100)))::uuid,
+       synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority
+  FROM (SELECT department_id, id, (substr(task_id, 3))::int AS n, abs(hashint4((substr(task_id, 3))::int)) AS h,
+               status, deleted_at, is_recurring, due_date, priority
           FROM synapse.tasks WHERE task_id LIKE 'B-%') t
   CROSS JOIN LATERAL generate_series(0, CASE WHEN t.h % 2 = 0 THEN 1 ELSE 0 END) AS k
  WHERE t.n % :parts = :part;
@@ -121,6 +124,11 @@ UPDATE synapse.projects p
           FROM synapse.tasks WHERE project_id IS NOT NULL AND NOT is_recurring AND deleted_at IS NULL
          GROUP BY 1, 2) c
  WHERE p.department_id = c.department_id AND p.id = c.project_id;
+
+-- The title words of the typo fallback (migration 10's trigger would add them).
+INSERT INTO synapse.search_words (department_id, word)
+SELECT DISTINCT t.department_id, w FROM synapse.tasks t, synapse._title_words(t.title) AS w
+ON CONFLICT DO NOTHING;
 
 \endif
 RESET session_replication_role;

@@ -348,6 +348,10 @@ mod tests {
         ("recurrence_to_rrule", "i", "s"),
         ("recurrence_from_rrule", "i", "s"),
         ("task_search_vector", "i", "s"),
+        // Search index keys (migration 10): pure functions of their arguments.
+        ("_search_key_array", "i", "s"),
+        ("_search_keys", "i", "s"),
+        ("_search_keys_query", "i", "s"),
         ("_template_occurrence_from", "i", "s"),
         ("_template_next_after_completion", "i", "s"),
         ("generate_recurring_tasks", "v", "u"),

@@ -150,6 +150,25 @@ for n in 0 501 NULL; do
 done
 is "$(state "$API" "$SOFIA" "SELECT * FROM synapse.my_tasks(NULL, NULL, gen_random_uuid())")" 22023 "after_id without after_priority is 22023"
 
+# --- the copies behind my_tasks and the typo fallback follow the tasks (migration 10) ---------------------
+q "UPDATE synapse.tasks SET due_date = '2029-06-01 09:00+00' WHERE task_id = 'M-5';
+   UPDATE synapse.tasks SET status = 'Done' WHERE task_id = 'M-1';
+   UPDATE synapse.tasks SET status = 'To Do' WHERE task_id = 'M-DONE';
+   UPDATE synapse.tasks SET priority = 'Low' WHERE task_id = 'M-2';
+   UPDATE synapse.tasks SET deleted_at = NULL WHERE task_id = 'M-GONE'" >/dev/null
+is "$(mine "$SOFIA" "page_size => 500")" "$(reference "$SOFIA")" "after due date, status, priority and undelete changes: the reference list"
+is "$(q "SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+          WHERE (a.task_open, a.task_due_key, a.task_priority)
+                IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)")" 0 \
+   "every assignment's copies equal its task's facts"
+is "$(state "$API" "$SOFIA" "UPDATE synapse.task_assignees SET task_open = NOT task_open")" "" "an assignment's copies may be written ..."
+is "$(q "SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+          WHERE a.task_open IS DISTINCT FROM synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)")" 0 \
+   "... but they are read from the task again"
+is "$(mine "$PRIYA" "page_size => 500")" "$(reference "$PRIYA")" "an Admin's list (every department): the reference list"
+q "UPDATE synapse.tasks SET title = 'Persimmon harvest' WHERE task_id = 'S-OFFSITE'" >/dev/null
+is "$(how "$SOFIA" 'persimon')" "S-OFFSITE:trigram" "a changed title's words reach the typo fallback"
+
 psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
 psql_db postgres -c "DROP ROLE IF EXISTS $API" -c "DROP ROLE IF EXISTS $REPORT"
 done_testing

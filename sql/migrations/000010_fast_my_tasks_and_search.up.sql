@@ -252,20 +252,26 @@ ON CONFLICT DO NOTHING;
 -- New tasks: once per statement, from its transition table (a bulk insert adds each word
 -- once). A changed title or department: per row, only when it changed. Words are added in
 -- sorted order: two statements adding the same new words wait for each other in one order,
--- never in a cycle.
+-- never in a cycle. The words are gathered first and added one row at a time: on Citus
+-- each insert is then a router query to the word's shard (an INSERT ... SELECT from the
+-- transition table is planned apart from the trigger, where that table is not visible, and
+-- one from arrays fails while isolate_tenant_to_new_shard moves the shard; docs/citus.md).
 CREATE FUNCTION synapse._tasks_add_search_words() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  words record;
 BEGIN
   IF TG_LEVEL = 'STATEMENT' THEN
-    INSERT INTO synapse.search_words (department_id, word)
-    SELECT DISTINCT n.department_id, w FROM new_tasks n, synapse._title_words(n.title) AS w
-     ORDER BY 1, 2
-    ON CONFLICT DO NOTHING;
+    FOR words IN SELECT DISTINCT n.department_id AS department_id, w AS word
+                   FROM new_tasks n, synapse._title_words(n.title) AS w ORDER BY 1, 2 LOOP
+      INSERT INTO synapse.search_words (department_id, word) VALUES (words.department_id, words.word)
+      ON CONFLICT DO NOTHING;
+    END LOOP;
   ELSE
-    INSERT INTO synapse.search_words (department_id, word)
-    SELECT DISTINCT NEW.department_id, w FROM synapse._title_words(NEW.title) AS w
-     ORDER BY 1, 2
-    ON CONFLICT DO NOTHING;
+    FOR words IN SELECT DISTINCT w AS word FROM synapse._title_words(NEW.title) AS w ORDER BY 1 LOOP
+      INSERT INTO synapse.search_words (department_id, word) VALUES (NEW.department_id, words.word)
+      ON CONFLICT DO NOTHING;
+    END LOOP;
   END IF;
   RETURN NULL;
 END

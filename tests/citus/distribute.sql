@@ -57,6 +57,9 @@ SELECT create_distributed_table('synapse.tasks', 'department_id', colocate_with 
 SELECT create_distributed_table('synapse.task_assignees', 'department_id', colocate_with => 'synapse.projects');
 SELECT create_distributed_table('synapse.task_dependencies', 'department_id', colocate_with => 'synapse.projects');
 SELECT create_distributed_table('synapse.comments', 'department_id', colocate_with => 'synapse.projects');
+-- The typo fallback's words per department (migration 10), written by a trigger on tasks'
+-- shards: co-located, so that insert stays on the task's node.
+SELECT create_distributed_table('synapse.search_words', 'department_id', colocate_with => 'synapse.projects');
 
 DO $$
 DECLARE f record;
@@ -76,7 +79,7 @@ SELECT truncate_local_data_after_distributing_table(t)
   FROM unnest(ARRAY['synapse.departments', 'synapse.users', 'synapse.auth_sessions',
                     'synapse.email_integrations', 'synapse.email_processing_log',
                     'synapse.projects', 'synapse.tasks', 'synapse.task_assignees',
-                    'synapse.task_dependencies', 'synapse.comments']::regclass[]) AS t;
+                    'synapse.task_dependencies', 'synapse.comments', 'synapse.search_words']::regclass[]) AS t;
 
 -- Citus opens the shard connections of a SECURITY DEFINER function as its owner. The
 -- search helper synapse._search_task_matches_for_user (migration 9) is owned by

@@ -23,18 +23,6 @@ data="$dir/data"
 
 . "$root/scripts/privileges.sh"
 
-# A server started under `flock LOCK make …` would inherit the lock's descriptor and hold
-# the lock for as long as it runs: it is started with only stdin, stdout and stderr open.
-without_inherited_fds() {
-  local fd
-  for fd in /proc/$BASHPID/fd/*; do
-    fd=${fd##*/}
-    # The one that listed the directory is gone again: no message for it.
-    if [ "$fd" -gt 2 ]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
-  done
-  "$@"
-}
-
 running() { as_postgres test -f "$data/postmaster.pid" && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
 case "$cmd" in

@@ -52,11 +52,8 @@ SQL
   ;;
 stop)
   if running; then
-    pid=$(pid_of)
-    kill -TERM "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || { rm -f "$state/exporter.pid"; exit 0; }; sleep 0.2; done
-    echo "postgres_exporter $name (pid $pid) did not stop" >&2
-    exit 1
+    stop_process "$(pid_of)" "postgres_exporter $name"
+    rm -f "$state/exporter.pid"
   fi
   ;;
 status)

@@ -25,16 +25,6 @@ state="$("$root/scripts/pg-workdir.sh")/$name/pgbouncer"
 pid_of() { as_postgres cat "$state/pgbouncer.pid" 2>/dev/null || true; }
 running() { local pid; pid=$(pid_of); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 
-# Like cluster.sh: a daemon started under `flock LOCK …` must not keep the lock's descriptor.
-without_inherited_fds() {
-  local fd
-  for fd in /proc/$BASHPID/fd/*; do
-    fd=${fd##*/}
-    if [ "$fd" -gt 2 ]; then { eval "exec $fd>&-"; } 2>/dev/null || true; fi
-  done
-  "$@"
-}
-
 case "$cmd" in
 start)
   pg_port=${3:?$usage}
@@ -64,11 +54,7 @@ start)
   ;;
 stop)
   if running; then
-    pid=$(pid_of)
-    kill -TERM "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.2; done
-    echo "pgbouncer $name (pid $pid) did not stop" >&2
-    exit 1
+    stop_process "$(pid_of)" "pgbouncer $name"
   fi
   ;;
 status)

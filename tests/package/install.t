@@ -62,16 +62,7 @@ psql_db "$DB" -c "CREATE EXTENSION synapse_ext CASCADE"
 is "$(psql_db "$DB" -c "SELECT extversion FROM pg_extension WHERE extname = 'synapse_ext'")" "$version" \
    "CREATE EXTENSION synapse_ext from the package: version $version"
 
-for sql in "$ROOT"/tests/sql/*.sql; do
-  name=$(basename "$sql" .sql)
-  actual=$(psql -X -a -d "$DB" -v VERBOSITY=default -f "$sql" 2>&1 | sed -e 's/^psql:[^ ]* ERROR/ERROR/')
-  if diff -u "$ROOT/tests/expected/$name.out" <(printf '%s\n' "$actual") >"$tmp/diff"; then
-    ok "tests/sql/$name.sql on the packaged extension matches tests/expected/$name.out"
-  else
-    not_ok "tests/sql/$name.sql on the packaged extension matches tests/expected/$name.out"
-    sed 's/^/#   /' "$tmp/diff" | head -60
-  fi
-done
+tour_matches synapse_package_tour "the packaged extension" "CREATE EXTENSION synapse_ext"
 
 while read -r old _; do
   [ "$old" != "$version" ] || continue

@@ -62,4 +62,4 @@ GRANT synapse_app TO load_api_a, load_api_b;
 GRANT synapse_monitoring TO ops_monitor;
 SQL
 
-if [ $# -gt 0 ]; then prove --timer "$@"; else prove --timer tests/ops/*.t; fi
+if [ $# -gt 0 ]; then prove --timer ${OPS_PROVE_FLAGS:-} "$@"; else prove --timer tests/ops/*.t; fi

@@ -66,7 +66,7 @@ grep -q "Task Count: 1$" <<<"$plan" && ok "the \"my tasks\" join within one depa
 # --- the counter trigger under 8 concurrent writers, half on one project --------------------------
 COUNTERS_SECONDS=${CITUS_COUNTERS_SECONDS:-10}
 for db in synapse synapse_single; do
-  DB=$db sql $COORD -f "$here/data/counters_setup.sql" >/dev/null
+  DB=$db sql $COORD -f "$root/tests/e2e/data/counters_data.sql" >/dev/null
 done
 deadlocks() {  # deadlocks DB: the deadlocks counted on the coordinator and (for synapse) the workers
   local p n=0

@@ -1,9 +1,8 @@
--- The data of the Citus counter run (tests/citus/workload.sh), loaded into the distributed
--- database and into the single-node baseline alike: 2 departments, 10 projects (project p
--- in department p % 2), one user, 200 pool tasks (task k in department k % 2, project
--- k % 10). As tests/e2e/data/counters_setup.sql, but without the unique index on task ids
--- alone: on Citus every unique key carries department_id, so the load script addresses a
--- task by (department_id, id).
+-- The data of the counter load runs (counters_load.pgbench here, tests/citus/data/
+-- counters_load.pgbench on Citus): 2 departments, 10 projects (project p in department
+-- p % 2), one user, 200 pool tasks (task k in department k % 2, project k % 10). Loaded
+-- through counters_setup.sql on one node; as it is into the Citus database and into its
+-- single-node baseline alike (tests/citus/workload.sh).
 INSERT INTO synapse.departments (id, name)
 SELECT md5('cc-d-' || d)::uuid, 'Counter department ' || d FROM generate_series(0, 1) d;
 INSERT INTO synapse.users (id, email, name, role, department_id)

@@ -10,7 +10,7 @@
 # Ports (override through the environment): primary 54501, standby 54502, PgBouncer 54503,
 # exporter 54504, restore target 54505, WAL-archiving cluster 54506 and its point-in-time
 # copy 54507. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the load run.
-# Arguments: the .t files to run (default: all).
+# Arguments: the .t files to run (default: all); OPS_PROVE_FLAGS=-v shows every check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export OPS_PRIMARY_PORT=${OPS_PRIMARY_PORT:-54501} OPS_STANDBY_PORT=${OPS_STANDBY_PORT:-54502}

@@ -15,18 +15,18 @@
 #                benches/, with their baselines
 #   make test-citus  the whole job on a Citus coordinator + workers, compared with one node
 #                (part of `make test`; builds Citus from $(CITUS_VENDOR_DIR) when missing)
-#   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 54350), then
+#   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 25350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
-#                tests, directly (.cluster/clients, port 54360) and through PgBouncer (54361)
+#                tests, directly (.cluster/clients, port 25360) and through PgBouncer (25361)
 #
 # Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
-#   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:54322 (pgbouncer-stop)
-#   make standby     a streaming hot standby on 127.0.0.1:54324 (standby-stop)
-#   make exporter    postgres_exporter, metrics on http://127.0.0.1:54323/metrics (exporter-stop)
+#   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:25322 (pgbouncer-stop)
+#   make standby     a streaming hot standby on 127.0.0.1:25324 (standby-stop)
+#   make exporter    postgres_exporter, metrics on http://127.0.0.1:25323/metrics (exporter-stop)
 #   make backup      pg_dump (custom format) and the roles into backups/
-#   make restore     the newest backup (or BACKUP=file.dump) into a fresh cluster on port 54325
-#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore, PITR (ports 54501-54507)
+#   make restore     the newest backup (or BACKUP=file.dump) into a fresh cluster on port 25325
+#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore, PITR (ports 25501-25507)
 #   make bench-load  the 1,000-client load through PgBouncer against 25 direct connections
 
 SHELL := /bin/bash
@@ -36,8 +36,8 @@ PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 CITUS_VENDOR_DIR ?= $(abspath $(CURDIR)/../shared/vendor/citus)
 export CITUS_VENDOR_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
-RUN_PORT ?= 54320
-BENCH_PORT ?= 54340
+RUN_PORT ?= 25320
+BENCH_PORT ?= 25340
 PGRX_TEST_DATA = $(shell scripts/pg-workdir.sh)/pgrx-test-data
 PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
 # As root directly; any other user through sudo (installing into the system PostgreSQL,
@@ -81,7 +81,7 @@ test-clients: setup install
 # ALTER EXTENSION synapse_ext UPDATE from every release in releases.txt, each built from its
 # commit under target/releases/ (cached there) and installed with the current build into a
 # private PostgreSQL tree, never the system one (tests/upgrade/from_releases.t).
-UPGRADE_PORT ?= 54331
+UPGRADE_PORT ?= 25331
 test-upgrade: setup
 	SYNAPSE_UPGRADE_PORT=$(UPGRADE_PORT) prove -v --timer tests/upgrade/from_releases.t
 
@@ -91,7 +91,7 @@ package: setup
 
 # The package unpacked into a clean private PostgreSQL tree: CREATE EXTENSION, the tour,
 # the migrations (tests/package/install.t).
-PACKAGE_PORT ?= 54332
+PACKAGE_PORT ?= 25332
 test-package: package
 	SYNAPSE_PACKAGE_PORT=$(PACKAGE_PORT) prove -v --timer tests/package/install.t
 
@@ -130,7 +130,7 @@ bench: install-release
 	cargo bench -p synapse_recurrence --bench worst_case
 	benches/run.sh $(BENCH_PORT)
 
-BENCH_DATA_PORT ?= 54350
+BENCH_DATA_PORT ?= 25350
 bench-data: install-release
 	benches/data/load.sh $(BENCH_DATA_PORT)
 	benches/search.sh $(BENCH_DATA_PORT)
@@ -139,10 +139,10 @@ clippy: setup
 	cargo clippy --workspace --all-targets -- -D warnings
 
 # --- operations (docs/operations.md) ---------------------------------------------------------
-PGBOUNCER_PORT ?= 54322
-EXPORTER_PORT ?= 54323
-STANDBY_PORT ?= 54324
-RESTORE_PORT ?= 54325
+PGBOUNCER_PORT ?= 25322
+EXPORTER_PORT ?= 25323
+STANDBY_PORT ?= 25324
+RESTORE_PORT ?= 25325
 BACKUP_DIR ?= backups
 BACKUP ?= $(lastword $(sort $(wildcard $(BACKUP_DIR)/*.dump)))
 

@@ -6,7 +6,7 @@
 # generation (2,000 daily templates in the 20 departments, 10 days due) on both. Reports
 # the Citus figures as ratios of the single-node ones measured in the same run.
 #
-#   benches/citus.sh [--keep]     ports 54710 (coordinator), 54711, 54712 (workers)
+#   benches/citus.sh [--keep]     ports 25710 (coordinator), 25711, 25712 (workers)
 #
 # Needs Citus installed in $PG_CONFIG's tree (tests/citus/check.sh builds it) and
 # synapse_ext (make install). Stops and deletes its clusters at the end unless --keep.
@@ -16,8 +16,8 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
 export PG_BIN=${PG_BIN:-$("$PG_CONFIG" --bindir)}
 tasks=${BENCH_TASKS:-100000}
 NAMES=(citus-bench-coord citus-bench-w1 citus-bench-w2)
-PORTS=(54710 54711 54712)
-COORD=54710
+PORTS=(25710 25711 25712)
+COORD=25710
 CITUS_DB=synapse_search SINGLE_DB=synapse_search_single
 keep=0; [ "${1:-}" = --keep ] && keep=1
 export PGHOST=127.0.0.1 PGUSER=postgres PGOPTIONS="--client-min-messages=warning"

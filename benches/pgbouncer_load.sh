@@ -15,7 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 DB=synapse_bench_pgbouncer
 SECS=${LOAD_BENCH_SECONDS:-30}
 CLIENTS=${LOAD_BENCH_CLIENTS:-1000}
-BOUNCER_PORT=${BENCH_PGBOUNCER_PORT:-54341}
+BOUNCER_PORT=${BENCH_PGBOUNCER_PORT:-25341}
 load="$root/target/ops/synapse-load"
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 

@@ -7,7 +7,7 @@
 #   benches/run.sh [PORT [FILE...]]   FILE: only these (e.g. pgbouncer_load.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${1:-54340}
+port=${1:-25340}
 "$root/scripts/cluster.sh" start bench "$port"
 trap '"$root/scripts/cluster.sh" stop bench' EXIT
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres

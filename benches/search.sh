@@ -7,11 +7,11 @@
 # same run: the unranked full-text match (LIMIT 50) and the hand-written "my tasks" SELECT.
 # Then the plans of both (auto_explain inside the functions). Targets at 1,000,000 tasks:
 # my_tasks p95 <= 3 ms, search p95 <= 10 ms.
-# Needs the data of `make bench-data` (database synapse_search on port $1, default 54350);
+# Needs the data of `make bench-data` (database synapse_search on port $1, default 25350);
 # without it (as under benches/run.sh) it says so and stops.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${1:-54350}
+port=${1:-25350}
 DB=${BENCH_DB:-synapse_search}   # benches/citus.sh runs it on a Citus coordinator too
 ROLE=bench_search_api
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Scratch PostgreSQL 15 clusters under the project directory (.cluster/NAME, or the
 # fallback pg-workdir.sh names), each on its own loopback port, never the default one.
+# The project's ports lie below 32768, outside Linux's ephemeral range (32768-60999): a
+# client's outgoing connection (PgBouncer's, a load run's) may hold any port in that range
+# and make a server's bind fail.
 # initdb refuses to run as root, so the server runs as the `postgres` OS user (through
 # runuser as root, sudo otherwise); clients connect over TCP as the `postgres` superuser.
 # The data directory belongs to postgres, so everything inside it goes through as_postgres.
@@ -64,8 +67,14 @@ full_page_writes = off
 $citus_conf
 CONF
   fi
+  # -p: the port asked for, whatever an older postgresql.conf of this cluster says.
   if ! running; then
-    (exec >/dev/null; without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start)
+    if ! (exec >/dev/null; without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 60 start); then
+      # The reason is in the server's log; show it where the caller (a CI log) can see it.
+      echo "cluster.sh: $name did not start on port $port; the end of $dir/server.log:" >&2
+      as_postgres tail -n 20 "$dir/server.log" >&2 || true
+      exit 1
+    fi
   fi
   if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc \
        "SELECT 1 FROM pg_database WHERE datname = 'synapse'" | grep -q 1; then

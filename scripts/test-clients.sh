@@ -8,12 +8,12 @@
 #
 #   scripts/test-clients.sh [go|python|node]...     default: all three
 #
-# Ports: SYNAPSE_CLIENTS_PORT (cluster, default 54360), SYNAPSE_CLIENTS_BOUNCER_PORT
-# (PgBouncer, default 54361).
+# Ports: SYNAPSE_CLIENTS_PORT (cluster, default 25360), SYNAPSE_CLIENTS_BOUNCER_PORT
+# (PgBouncer, default 25361).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${SYNAPSE_CLIENTS_PORT:-54360}
-bouncer_port=${SYNAPSE_CLIENTS_BOUNCER_PORT:-54361}
+port=${SYNAPSE_CLIENTS_PORT:-25360}
+bouncer_port=${SYNAPSE_CLIENTS_BOUNCER_PORT:-25361}
 languages=("$@")
 [ ${#languages[@]} -gt 0 ] || languages=(go python node)
 

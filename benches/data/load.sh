@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench-data: a scratch cluster (.cluster/search-bench, port $1, default 54350) with
+# make bench-data: a scratch cluster (.cluster/search-bench, port $1, default 25350) with
 # database synapse_search holding the migrated schema and the realistic volume of
 # benches/data/search_data.sql (BENCH_TASKS tasks, default 1,000,000). Recreated from
 # scratch every time; the secondary indexes are dropped for the load and rebuilt after it
@@ -7,7 +7,7 @@
 # running for benches/search.sh; `scripts/cluster.sh stop search-bench` stops it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-port=${1:-54350}
+port=${1:-25350}
 tasks=${BENCH_TASKS:-1000000}
 DB=synapse_search
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres

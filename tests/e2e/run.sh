@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end tests against a real scratch cluster (.cluster/e2e, port 54329, pg_cron
+# End-to-end tests against a real scratch cluster (.cluster/e2e, port 25329, pg_cron
 # preloaded): what a rolled-back #[pg_test] transaction cannot show (migrations up/down,
 # roles and row-level security across connections, pg_cron). Expects the extension to be
 # installed into the system PostgreSQL already (make test does that first).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export SYNAPSE_TEST_PORT=${SYNAPSE_TEST_PORT:-54329}
+export SYNAPSE_TEST_PORT=${SYNAPSE_TEST_PORT:-25329}
 "$root/scripts/cluster.sh" start e2e "$SYNAPSE_TEST_PORT"
 trap '"$root/scripts/cluster.sh" stop e2e' EXIT
 cd "$root"

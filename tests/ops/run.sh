@@ -7,16 +7,16 @@
 # data, LOGIN roles) and runs tests/ops/*.t with prove. Everything it starts is stopped at
 # the end, whatever happens.
 #
-# Ports (override through the environment): primary 54501, standby 54502, PgBouncer 54503,
-# exporter 54504, restore target 54505, WAL-archiving cluster 54506 and its point-in-time
-# copy 54507. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the load run.
+# Ports (override through the environment): primary 25501, standby 25502, PgBouncer 25503,
+# exporter 25504, restore target 25505, WAL-archiving cluster 25506 and its point-in-time
+# copy 25507. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the load run.
 # Arguments: the .t files to run (default: all); OPS_PROVE_FLAGS=-v shows every check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export OPS_PRIMARY_PORT=${OPS_PRIMARY_PORT:-54501} OPS_STANDBY_PORT=${OPS_STANDBY_PORT:-54502}
-export OPS_PGBOUNCER_PORT=${OPS_PGBOUNCER_PORT:-54503} OPS_EXPORTER_PORT=${OPS_EXPORTER_PORT:-54504}
-export OPS_RESTORE_PORT=${OPS_RESTORE_PORT:-54505} OPS_ARCHIVE_PORT=${OPS_ARCHIVE_PORT:-54506}
-export OPS_PITR_PORT=${OPS_PITR_PORT:-54507}
+export OPS_PRIMARY_PORT=${OPS_PRIMARY_PORT:-25501} OPS_STANDBY_PORT=${OPS_STANDBY_PORT:-25502}
+export OPS_PGBOUNCER_PORT=${OPS_PGBOUNCER_PORT:-25503} OPS_EXPORTER_PORT=${OPS_EXPORTER_PORT:-25504}
+export OPS_RESTORE_PORT=${OPS_RESTORE_PORT:-25505} OPS_ARCHIVE_PORT=${OPS_ARCHIVE_PORT:-25506}
+export OPS_PITR_PORT=${OPS_PITR_PORT:-25507}
 export OPS_LOAD_CLIENTS=${OPS_LOAD_CLIENTS:-1000} OPS_LOAD_SECONDS=${OPS_LOAD_SECONDS:-20}
 export OPS_LOAD_BIN="$root/target/ops/synapse-load"
 cd "$root"

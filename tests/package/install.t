@@ -6,8 +6,8 @@
 # of PostgreSQL 15 holding no synapse_ext, a scratch cluster on that copy, CREATE
 # EXTENSION, the recurrence tour (tests/sql, tests/expected), update paths from every
 # release, the migrations, the seed and a generation run.
-# Port SYNAPSE_PACKAGE_PORT (default 54332), cluster NAME package, tree package-pg.
-export SYNAPSE_TEST_PORT=${SYNAPSE_PACKAGE_PORT:-54332}
+# Port SYNAPSE_PACKAGE_PORT (default 25332), cluster NAME package, tree package-pg.
+export SYNAPSE_TEST_PORT=${SYNAPSE_PACKAGE_PORT:-25332}
 source "$(dirname "$0")/../e2e/lib.sh"
 
 version=$("$ROOT/scripts/version.sh")

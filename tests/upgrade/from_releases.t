@@ -17,9 +17,9 @@
 #     generation; the recurrence tour (tests/sql, tests/expected) gives the same output on
 #     an extension created at the old version and updated, and so do the end-to-end tests
 #     11, 12, 20, 23, 30 and 32 (below, why these).
-# Port SYNAPSE_UPGRADE_PORT (default 54331), cluster NAME upgrade, tree upgrade-pg, both in
+# Port SYNAPSE_UPGRADE_PORT (default 25331), cluster NAME upgrade, tree upgrade-pg, both in
 # the scripts/pg-workdir.sh directory.
-export SYNAPSE_TEST_PORT=${SYNAPSE_UPGRADE_PORT:-54331}
+export SYNAPSE_TEST_PORT=${SYNAPSE_UPGRADE_PORT:-25331}
 source "$(dirname "$0")/../e2e/lib.sh"
 
 workdir=$("$ROOT/scripts/pg-workdir.sh")

@@ -229,7 +229,7 @@ func percentile(sorted []time.Duration, p float64) float64 {
 func main() {
 	var o options
 	flag.StringVar(&o.host, "host", "127.0.0.1", "server (PgBouncer or PostgreSQL)")
-	flag.IntVar(&o.port, "port", 54503, "its port")
+	flag.IntVar(&o.port, "port", 25503, "its port")
 	flag.StringVar(&o.db, "db", "synapse", "database")
 	flag.StringVar(&o.roles, "roles", "load_api_a,load_api_b", "LOGIN roles (members of synapse_app), taken in turn by the clients")
 	flag.IntVar(&o.clients, "clients", 1000, "client connections, all open at once")

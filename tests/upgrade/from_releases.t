@@ -76,7 +76,13 @@ for entry in "${releases[@]}"; do
     continue
   fi
   note "--- from $ver (commit $commit) to $current"
-  # The commit, not the tag: a clone may carry no tags. A shallow clone lacks the commit.
+  # The commit, not the tag: a clone may carry no tags. A shallow clone lacks the commit:
+  # fetch it from where the clone came from, when that can be reached.
+  if ! git -C "$ROOT" cat-file -e "$commit^{commit}" 2>/dev/null \
+     && [ "$(git -C "$ROOT" rev-parse --is-shallow-repository)" = true ]; then
+    note "release $ver: commit $commit is not in this shallow clone; fetching it"
+    git -C "$ROOT" fetch -q origin "$commit" 2>/dev/null || git -C "$ROOT" fetch -q --unshallow origin 2>/dev/null || true
+  fi
   if ! git -C "$ROOT" cat-file -e "$commit^{commit}" 2>/dev/null; then
     bail "release $ver: commit $commit (releases.txt) is not in this clone; a shallow clone lacks it: git fetch --unshallow (or git fetch origin tag v$ver), then rerun"
   fi

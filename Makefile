@@ -9,7 +9,7 @@
 #                package (test-package)
 #   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
-#   make stop    stop the scratch cluster, with its PgBouncer, exporter and standby (make
+#   make stop    stop the scratch cluster, with its PgBouncer, exporter, Prometheus and standby (make
 #                destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
 #                benches/, with their baselines
@@ -24,9 +24,12 @@
 #   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:25322 (pgbouncer-stop)
 #   make standby     a streaming hot standby on 127.0.0.1:25324 (standby-stop)
 #   make exporter    postgres_exporter, metrics on http://127.0.0.1:25323/metrics (exporter-stop)
+#   make prometheus  Prometheus with the alerting rules over that exporter, alerts on
+#                    http://127.0.0.1:25326/alerts (prometheus-stop)
 #   make backup      pg_dump (custom format) and the roles into backups/
 #   make restore     the newest backup (or BACKUP=file.dump) into a fresh cluster on port 25325
-#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter, backup/restore, PITR (ports 25501-25507)
+#   make test-ops    PgBouncer with 1,000 clients, hot standby, exporter and Prometheus, backup/restore,
+#                    PITR (ports 25501-25508)
 #   make bench-load  the 1,000-client load through PgBouncer against 25 direct connections
 
 SHELL := /bin/bash
@@ -47,7 +50,7 @@ AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
 .PHONY: destroy setup test fmt test-unit test-pg test-e2e test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
-	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop backup restore test-ops bench-load
+	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop prometheus prometheus-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
@@ -111,6 +114,7 @@ run: install-release
 
 stop:
 	scripts/pgbouncer.sh stop main
+	scripts/prometheus.sh stop main
 	scripts/exporter.sh stop main
 	scripts/cluster.sh stop main-standby
 	scripts/cluster.sh stop main
@@ -143,6 +147,7 @@ PGBOUNCER_PORT ?= 25322
 EXPORTER_PORT ?= 25323
 STANDBY_PORT ?= 25324
 RESTORE_PORT ?= 25325
+PROMETHEUS_PORT ?= 25326
 BACKUP_DIR ?= backups
 BACKUP ?= $(lastword $(sort $(wildcard $(BACKUP_DIR)/*.dump)))
 
@@ -154,6 +159,7 @@ pgbouncer:
 
 pgbouncer-stop:
 	scripts/pgbouncer.sh stop main
+	scripts/prometheus.sh stop main
 
 standby:
 	scripts/cluster.sh start main $(RUN_PORT)
@@ -170,6 +176,13 @@ exporter:
 
 exporter-stop:
 	scripts/exporter.sh stop main
+
+prometheus: exporter
+	scripts/prometheus.sh start main $(PROMETHEUS_PORT) $(EXPORTER_PORT)
+	@echo "Prometheus: http://127.0.0.1:$(PROMETHEUS_PORT)/alerts (rules: ops/prometheus/synapse-alerts.yml)"
+
+prometheus-stop:
+	scripts/prometheus.sh stop main
 
 backup:
 	scripts/cluster.sh start main $(RUN_PORT)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything synapse_ext needs on a fresh Debian 12 machine, idempotently:
 # apt packages (PostgreSQL 15 server + headers, pg_cron, pg_partman, PgBouncer,
-# postgres_exporter, Go with pgx for the Go client and the load run, curl for the
-# exporter test, build deps), cargo-pgrx 0.18.1
+# postgres_exporter, Prometheus for the alerting rules, Go with pgx for the Go client and
+# the load run, curl for the exporter test, build deps), cargo-pgrx 0.18.1
 # (it must match the pgrx pinned in Cargo.toml), and `cargo pgrx init` for PostgreSQL 15.
 # Fast (a few checks) when everything is already there.
 set -euo pipefail
@@ -16,14 +16,23 @@ APT_PACKAGES="build-essential pkg-config libssl-dev libclang-dev clang sudo
   libtap-parser-sourcehandler-pgtap-perl
   pgbouncer prometheus-postgres-exporter postgresql-15-partman
   golang-go golang-github-jackc-pgx-v4-dev curl"
+# Without its recommends (node_exporter and the rest): only prometheus and promtool are used.
+APT_PACKAGES_NO_RECOMMENDS="prometheus"
 
 . "$(dirname "$0")/privileges.sh"
 
-missing=$(for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
-if [ -n "$missing" ]; then
-  echo "bootstrap: installing apt packages:" $missing
+missing_of() { for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done; }
+missing=$(missing_of $APT_PACKAGES)
+missing_no_recommends=$(missing_of $APT_PACKAGES_NO_RECOMMENDS)
+if [ -n "$missing$missing_no_recommends" ]; then
+  echo "bootstrap: installing apt packages:" $missing $missing_no_recommends
   as_root apt-get update -qq
+fi
+if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq $missing >/dev/null
+fi
+if [ -n "$missing_no_recommends" ]; then
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends $missing_no_recommends >/dev/null
 fi
 
 # The Debian package starts a cluster on the default port; we never use it, and it is

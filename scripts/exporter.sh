@@ -34,21 +34,10 @@ SET client_min_messages = warning;
 SELECT 'CREATE ROLE synapse_exporter LOGIN IN ROLE synapse_monitoring'
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'synapse_exporter') \gexec
 SQL
-  # Started in its own session with only stdin, stdout and stderr, so it outlives this
-  # script and holds no lock a caller took.
   DATA_SOURCE_NAME="host=127.0.0.1 port=$pg_port user=synapse_exporter dbname=$db sslmode=disable" \
-    setsid "$EXPORTER" --web.listen-address="127.0.0.1:$web_port" \
-      --extend.query-path="$root/ops/postgres_exporter/queries.yaml" \
-      </dev/null >"$state/exporter.log" 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-  echo $! >"$state/exporter.pid"
-  for _ in $(seq 50); do
-    if curl -fsS "http://127.0.0.1:$web_port/metrics" >/dev/null 2>&1; then exit 0; fi
-    running || break
-    sleep 0.2
-  done
-  echo "postgres_exporter $name did not come up on port $web_port; log: $state/exporter.log" >&2
-  tail -n 20 "$state/exporter.log" >&2 || true
-  exit 1
+    start_daemon "$state/exporter.pid" "$state/exporter.log" "http://127.0.0.1:$web_port/metrics" "postgres_exporter $name" \
+      "$EXPORTER" --web.listen-address="127.0.0.1:$web_port" \
+      --extend.query-path="$root/ops/postgres_exporter/queries.yaml"
   ;;
 stop)
   if running; then

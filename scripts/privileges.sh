@@ -6,6 +6,9 @@
 #                        allowed into the caller's working directory)
 #   without_inherited_fds CMD...   CMD with only stdin, stdout and stderr open
 #   stop_process PID WHAT          SIGTERM, then up to 10 s for PID to exit
+#   start_daemon PIDFILE LOG URL WHAT CMD...
+#                        CMD in the background in its own session, its pid in PIDFILE,
+#                        its output in LOG; waits up to 10 s for URL to answer
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -38,5 +41,25 @@ stop_process() {
   kill -TERM "$1"
   for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.2; done
   echo "$2 (pid $1) did not stop" >&2
+  return 1
+}
+
+# start_daemon PIDFILE LOG URL WHAT CMD...: in its own session CMD outlives the caller; with
+# only the three standard descriptors it holds no lock the caller took. The subshell execs
+# setsid, which execs CMD (it is no process group leader), so $! is CMD's pid. On failure
+# the end of LOG is shown.
+start_daemon() {
+  local pidfile=$1 log=$2 url=$3 what=$4 pid
+  shift 4
+  (exec </dev/null >"$log" 2>&1; without_inherited_fds true; exec setsid "$@") &
+  pid=$!
+  echo "$pid" >"$pidfile"
+  for _ in $(seq 50); do
+    if curl -fsS "$url" >/dev/null 2>&1; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "$what did not come up at $url; the end of $log:" >&2
+  tail -n 20 "$log" >&2 || true
   return 1
 }

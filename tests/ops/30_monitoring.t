@@ -2,8 +2,10 @@
 # Migration 11's monitoring views, read by a synapse_monitoring login (ops_monitor) with
 # sane values, alerts that fire, pg_stat_statements present and absent; then the real
 # postgres_exporter (scripts/exporter.sh) against the primary, its /metrics scraped on
-# loopback: the Synapse metrics are there and agree with the views.
+# loopback: the Synapse metrics are there and agree with the views; the Prometheus rules,
+# unit-tested with promtool and evaluated by a real Prometheus over the exporter.
 source "$(dirname "$0")/lib.sh"
+. "$ROOT/scripts/privileges.sh"
 mon() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U ops_monitor -d "${DB:-synapse}" -c "$1"; }
 views="monitoring_connections monitoring_cache_hit_ratio monitoring_table_sizes monitoring_index_sizes
        monitoring_unused_indexes monitoring_dead_tuples monitoring_slowest_statements monitoring_statements_source
@@ -97,6 +99,37 @@ is "$(metric synapse_statements_installed)|$(metric synapse_replication_is_stand
 if grep -q 'level=error' "$("$ROOT/scripts/pg-workdir.sh")/ops-primary/exporter/exporter.log"; then
   not_ok "the exporter logged no error" "$(grep 'level=error' "$("$ROOT/scripts/pg-workdir.sh")/ops-primary/exporter/exporter.log" | head -3)"
 else ok "the exporter logged no error"; fi
+
+# The alerting rules: valid, their unit tests, then a real Prometheus scraping the exporter
+# above every second, until the bloat table's alert is active (pending: its `for` is 2m).
+out=$(promtool check rules "$ROOT/ops/prometheus/synapse-alerts.yml" 2>&1) && ok "promtool check rules: the rules file is valid" \
+  || not_ok "promtool check rules: the rules file is valid" "$out"
+out=$(promtool test rules "$ROOT/tests/ops/synapse-alerts.test.yml" 2>&1) && ok "promtool test rules: each rule fires when it should and only then" \
+  || not_ok "promtool test rules: each rule fires when it should and only then" "$out"
+# Generation catches up first: the seed's templates are overdue until it has run once.
+is "$(primary -c "SELECT tasks_failed FROM synapse.generate_recurring_tasks()")|$(mon "SELECT state FROM synapse.monitoring_alerts WHERE alert = 'generation_overdue_templates'")" \
+   "0|ok" "generation has run: no template overdue"
+# A fresh Prometheus: an earlier run's samples, still in its data, would count for 5 minutes.
+as_root rm -rf "$("$ROOT/scripts/pg-workdir.sh")/ops-primary/prometheus"
+"$ROOT/scripts/prometheus.sh" start ops-primary "$OPS_PROMETHEUS_PORT" "$OPS_EXPORTER_PORT" 1s
+is "$("$ROOT/scripts/prometheus.sh" status ops-primary)" "ops-primary prometheus: running" "prometheus.sh start: running"
+# active_alerts: alertname/alert/severity/state/value of each alert Prometheus has active.
+active_alerts() {
+  curl -fsS "http://127.0.0.1:$OPS_PROMETHEUS_PORT/api/v1/alerts" | python3 -c '
+import json, sys
+for a in json.load(sys.stdin)["data"]["alerts"]:
+    l = a["labels"]
+    print(l["alertname"], l.get("alert", "-"), l["severity"], a["state"], a["value"])'
+}
+bloat_alert_active() { active_alerts | grep -q "^SynapseCritical table_dead_ratio "; }
+wait_for "the bloat alert in Prometheus" 30 bloat_alert_active
+alerts=$(active_alerts || true)
+is "$(grep "^SynapseCritical table_dead_ratio " <<<"$alerts" | awk '{ print $3, $4, $5 + 0 }')" "critical pending 0.75" \
+   "Prometheus: the bloat alert is active from the scraped figures, critical, with the table's ratio as its value"
+is "$(grep -v "^SynapseCritical table_dead_ratio " <<<"$alerts")" "" "and no other alert (the cache, the connections, pg_up are fine)"
+"$ROOT/scripts/prometheus.sh" stop ops-primary
+is "$("$ROOT/scripts/prometheus.sh" status ops-primary)" "ops-primary prometheus: stopped" "prometheus.sh stop: stopped"
+
 primary -c "DROP TABLE synapse.ops_t30_bloat"
 "$ROOT/scripts/exporter.sh" stop ops-primary
 is "$("$ROOT/scripts/exporter.sh" status ops-primary)" "ops-primary postgres_exporter: stopped" "exporter.sh stop: stopped"

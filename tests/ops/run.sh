@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Operations tests against the real components (make test-ops): PgBouncer with 1,000
-# clients, a hot standby, postgres_exporter scraped over HTTP, backup and restore into a
-# fresh cluster, point-in-time recovery from archived WAL. Starts .cluster/ops-primary
+# clients, a hot standby, postgres_exporter scraped over HTTP and by Prometheus with the
+# alerting rules, backup and restore into a fresh cluster, point-in-time recovery from
+# archived WAL. Starts .cluster/ops-primary
 # (pg_cron and pg_stat_statements preloaded), builds the load tool (tests/ops/load, Go with
 # Debian's pgx), prepares database synapse anew (migrations, development seed, the load
 # data, LOGIN roles) and runs tests/ops/*.t with prove. Everything it starts is stopped at
@@ -9,20 +10,22 @@
 #
 # Ports (override through the environment): primary 25501, standby 25502, PgBouncer 25503,
 # exporter 25504, restore target 25505, WAL-archiving cluster 25506 and its point-in-time
-# copy 25507. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the load run.
+# copy 25507, Prometheus 25508. OPS_LOAD_CLIENTS (1000) and OPS_LOAD_SECONDS (20) size the
+# load run.
 # Arguments: the .t files to run (default: all); OPS_PROVE_FLAGS=-v shows every check.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export OPS_PRIMARY_PORT=${OPS_PRIMARY_PORT:-25501} OPS_STANDBY_PORT=${OPS_STANDBY_PORT:-25502}
 export OPS_PGBOUNCER_PORT=${OPS_PGBOUNCER_PORT:-25503} OPS_EXPORTER_PORT=${OPS_EXPORTER_PORT:-25504}
 export OPS_RESTORE_PORT=${OPS_RESTORE_PORT:-25505} OPS_ARCHIVE_PORT=${OPS_ARCHIVE_PORT:-25506}
-export OPS_PITR_PORT=${OPS_PITR_PORT:-25507}
+export OPS_PITR_PORT=${OPS_PITR_PORT:-25507} OPS_PROMETHEUS_PORT=${OPS_PROMETHEUS_PORT:-25508}
 export OPS_LOAD_CLIENTS=${OPS_LOAD_CLIENTS:-1000} OPS_LOAD_SECONDS=${OPS_LOAD_SECONDS:-20}
 export OPS_LOAD_BIN="$root/target/ops/synapse-load"
 cd "$root"
 
 cleanup() {
   scripts/pgbouncer.sh stop ops-primary || true
+  scripts/prometheus.sh stop ops-primary || true
   scripts/exporter.sh stop ops-primary || true
   scripts/cluster.sh stop ops-restore || true
   scripts/cluster.sh stop ops-pitr || true

@@ -1,0 +1,84 @@
+-- Undo migration 13: my_tasks as migration 10 made it (the tasks joined by key only).
+
+CREATE OR REPLACE FUNCTION synapse.my_tasks(
+  after_due      timestamptz           DEFAULT NULL,
+  after_priority synapse.task_priority DEFAULT NULL,
+  after_id       uuid                  DEFAULT NULL,
+  page_size      integer               DEFAULT 50)
+RETURNS TABLE (
+  department_id uuid,
+  id            uuid,
+  task_id       varchar(100),
+  title         varchar(500),
+  status        synapse.task_status,
+  priority      synapse.task_priority,
+  due_date      timestamptz,
+  project_id    uuid
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+#variable_conflict use_column
+DECLARE
+  me uuid := synapse.current_user_id();
+  -- NULL due dates sort last: compare on the due date with NULL read as +infinity.
+  due_key timestamptz := coalesce(after_due, 'infinity');
+  -- Where the index scan starts: the last row's due date (the page goes on from there).
+  from_key timestamptz := CASE WHEN after_id IS NULL THEN '-infinity' ELSE due_key END;
+  one_department uuid := CASE WHEN synapse._rls_departments_from() = synapse._rls_departments_to()
+                              THEN synapse._rls_departments_from() END;
+BEGIN
+  IF page_size IS NULL OR page_size < 1 OR page_size > 500 THEN
+    RAISE EXCEPTION 'my_tasks: page_size must be between 1 and 500, got %', coalesce(page_size::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF after_id IS NOT NULL AND after_priority IS NULL THEN
+    RAISE EXCEPTION 'my_tasks: after_priority is required with after_id (pass the last row''s due_date, priority and id)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF me IS NULL THEN
+    RETURN;
+  END IF;
+
+  -- The page's keys: the first page_size entries of task_assignees_my_open_idx after the
+  -- last row's key (">= from_key" starts the index scan at its due date, in a cached plan
+  -- too; the exact condition follows it). Then those tasks, read as the caller.
+  -- Row-level security applies to both tables. The task's own facts are checked again:
+  -- they are what the copies stand for. With one department readable (the policy's range
+  -- is one department: a Member, a Manager) the query names it, so the index's order is
+  -- the list's; an Admin's open assignments of all departments are sorted. Two
+  -- statements rather than one with an OR, so that each keeps one cached plan.
+  IF one_department IS NOT NULL THEN
+    RETURN QUERY
+      SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
+        FROM (SELECT a.department_id, a.task_id, a.task_due_key, a.task_priority
+                FROM synapse.task_assignees a
+               WHERE a.user_id = me AND a.task_open
+                 AND a.department_id = one_department
+                 AND a.task_due_key >= from_key
+                 AND (after_id IS NULL
+                      OR a.task_due_key > due_key
+                      OR a.task_priority < after_priority
+                      OR (a.task_priority = after_priority AND a.task_id > after_id))
+               ORDER BY a.task_due_key, a.task_priority DESC, a.task_id
+               LIMIT page_size) k
+        JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
+       WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
+       ORDER BY k.task_due_key, k.task_priority DESC, k.task_id;
+  ELSE
+    RETURN QUERY
+      SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id
+        FROM (SELECT a.department_id, a.task_id, a.task_due_key, a.task_priority
+                FROM synapse.task_assignees a
+               WHERE a.user_id = me AND a.task_open
+                 AND a.task_due_key >= from_key
+                 AND (after_id IS NULL
+                      OR a.task_due_key > due_key
+                      OR a.task_priority < after_priority
+                      OR (a.task_priority = after_priority AND a.task_id > after_id))
+               ORDER BY a.task_due_key, a.task_priority DESC, a.task_id
+               LIMIT page_size) k
+        JOIN synapse.tasks t ON t.department_id = k.department_id AND t.id = k.task_id
+       WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
+       ORDER BY k.task_due_key, k.task_priority DESC, k.task_id;
+  END IF;
+END
+$$;

@@ -96,3 +96,25 @@ ALTER ROLE synapse_migrate LOGIN;
 -- the workers (Citus propagates ALTER DATABASE ... SET; finding 11).
 SELECT current_database() AS synapse_db \gset
 ALTER DATABASE :"synapse_db" SET pg_trgm.word_similarity_threshold = 0.45;
+
+-- The matching step of search_tasks for one department (_search_department_matches,
+-- migration 10) tests the department with uuid_eq(t.department_id, department): on one
+-- node that keeps the planner on the department-prefixed keys index (with `=` it may walk
+-- the department's primary key instead, and search p95 doubles). Citus prunes shards only
+-- on `=`: with uuid_eq every tier of every search reads all 32 shards. On a shard a
+-- department is all or most of the rows, so `=` is no reason to leave the keys index there.
+-- The function is redefined with `=`, the rest of it unchanged (finding 20); a migration
+-- that replaces it must be followed by this step again (the Citus check counts
+-- multi-shard executions of a search and fails otherwise).
+DO $$
+DECLARE
+  def text := pg_catalog.pg_get_functiondef('synapse._search_department_matches(tsquery, text, tsquery, integer, uuid)'::pg_catalog.regprocedure);
+  uuid_test constant text := 'pg_catalog.uuid_eq(t.department_id, department)';
+BEGIN
+  IF def LIKE '%' || uuid_test || '%' THEN
+    EXECUTE pg_catalog.replace(def, uuid_test, 't.department_id = department');
+  ELSIF def NOT LIKE '%t.department_id = department%' THEN
+    RAISE EXCEPTION 'distribute.sql: synapse._search_department_matches tests the department neither with uuid_eq nor with =; adapt this step to it';
+  END IF;
+END
+$$;

@@ -1,4 +1,5 @@
--- Undo migration 13: my_tasks as migration 10 made it (the tasks joined by key only).
+-- Undo migration 13: my_tasks as migration 10 made it (the tasks joined by key only), and
+-- search_tasks as migration 9 made it.
 
 CREATE OR REPLACE FUNCTION synapse.my_tasks(
   after_due      timestamptz           DEFAULT NULL,
@@ -80,5 +81,69 @@ BEGIN
        WHERE synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)
        ORDER BY k.task_due_key, k.task_priority DESC, k.task_id;
   END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION synapse.search_tasks(query text, max_results integer DEFAULT 50)
+RETURNS TABLE (
+  department_id uuid,
+  id            uuid,
+  task_id       varchar(100),
+  title         varchar(500),
+  status        synapse.task_status,
+  priority      synapse.task_priority,
+  due_date      timestamptz,
+  project_id    uuid,
+  is_recurring  boolean,
+  rank          real,
+  snippet       text,
+  matched_by    text
+)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET client_min_messages = warning
+SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+DECLARE
+  q        text := pg_catalog.left(coalesce(query, ''), 1000);
+  tsq      tsquery := pg_catalog.websearch_to_tsquery('pg_catalog.english', q);
+  fuzzy    text;
+  excluded tsquery;
+  has_user boolean := synapse._rls_departments_from() IS NOT NULL;
+BEGIN
+  IF max_results IS NULL OR max_results < 1 OR max_results > 1000 THEN
+    RAISE EXCEPTION 'search_tasks: max_results must be between 1 and 1000, got %', coalesce(max_results::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  -- querytree is 'T' when nothing in the query can use the index (only negations): such a
+  -- query, like one without lexemes, finds nothing.
+  IF pg_catalog.numnode(tsq) = 0 OR pg_catalog.querytree(tsq) = 'T' THEN
+    RETURN;
+  END IF;
+  -- The fallback looks for the query's positive words only: without phrase quotes, OR and
+  -- the words excluded with a minus, which still exclude.
+  fuzzy := pg_catalog.left(pg_catalog.btrim(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+             pg_catalog.regexp_replace(q, '(^|\s)-\S*', ' ', 'g'),
+             '"|(^|\s)OR(?=\s|$)', ' ', 'g'), '\s+', ' ', 'g')), 100);
+  excluded := pg_catalog.websearch_to_tsquery('pg_catalog.english',
+                (SELECT coalesce(pg_catalog.string_agg(pg_catalog.replace(m[1], '"', ' '), ' OR '), '')
+                   FROM pg_catalog.regexp_matches(q, '(?:^|\s)-(\S+)', 'g') AS m));
+
+  RETURN QUERY
+    SELECT t.department_id, t.id, t.task_id, t.title, t.status, t.priority, t.due_date, t.project_id,
+           t.is_recurring, m.rank,
+           CASE m.matched_by
+             WHEN 'fulltext' THEN
+               pg_catalog.ts_headline('pg_catalog.english',
+                 synapse._search_html_escape(t.title || coalesce(' — ' || t.description, '')), tsq,
+                 'MaxWords=25, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "')
+             ELSE synapse._search_html_escape(t.title)
+           END,
+           m.matched_by
+      FROM (SELECT * FROM synapse._search_task_matches_for_user(tsq, fuzzy, excluded, max_results) WHERE has_user
+            UNION ALL
+            SELECT * FROM synapse._search_task_matches(tsq, fuzzy, excluded, max_results, NULL, NULL) WHERE NOT has_user) m
+      JOIN synapse.tasks t ON t.department_id = m.department_id AND t.id = m.id
+     ORDER BY m.rank DESC, t.due_date ASC NULLS LAST, t.id;
 END
 $$;

@@ -30,6 +30,9 @@ pub enum RecurrenceError {
     /// An RRULE text that cannot be read, or that this pattern shape cannot express.
     #[error("{0}")]
     InvalidRrule(String),
+    /// An English recurrence text that cannot be read; the message quotes where.
+    #[error("{0}")]
+    InvalidText(String),
     /// A function argument other than the pattern is unusable (e.g. an infinite dtstart).
     #[error("{name}: {message}")]
     InvalidArgument { name: &'static str, message: String },

@@ -5,6 +5,7 @@
 //! - [`pattern`]: the JSON pattern contract, read with every problem and its path
 //! - [`engine`]: a [`Schedule`] expands a pattern from a series start into occurrences
 //! - [`rrule_text`]: RFC 5545 / RFC 7529 text both ways
+//! - [`words`]: a pattern in English, and English read into a pattern
 //! - [`query`]: the questions the SQL functions ask, with infinite bounds and row limits
 //! - [`error`]: the one error type
 
@@ -16,6 +17,7 @@ pub mod pattern;
 pub mod query;
 pub mod rrule_text;
 pub mod series;
+pub mod words;
 
 pub use engine::{Occurrence, Schedule};
 pub use error::{Problem, RecurrenceError};

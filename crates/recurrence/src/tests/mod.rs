@@ -15,6 +15,7 @@ mod fuzz;
 mod oracle;
 mod rfc5545;
 mod rrule_text;
+mod words;
 
 use super::{Pattern, Schedule};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};

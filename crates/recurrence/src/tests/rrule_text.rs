@@ -499,12 +499,12 @@ fn arb_date() -> impl Strategy<Value = NaiveDate> {
         .prop_map(|days| NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + Duration::days(days))
 }
 
-fn arb_instant() -> impl Strategy<Value = DateTime<Utc>> {
+pub(crate) fn arb_instant() -> impl Strategy<Value = DateTime<Utc>> {
     (-2_208_988_800i64..7_258_118_400).prop_map(|s| DateTime::from_timestamp(s, 0).expect("in range"))
 }
 
 /// Random field values, made to satisfy the cross-key rules; `from_json` decides.
-fn arb_pattern() -> impl Strategy<Value = Pattern> {
+pub(crate) fn arb_pattern() -> impl Strategy<Value = Pattern> {
     let lists = (
         prop::option::of(prop::collection::vec(1i64..=7, 1..5)),
         prop::option::of(prop::collection::vec((1i64..=7, 1i64..=53, any::<bool>()), 1..4)),

@@ -169,6 +169,21 @@ const PHRASINGS: &[(&str, &str)] = &[
     ("every fortnight", r#"{"frequency":"weekly","interval":2}"#),
     ("fortnightly", r#"{"frequency":"weekly","interval":2}"#),
     ("every 2 weeks", r#"{"frequency":"weekly","interval":2}"#),
+    ("every third week", r#"{"frequency":"weekly","interval":3}"#),
+    ("every sat and sun", r#"{"frequency":"weekly","daysOfWeek":[6,7]}"#),
+    ("every 2 months on the last day", r#"{"frequency":"monthly","interval":2,"dayOfMonth":[-1]}"#),
+    (
+        "every month on the first and third wednesday",
+        r#"{"frequency":"monthly","nthWeekdays":[{"day":3,"nth":1},{"day":3,"nth":3}]}"#,
+    ),
+    (
+        "every year on the last friday of november",
+        r#"{"frequency":"yearly","monthOfYear":[11],"nthWeekdays":[{"day":5,"nth":-1}]}"#,
+    ),
+    (
+        "every weekday except 2026-12-25",
+        r#"{"frequency":"weekly","daysOfWeek":[1,2,3,4,5],"exdates":["2026-12-25"]}"#,
+    ),
     ("every month", r#"{"frequency":"monthly"}"#),
     ("every 6 months", r#"{"frequency":"monthly","interval":6}"#),
     ("every quarter", r#"{"frequency":"monthly","interval":3}"#),

@@ -63,9 +63,11 @@ pub fn describe(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> String {
 }
 
 /// The pattern with the parts RFC 5545 takes from the series start written out: the same
-/// occurrences from that start, said more plainly.
-fn with_implied_parts(p: &Pattern, start: NaiveDate) -> Pattern {
-    let mut p = p.clone();
+/// occurrences from that start, said more plainly. Unchanged when the written-out rule would
+/// break the contract (the 31st from the start in June only: valid, never occurring, and
+/// refused once written out).
+fn with_implied_parts(original: &Pattern, start: NaiveDate) -> Pattern {
+    let mut p = original.clone();
     let byday = !p.days_of_week.is_empty() || !p.nth_weekdays.is_empty();
     match p.frequency {
         Frequency::Weekly if !byday => p.days_of_week = vec![start.weekday()],
@@ -83,7 +85,10 @@ fn with_implied_parts(p: &Pattern, start: NaiveDate) -> Pattern {
     {
         p.month_of_year = vec![start.month() as u8];
     }
-    p
+    match Pattern::from_json(&p.to_json()) {
+        Ok(_) => p,
+        Err(_) => original.clone(),
+    }
 }
 
 /// Frequency, interval and the BY parts: a few common shapes in their usual words, every

@@ -33,6 +33,9 @@ pub enum RecurrenceError {
     /// An English recurrence text that cannot be read; the message quotes where.
     #[error("{0}")]
     InvalidText(String),
+    /// A text that is not an iCalendar calendar at all.
+    #[error("{0}")]
+    InvalidCalendar(String),
     /// A function argument other than the pattern is unusable (e.g. an infinite dtstart).
     #[error("{name}: {message}")]
     InvalidArgument { name: &'static str, message: String },

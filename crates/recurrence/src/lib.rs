@@ -6,12 +6,14 @@
 //! - [`engine`]: a [`Schedule`] expands a pattern from a series start into occurrences
 //! - [`rrule_text`]: RFC 5545 / RFC 7529 text both ways
 //! - [`words`]: a pattern in English, and English read into a pattern
+//! - [`ical`]: RFC 5545 calendars of tasks, written and read
 //! - [`query`]: the questions the SQL functions ask, with infinite bounds and row limits
 //! - [`error`]: the one error type
 
 pub mod calendar;
 pub mod engine;
 pub mod error;
+pub mod ical;
 pub mod message;
 pub mod pattern;
 pub mod query;

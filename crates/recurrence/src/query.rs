@@ -3,8 +3,10 @@
 //! types to these and maps the errors.
 
 use crate::error::{RecurrenceError, Result};
-use crate::{rrule_text, Pattern, Schedule};
+use crate::message::quote;
+use crate::{rrule_text, words, Pattern, Schedule};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use std::sync::Arc;
 
 /// A timestamp argument: an instant or one of SQL's infinities.
@@ -83,6 +85,36 @@ pub fn occurrences_in_window(
 pub fn to_rrule(pattern: &Pattern, dtstart: Option<Moment>) -> Result<String> {
     let dtstart = dtstart.map(|d| d.finite("dtstart")).transpose()?;
     rrule_text::to_rrule(pattern, dtstart)
+}
+
+/// The pattern in English; with `dtstart`, its time of day too.
+pub fn describe(pattern: Arc<Pattern>, dtstart: Option<Moment>) -> Result<String> {
+    let dtstart = match dtstart {
+        // A start the engine cannot use cannot be described either.
+        Some(d) => Some(Schedule::new(Arc::clone(&pattern), d.finite("dtstart")?)?.start()),
+        None => None,
+    };
+    Ok(words::describe(&pattern, dtstart))
+}
+
+/// A time zone argument: an IANA name in any case.
+pub fn timezone(name: &str) -> Result<Tz> {
+    words::zone(name).ok_or_else(|| RecurrenceError::InvalidArgument {
+        name: "timezone",
+        message: format!("{} is not an IANA time zone name (e.g. \"Europe/Berlin\")", quote(name)),
+    })
+}
+
+/// The pattern an English text says; `timezone` unless the text names a zone.
+pub fn from_text(text: &str, timezone: &str) -> Result<Pattern> {
+    Ok(words::from_text(text, self::timezone(timezone)?)?.pattern)
+}
+
+/// The series start an English text asks for, seen at `after`; None when its series has
+/// no occurrence from there.
+pub fn start_from_text(text: &str, after: Moment, timezone: &str) -> Result<Option<DateTime<Utc>>> {
+    let rule = words::from_text(text, self::timezone(timezone)?)?;
+    rule.start(after.finite("after")?)
 }
 
 #[cfg(test)]

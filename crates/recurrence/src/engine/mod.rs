@@ -132,6 +132,11 @@ impl Schedule {
         &self.pattern
     }
 
+    /// The series start, to the whole second.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.dtstart
+    }
+
     /// The pattern's `until` as an instant (a date `until` ends with its local day).
     pub fn until(&self) -> Option<DateTime<Utc>> {
         self.until

@@ -9,21 +9,10 @@ use crate::message::quote;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
-/// Logical lines: RFC 5545 folding undone (a line starting with a space or tab continues
-/// the previous one), each trimmed, blank ones dropped.
+/// Logical lines: RFC 5545 folding undone (as iCalendar text), each trimmed, blank ones
+/// dropped.
 pub(crate) fn unfold(text: &str) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for raw in text.split('\n') {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if let Some(rest) = raw.strip_prefix([' ', '\t']) {
-            if let Some(last) = lines.last_mut() {
-                last.push_str(rest);
-                continue;
-            }
-        }
-        lines.push(raw.to_string());
-    }
-    lines.into_iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+    crate::ical::unfold(text).into_iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
 }
 
 /// A DATE or DATE-TIME value as written.

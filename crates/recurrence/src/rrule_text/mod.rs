@@ -31,9 +31,9 @@ mod write;
 
 #[cfg(test)]
 pub(crate) use lex::parse_weekday;
+pub(crate) use lex::{parse_date_value, DateValue};
 pub use write::to_rrule;
-#[cfg(test)]
-pub(crate) use write::weekday_code;
+pub(crate) use write::{rule_text, weekday_code};
 
 use crate::error::{RecurrenceError, Result};
 use crate::Pattern;

@@ -57,7 +57,7 @@ pub fn to_rrule(pattern: &Pattern, dtstart: Option<DateTime<Utc>>) -> Result<Str
 }
 
 /// The RRULE value: parts in the fixed order of the module docs.
-fn rule_text(p: &Pattern) -> String {
+pub(crate) fn rule_text(p: &Pattern) -> String {
     let mut parts = Vec::new();
     let clamp = p.month_day_overflow == MonthDayOverflow::Clamp;
     if clamp {

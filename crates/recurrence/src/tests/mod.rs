@@ -12,6 +12,7 @@ mod calendar;
 mod cycles;
 mod dst;
 mod fuzz;
+mod ical;
 mod oracle;
 mod rfc5545;
 mod rrule_text;

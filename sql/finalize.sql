@@ -13,6 +13,16 @@ COMMENT ON FUNCTION recurrence_to_rrule(jsonb, timestamptz) IS
   'The pattern as RFC 5545 text (DTSTART;TZID, RRULE, EXDATE lines); clamp is written RSCALE=GREGORIAN;SKIP=BACKWARD (RFC 7529).';
 COMMENT ON FUNCTION recurrence_from_rrule(text) IS
   'The recurrence pattern for an RFC 5545 RRULE text (optionally with DTSTART and EXDATE lines, RFC 7529 RSCALE/SKIP). SQLSTATE 22023 names any part this shape cannot express.';
+COMMENT ON FUNCTION recurrence_describe(jsonb, timestamptz) IS
+  'The pattern in plain English ("Every weekday at 09:00 (Europe/Berlin)"), every key said; with dtstart also its time of day and the days the series takes from its start. recurrence_from_text reads it back.';
+COMMENT ON FUNCTION recurrence_from_text(text, text) IS
+  'The pattern an English text says ("every last Friday at 5pm", "every 2 weeks on Monday and Wednesday until 30 June 2027"); timezone unless the text names one. SQLSTATE 22023 quotes the word it could not read. Grammar: docs/recurrence.md.';
+COMMENT ON FUNCTION recurrence_start_from_text(text, timestamptz, text) IS
+  'The series start an English text asks for, seen at "after" (usually now()): the first occurrence on or after its "starting" day (else after''s day) at its "at" time (else 00:00); NULL when the series has no occurrence from there.';
+COMMENT ON FUNCTION ical_calendar(uuid) IS
+  'An RFC 5545 calendar of what the current user may read (row-level security applies): one project''s tasks, or (NULL) their open assigned tasks and assigned recurring templates; templates with RRULE, EXDATE and VTIMEZONE, instances as RECURRENCE-ID overrides. 55000 without the migration set.';
+COMMENT ON FUNCTION ical_import(text, text) IS
+  'The VTODOs and VEVENTs of an iCalendar text as rows to insert as tasks or templates (title, description, status, priority, due, dtstart, pattern, depends_on); what a row cannot keep is listed in warnings. Floating times in X-WR-TIMEZONE, else timezone.';
 COMMENT ON FUNCTION task_search_vector(text, text) IS
   'Weighted search document of a task: title (weight A) above description (weight B), English configuration. Immutable: backs tasks.search_vector.';
 COMMENT ON FUNCTION generate_recurring_tasks(integer, timestamptz) IS

@@ -44,6 +44,72 @@ COMMENT ON FUNCTION "_rls_current_user"() IS
 COMMENT ON FUNCTION "_rls_is_admin"() IS
   'RLS helper: does the current transaction act for an Admin? False without a user.';
 
+-- Recurrence in words and in calendars (issue 26): public API, EXECUTE stays with PUBLIC.
+CREATE FUNCTION "recurrence_describe"(
+	"pattern" jsonb,
+	"dtstart" timestamp with time zone DEFAULT NULL
+) RETURNS TEXT
+IMMUTABLE PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'recurrence_describe_wrapper';
+
+CREATE FUNCTION "recurrence_from_text"(
+	"text" TEXT,
+	"timezone" TEXT DEFAULT 'UTC'
+) RETURNS jsonb
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'recurrence_from_text_wrapper';
+
+CREATE FUNCTION "recurrence_start_from_text"(
+	"text" TEXT,
+	"after" timestamp with time zone,
+	"timezone" TEXT DEFAULT 'UTC'
+) RETURNS timestamp with time zone
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'recurrence_start_from_text_wrapper';
+
+CREATE FUNCTION "ical_calendar"(
+	"project_id" uuid DEFAULT NULL
+) RETURNS TEXT
+STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'ical_calendar_wrapper';
+
+CREATE FUNCTION "ical_import"(
+	"calendar" TEXT,
+	"timezone" TEXT DEFAULT 'UTC'
+) RETURNS TABLE (
+	"component" TEXT,
+	"uid" TEXT,
+	"recurrence_id" timestamp with time zone,
+	"title" TEXT,
+	"description" TEXT,
+	"status" TEXT,
+	"priority" TEXT,
+	"due" timestamp with time zone,
+	"dtstart" timestamp with time zone,
+	"completed_at" timestamp with time zone,
+	"pattern" jsonb,
+	"depends_on" TEXT[],
+	"warnings" TEXT[]
+)
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'ical_import_wrapper';
+
+COMMENT ON FUNCTION recurrence_describe(jsonb, timestamptz) IS
+  'The pattern in plain English ("Every weekday at 09:00 (Europe/Berlin)"), every key said; with dtstart also its time of day and the days the series takes from its start. recurrence_from_text reads it back.';
+COMMENT ON FUNCTION recurrence_from_text(text, text) IS
+  'The pattern an English text says ("every last Friday at 5pm", "every 2 weeks on Monday and Wednesday until 30 June 2027"); timezone unless the text names one. SQLSTATE 22023 quotes the word it could not read. Grammar: docs/recurrence.md.';
+COMMENT ON FUNCTION recurrence_start_from_text(text, timestamptz, text) IS
+  'The series start an English text asks for, seen at "after" (usually now()): the first occurrence on or after its "starting" day (else after''s day) at its "at" time (else 00:00); NULL when the series has no occurrence from there.';
+COMMENT ON FUNCTION ical_calendar(uuid) IS
+  'An RFC 5545 calendar of what the current user may read (row-level security applies): one project''s tasks, or (NULL) their open assigned tasks and assigned recurring templates; templates with RRULE, EXDATE and VTIMEZONE, instances as RECURRENCE-ID overrides. 55000 without the migration set.';
+COMMENT ON FUNCTION ical_import(text, text) IS
+  'The VTODOs and VEVENTs of an iCalendar text as rows to insert as tasks or templates (title, description, status, priority, due, dtstart, pattern, depends_on); what a row cannot keep is listed in warnings. Floating times in X-WR-TIMEZONE, else timezone.';
+
 -- Least privilege: PostgreSQL lets PUBLIC execute every new function. The internals (a
 -- leading underscore), the trigger functions and the jobs (generation runs as the owner of
 -- the tasks; scheduling writes pg_cron's table) are for the roles the migration set grants

@@ -2,6 +2,7 @@
 
 pub(crate) mod counters;
 mod generation;
+mod ical;
 pub(crate) mod identity;
 mod pattern_arg;
 mod recurrence;

@@ -111,6 +111,35 @@ fn recurrence_from_rrule(rrule: &str) -> JsonB {
     JsonB(raise(rrule_text::from_rrule(rrule)).to_json())
 }
 
+/// The pattern in plain English ("Every weekday at 09:00 (Europe/Berlin)"); with
+/// `dtstart`, the time of day and the days the series takes from its start too.
+#[pg_extern(immutable, parallel_safe)]
+fn recurrence_describe(
+    pattern: Option<PatternArg>,
+    dtstart: default!(Option<TimestampWithTimeZone>, "NULL"),
+) -> Option<String> {
+    let result = pattern?.pattern().and_then(|p| query::describe(p, dtstart.map(moment)));
+    Some(raise(result))
+}
+
+/// The pattern an English text says ("every last Friday at 5pm"); `timezone` is its zone
+/// unless the text names one. 22023 quoting the word it could not read.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn recurrence_from_text(text: &str, timezone: default!(&str, "'UTC'")) -> JsonB {
+    JsonB(raise(query::from_text(text, timezone)).to_json())
+}
+
+/// The series start an English text asks for ("… at 9am starting 1 March 2026"), as seen
+/// at `after` (usually now()); NULL when the series has no occurrence from there.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn recurrence_start_from_text(
+    text: &str,
+    after: TimestampWithTimeZone,
+    timezone: default!(&str, "'UTC'"),
+) -> Option<TimestampWithTimeZone> {
+    raise(query::start_from_text(text, moment(after), timezone)).map(to_timestamptz)
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
@@ -331,6 +360,66 @@ mod tests {
     }
 
     #[pg_test]
+    fn describe_and_read_back() {
+        let described = text(
+            "SELECT synapse.recurrence_describe('{\"frequency\":\"weekly\",\"daysOfWeek\":[1,2,3,4,5],\"timezone\":\"Europe/Berlin\"}',
+                    '2026-01-05 09:00 Europe/Berlin')",
+        );
+        assert_eq!(described.as_deref(), Some("Every weekday at 09:00 (Europe/Berlin)"));
+        let same = text(
+            "SELECT (synapse.recurrence_from_text(synapse.recurrence_describe(p)) = synapse.validate_recurrence_pattern(p))::text
+               FROM (VALUES ('{\"frequency\":\"monthly\",\"dayOfMonth\":31,\"monthDayOverflow\":\"clamp\",\"count\":10,\"exdates\":[\"2026-03-31\"]}'::jsonb)) AS v(p)",
+        );
+        assert_eq!(same.as_deref(), Some("true"));
+        let pattern =
+            text("SELECT synapse.recurrence_from_text('Every last Friday at 5pm', 'europe/berlin')::text");
+        assert_eq!(
+            pattern.as_deref(),
+            Some(
+                "{\"anchor\": \"schedule\", \"catchUp\": \"all\", \"exdates\": [], \"interval\": 1, \"timezone\": \"Europe/Berlin\", \
+                 \"frequency\": \"monthly\", \"weekStart\": 1, \"nthWeekdays\": [{\"day\": 5, \"nth\": -1}], \"monthDayOverflow\": \"skip\"}"
+            )
+        );
+        let start = text(
+            "SELECT to_char(synapse.recurrence_start_from_text('every last friday at 5pm', '2026-01-07 12:00+00', 'Europe/Berlin')
+                    AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD HH24:MI')",
+        );
+        assert_eq!(start.as_deref(), Some("2026-01-30 17:00"));
+        assert_eq!(text("SELECT synapse.recurrence_describe(NULL)"), None);
+        assert_eq!(text("SELECT synapse.recurrence_from_text(NULL)::text"), None);
+        assert_eq!(
+            text("SELECT (synapse.recurrence_start_from_text('every day', '2026-01-01 10:00+00', 'UTC') AT TIME ZONE 'UTC')::text")
+                .as_deref(),
+            Some("2026-01-01 00:00:00"),
+            "without a time: the day's start"
+        );
+        assert_eq!(text("SELECT synapse.recurrence_start_from_text('every day until 1 January 2020', '2026-01-01')::text"), None);
+    }
+
+    #[pg_test(
+        error = "cannot read \"blursday\" after \"every\": expected day, week, month, year, \"other\", a number, a weekday (Monday), a position (last Friday, 15th) or a month"
+    )]
+    fn from_text_quotes_the_word_it_stopped_at() {
+        Spi::run("SELECT synapse.recurrence_from_text('every blursday')").unwrap();
+    }
+
+    #[pg_test]
+    fn words_raise_22023_for_every_bad_argument() {
+        for case in [
+            "SELECT synapse.recurrence_from_text('every blursday')",
+            "SELECT synapse.recurrence_from_text('every day', 'Mars/Base')",
+            "SELECT synapse.recurrence_from_text('every year on 30 February')",
+            "SELECT synapse.recurrence_from_text(repeat('every day ', 1000))",
+            "SELECT synapse.recurrence_start_from_text('every day', 'infinity')",
+            "SELECT synapse.recurrence_start_from_text('every day', now(), '')",
+            "SELECT synapse.recurrence_describe('{\"frequency\":\"daily\"}', '-infinity')",
+            "SELECT synapse.recurrence_describe('{\"frequency\":\"hourly\"}')",
+        ] {
+            assert_eq!(sqlstate_of(case).as_deref(), Some("22023"), "{case}");
+        }
+    }
+
+    #[pg_test]
     fn search_vector_weighs_title_above_description() {
         let vector = text("SELECT synapse.task_search_vector('Quarterly report', NULL)::text");
         assert_eq!(vector.as_deref(), Some("'quarter':1A 'report':2A"));
@@ -347,6 +436,12 @@ mod tests {
         ("recurrence_occurrences", "i", "s"),
         ("recurrence_to_rrule", "i", "s"),
         ("recurrence_from_rrule", "i", "s"),
+        ("recurrence_describe", "i", "s"),
+        ("recurrence_from_text", "i", "s"),
+        ("recurrence_start_from_text", "i", "s"),
+        // iCalendar: import is pure, the calendar reads the tables as its caller.
+        ("ical_import", "i", "s"),
+        ("ical_calendar", "s", "u"),
         ("task_search_vector", "i", "s"),
         // Search index keys (migration 10): pure functions of their arguments.
         ("_search_key_array", "i", "s"),

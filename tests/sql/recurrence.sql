@@ -46,6 +46,40 @@ SELECT synapse.recurrence_from_rrule('RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BY
 SELECT synapse.recurrence_from_rrule('RRULE:FREQ=YEARLY;BYWEEKNO=20');
 SELECT synapse.recurrence_from_rrule('RRULE:RSCALE=GREGORIAN;FREQ=MONTHLY;SKIP=FORWARD');
 
+-- In words, both ways: every key said, and read back.
+SELECT synapse.recurrence_describe('{"frequency":"weekly","daysOfWeek":[1,2,3,4,5],"timezone":"Europe/Berlin"}',
+                                   '2026-01-05 09:00 Europe/Berlin');
+SELECT synapse.recurrence_describe('{"frequency":"monthly","nthWeekdays":[{"day":5,"nth":-1}]}', '2026-01-30 17:00+00');
+SELECT synapse.recurrence_describe(p) AS described FROM (VALUES
+  ('{"frequency":"weekly","daysOfWeek":[1,3],"interval":2}'::jsonb),
+  ('{"frequency":"monthly","dayOfMonth":31,"monthDayOverflow":"clamp"}'),
+  ('{"frequency":"monthly","daysOfWeek":[1,2,3,4,5],"setPos":-1}'),
+  ('{"frequency":"daily","count":10}'),
+  ('{"frequency":"daily","until":"2027-06-30","exdates":["2026-12-24"]}'),
+  ('{"frequency":"monthly","interval":3,"dayOfMonth":13,"daysOfWeek":[5],"anchor":"completion"}')) AS v(p);
+SELECT synapse.recurrence_from_text('every last Friday at 5pm', 'Europe/Berlin');
+SELECT synapse.recurrence_from_text('Every 2 weeks on Mon, Wed until June 30, 2027 except 24 Dec 2026');
+SELECT synapse.recurrence_from_text(synapse.recurrence_describe(p)) = synapse.validate_recurrence_pattern(p) AS same
+  FROM (VALUES ('{"frequency":"yearly","monthOfYear":[3,9],"nthWeekdays":[{"day":7,"nth":-1}],"weekStart":7,"count":5}'::jsonb)) AS v(p);
+-- The series start the text asks for, seen at a moment (usually now()).
+SELECT synapse.recurrence_start_from_text('every weekday at 9am starting 1 March 2026', '2026-01-07 12:00+00', 'Europe/Berlin');
+SELECT synapse.recurrence_start_from_text('every day at 9am', '2026-01-07 12:00+00');
+SELECT synapse.recurrence_from_text('every blursday');
+SELECT synapse.recurrence_from_text('every day until June 30');
+SELECT synapse.recurrence_from_text('every year on 30 February');
+
+-- iCalendar in: rows to insert as tasks or templates, and what each could not keep.
+SELECT component, uid, title, due, pattern, warnings
+  FROM synapse.ical_import(E'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:plants@example.org\r\n'
+                           'SUMMARY:Water the plants\r\nDTSTART;TZID=America/New_York:20260103T090000\r\n'
+                           'DUE;TZID=America/New_York:20260103T090000\r\nRRULE:FREQ=WEEKLY;BYDAY=SA\r\n'
+                           'BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VTODO\r\n'
+                           'BEGIN:VEVENT\r\nUID:meds@example.org\r\nSUMMARY:Meds\r\nDTSTART:20260105T090000Z\r\n'
+                           'RRULE:FREQ=DAILY;BYHOUR=9,21\r\nLOCATION:Home\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n');
+SELECT * FROM synapse.ical_import('not a calendar');
+-- iCalendar out reads the migration set's tables as the caller.
+SELECT synapse.ical_calendar();
+
 -- As a CHECK constraint.
 CREATE TEMP TABLE templates (pattern jsonb CHECK (synapse.is_valid_recurrence_pattern(pattern)));
 INSERT INTO templates VALUES ('{"frequency":"weekly","daysOfWeek":[0]}');

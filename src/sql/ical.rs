@@ -28,22 +28,22 @@ const PROJECT_NAME: &str =
 /// templates ($1 NULL), and the live instances of the templates among them. As the
 /// caller: row-level security decides what is there.
 const TASKS: &str = "WITH chosen AS (
-       SELECT t.* FROM synapse.tasks t
-        WHERE t.deleted_at IS NULL
-          AND CASE WHEN $1::pg_catalog.uuid IS NULL
-                   THEN (t.is_recurring OR t.status::pg_catalog.text IN ('To Do', 'In Progress', 'Blocked'))
-                        AND EXISTS (SELECT 1 FROM synapse.task_assignees a
-                                     WHERE a.department_id OPERATOR(pg_catalog.=) t.department_id
-                                       AND a.task_id OPERATOR(pg_catalog.=) t.id
-                                       AND a.user_id OPERATOR(pg_catalog.=) synapse._rls_current_user())
-                   ELSE t.project_id OPERATOR(pg_catalog.=) $1 END
-     ), instances AS (
-       SELECT i.* FROM synapse.tasks i
-         JOIN chosen c ON c.is_recurring AND i.department_id OPERATOR(pg_catalog.=) c.department_id
-                      AND i.recurrence_parent_id OPERATOR(pg_catalog.=) c.id
-        WHERE i.deleted_at IS NULL
-          AND NOT EXISTS (SELECT 1 FROM chosen o WHERE o.department_id OPERATOR(pg_catalog.=) i.department_id
-                                                   AND o.id OPERATOR(pg_catalog.=) i.id)
+       SELECT t.department_id, t.id, t.is_recurring FROM synapse.tasks t
+        WHERE $1::pg_catalog.uuid IS NOT NULL AND t.project_id OPERATOR(pg_catalog.=) $1 AND t.deleted_at IS NULL
+       UNION ALL
+       SELECT t.department_id, t.id, t.is_recurring
+         FROM synapse.task_assignees a
+         JOIN synapse.tasks t ON t.department_id OPERATOR(pg_catalog.=) a.department_id
+                             AND t.id OPERATOR(pg_catalog.=) a.task_id
+        WHERE $1 IS NULL AND a.user_id OPERATOR(pg_catalog.=) synapse._rls_current_user() AND t.deleted_at IS NULL
+          AND (t.is_recurring OR t.status::pg_catalog.text IN ('To Do', 'In Progress', 'Blocked'))
+     ), keys AS (
+       SELECT c.department_id, c.id FROM chosen c
+       UNION
+       SELECT i.department_id, i.id FROM chosen c
+         JOIN synapse.tasks i ON i.department_id OPERATOR(pg_catalog.=) c.department_id
+                             AND i.recurrence_parent_id OPERATOR(pg_catalog.=) c.id
+        WHERE c.is_recurring AND i.deleted_at IS NULL
      )
      SELECT r.id::pg_catalog.text, r.title::pg_catalog.text, r.description, r.status::pg_catalog.text,
             r.priority::pg_catalog.text, r.due_date, r.completed_at, r.created_at, r.updated_at,
@@ -55,7 +55,8 @@ const TASKS: &str = "WITH chosen AS (
                    WHERE d.department_id OPERATOR(pg_catalog.=) r.department_id
                      AND d.task_id OPERATOR(pg_catalog.=) r.id
                    ORDER BY d.depends_on_task_id)
-       FROM (SELECT * FROM chosen UNION ALL SELECT * FROM instances) r
+       FROM keys k
+       JOIN synapse.tasks r ON r.department_id OPERATOR(pg_catalog.=) k.department_id AND r.id OPERATOR(pg_catalog.=) k.id
       ORDER BY r.id";
 
 /// An RFC 5545 calendar (text/calendar) of the tasks the current user may read: the tasks

@@ -165,7 +165,8 @@ fn rule(p: &Pattern) -> String {
     text
 }
 
-fn unit(frequency: Frequency) -> &'static str {
+/// The period a frequency repeats by, as a word.
+pub(super) fn unit(frequency: Frequency) -> &'static str {
     match frequency {
         Frequency::Daily => "day",
         Frequency::Weekly => "week",

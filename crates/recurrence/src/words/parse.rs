@@ -3,6 +3,7 @@
 //! any order; each fills parts of a draft, which becomes the pattern's JSON and goes
 //! through the same validation as any pattern. The grammar is in docs/recurrence.md.
 
+use super::describe::unit;
 use super::lex::{self, Kind, Token};
 use super::vocab::{month_name, WORKWEEK};
 use super::{Starting, TextRule, MAX_TEXT_CHARS};
@@ -929,12 +930,12 @@ impl Parser<'_> {
                 ))
             }
         };
-        if let Some((unit, at)) = d.set_pos_unit.filter(|(unit, _)| *unit != frequency) {
+        if let Some((period, at)) = d.set_pos_unit.filter(|(period, _)| *period != frequency) {
             return Err(invalid(format!(
                 "cannot read \"{}\": positions count within each {} of this rule, not each {}",
                 quote(&self.tokens[at].text),
-                unit_word(frequency),
-                unit_word(unit)
+                unit(frequency),
+                unit(period)
             )));
         }
         let tz = d.timezone.unwrap_or(default_timezone);
@@ -1007,15 +1008,6 @@ impl Parser<'_> {
 /// What may come next at the top level, for errors.
 const CLAUSES: &str =
     "every, on, of every, at, until, for N times, except, starting, or a time zone such as (Europe/Berlin)";
-
-fn unit_word(frequency: Frequency) -> &'static str {
-    match frequency {
-        Frequency::Daily => "day",
-        Frequency::Weekly => "week",
-        Frequency::Monthly => "month",
-        Frequency::Yearly => "year",
-    }
-}
 
 const NUMBER_WORDS: [&str; 12] =
     ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"];

@@ -21,16 +21,17 @@ libfaketime=${SYNAPSE_LIBFAKETIME:-/usr/lib/x86_64-linux-gnu/faketime/libfaketim
 # clock: 40_partman (calendar months, the retention, the months made ahead) and
 # 20_generation (overdue templates, an edit of a due template, a run as of now());
 # 22_pg_cron (pg_cron's minute) needs up to a minute, so it runs once, into the new year.
-# The other tests read the clock only for values they compare with the same clock.
+# The other tests read the clock only for values they compare with the same clock. A clock
+# change comes 10 s after the start, while the tests run.
 default_dates="
 2026-12-01T00:00:30Z UTC 40_partman 20_generation
 2027-02-28T12:00:00Z UTC 40_partman 20_generation
 2026-12-31T23:59:30Z UTC 40_partman 20_generation 22_pg_cron
 2028-02-29T12:00:00Z UTC 40_partman 20_generation
-2027-03-14T06:59:30Z America/New_York 40_partman 20_generation
-2026-11-01T05:59:30Z America/New_York 40_partman 20_generation
-2027-03-28T00:59:30Z Europe/Berlin 40_partman 20_generation
-2026-10-25T00:59:30Z Europe/Berlin 40_partman 20_generation"
+2027-03-14T06:59:50Z America/New_York 40_partman 20_generation
+2026-11-01T05:59:50Z America/New_York 40_partman 20_generation
+2027-03-28T00:59:50Z Europe/Berlin 40_partman 20_generation
+2026-10-25T00:59:50Z Europe/Berlin 40_partman 20_generation"
 
 # one_date INSTANT ZONE TESTS...: the tests on a fresh cluster whose clock starts at INSTANT.
 one_date() {

@@ -19,7 +19,7 @@
 #                the search and "my tasks" benchmark (benches/search.sh) on them
 #   make test-dates  the end-to-end tests that read the clock, on month ends, the year's end,
 #                29 February and the days Berlin and New York change clocks: server and
-#                scripts under libfaketime (tests/dates/run.sh, port 25390; a few minutes)
+#                scripts under libfaketime (tests/dates/run.sh, port 25390; 4-8 minutes)
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
 #                tests, directly (.cluster/clients, port 25360) and through PgBouncer (25361)
 #

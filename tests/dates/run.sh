@@ -63,7 +63,7 @@ cleanup() {
   local f pid
   for f in $(find /dev/shm -maxdepth 1 \( -name 'faketime_shm_*' -o -name 'sem.faketime_sem_*' \) -newer "$since" 2>/dev/null); do
     pid=${f##*_}
-    kill -0 "$pid" 2>/dev/null || as_root rm -f "$f"
+    [ -d "/proc/$pid" ] || as_root rm -f "$f"
   done
   rm -f "$since"
 }

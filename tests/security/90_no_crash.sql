@@ -7,7 +7,7 @@
 CREATE SCHEMA crashwalk;
 GRANT USAGE ON SCHEMA crashwalk TO PUBLIC;
 
--- The login roles that run the cases: the superuser and one login per group role.
+-- The login roles that run the cases: the superuser, one login per group role, one of none.
 CREATE TABLE crashwalk.roles (
   role     name PRIMARY KEY,
   label    text NOT NULL,
@@ -16,6 +16,19 @@ CREATE TABLE crashwalk.roles (
   heavy    boolean NOT NULL     -- runs the calls with megabyte arguments too
 );
 
+-- The tables trigger cases attach to ("Trigger cases" below).
+CREATE TABLE crashwalk.shapes (
+  id      integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name    text NOT NULL,
+  base    regclass,            -- the table it copies, if any
+  sweep   boolean NOT NULL DEFAULT false,  -- base with one column of a wrong type or missing
+  dropped boolean NOT NULL DEFAULT false,  -- a dropped column before the others
+  cols    text[][] NOT NULL,   -- {{name, type, value}, ...}
+  setup   text,                -- creates pg_temp.cw_s<id> and the view cw_v<id> over it
+  names   text                 -- the column names, comma-separated
+);
+GRANT SELECT ON crashwalk.shapes TO PUBLIC;
+
 CREATE TABLE crashwalk.cases (
   id       integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the run order
   func     regprocedure NOT NULL,
@@ -23,13 +36,15 @@ CREATE TABLE crashwalk.cases (
   identity uuid,               -- synapse.set_current_user(identity) first
   what     text,               -- a trigger case: how attached, to what, fired by what
   heavy    boolean NOT NULL DEFAULT false,  -- a call with a megabyte argument (crashwalk.heavy)
+  shape    integer REFERENCES crashwalk.shapes,  -- a trigger case on that shape's table
   sql      text NOT NULL
 );
 
 CREATE TABLE crashwalk.runs (
   role    name NOT NULL,
   case_id integer NOT NULL REFERENCES crashwalk.cases,
-  state   text NOT NULL,       -- SQLSTATE, 00000 for none; 'crash'; 'not run'
+  state   text NOT NULL,       -- SQLSTATE (00000: none); else 'crash', 'not run' (after crashes),
+                               -- 'session ended', 'no result', 'setup <SQLSTATE>': failures
   note    text,
   ms      integer,             -- how long the case took in run_case
   PRIMARY KEY (role, case_id)
@@ -66,8 +81,8 @@ BEGIN
 END
 $$;
 
--- Keys of a recurrence pattern (docs/recurrence-pattern.md) and of its nthWeekdays entries,
--- and values of the wrong type for each.
+-- Each key of a recurrence pattern (docs/recurrence-pattern.md) with values of wrong types
+-- and sizes, and patterns at the engine's limits.
 CREATE FUNCTION crashwalk.pattern_values() RETURNS text[] LANGUAGE sql IMMUTABLE RETURN ARRAY(
   SELECT pg_catalog.format('{"frequency": "daily", %s: %s}', pg_catalog.to_json(k), v)
     FROM unnest(ARRAY['frequency', 'interval', 'daysOfWeek', 'nthWeekdays', 'dayOfMonth', 'monthOfYear',
@@ -170,7 +185,14 @@ BEGIN
         '''RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;UNTIL=29991231T000000Z''',
         '''RRULE:RSCALE=GREGORIAN;FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;SKIP=BACKWARD;COUNT=2147483647''',
         '''*/5 * * * *''', '''* * * * * * *''', '''ß€𝄞 İ ǅ''', 'repeat(''a | '', 50000) || ''a''',
-        '''eyJhbGciOiJFZERTQSJ9.e30.AAAA''', '''a.b.c''', '''..''', 'repeat(''x.'', 10000)'];
+        -- compact JWTs (set_current_user_token): alg none; absurd claims; non-object parts;
+        -- a megabyte payload; not base64
+        '''eyJhbGciOiJFZERTQSJ9.e30.AAAA''', '''a.b.c''', '''..''', 'repeat(''x.'', 10000)',
+        '''eyJhbGciOiJub25lIn0.eyJzdWIiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAifQ.''',
+        '''eyJhbGciOiJFZERTQSIsImtpZCI6IngifQ.eyJzdWIiOiJ4IiwiZXhwIjoxZSszMDAsIm5iZiI6LTFlKzMwMCwiYXVkIjpbW1tdXV19.AAAA''',
+        '''eyJhbGciOiJFZERTQSIsImtpZCI6eyJhIjpbMV19fQ.WzEsMiwzXQ.'' || repeat(''A'', 86)',
+        '''eyJhbGciOiJFZERTQSIsImtpZCI6IngifQ.'' || repeat(''A'', 1048576) || ''.AAAA''',
+        '''{"alg":"EdDSA"}.{}.{}'''];
     END IF;
     IF t IN ('jsonb'::regtype, 'json'::regtype) AND NOT typical_only THEN
       v := v || ARRAY['''null''', '''[]''', '''{}''', '''""''', '''0''', '''true''', '''"daily"''', '''1e400''',
@@ -219,7 +241,8 @@ CREATE FUNCTION crashwalk.heavy(args text) RETURNS boolean LANGUAGE sql IMMUTABL
 RETURN args ~ '[^0-9.](1048576|200000|100000|50000|20000|10000)[^0-9]|to_tsvector\(''simple''|decode\(repeat';
 
 -- The calls: all typical, all NULL, each value of each parameter with the others typical,
--- and random tuples (a fixed seed, so a run is repeatable), each without and with an identity.
+-- random tuples (a fixed seed, so a run is repeatable), all heavy; each without and with an
+-- identity.
 CREATE FUNCTION crashwalk.add_call_cases(random_tuples integer) RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -249,13 +272,18 @@ BEGIN
                        FROM jsonb_array_elements(lists) WITH ORDINALITY AS x(l, k) ORDER BY k);
       END LOOP;
     END LOOP;
-    -- random combinations
+    -- random combinations, and every parameter at its first megabyte value at once (sizes
+    -- that multiply: a megabyte prefix for each of 10^5 elements)
     IF jsonb_array_length(lists) > 1 THEN
       FOR j IN 1 .. random_tuples LOOP
         INSERT INTO cw_tuples (args)
         SELECT ARRAY(SELECT l ->> floor(random() * jsonb_array_length(l))::int
                        FROM jsonb_array_elements(lists) WITH ORDINALITY AS x(l, k) ORDER BY k);
       END LOOP;
+      INSERT INTO cw_tuples (args)
+      SELECT ARRAY(SELECT coalesce((SELECT v FROM jsonb_array_elements_text(l) WITH ORDINALITY AS y(v, m)
+                                     WHERE crashwalk.heavy(v) ORDER BY m LIMIT 1), l ->> 0)
+                     FROM jsonb_array_elements(lists) WITH ORDINALITY AS x(l, k) ORDER BY k);
     END IF;
     INSERT INTO crashwalk.cases (func, kind, identity, heavy, sql)
     SELECT c.func, CASE c.prokind WHEN 'p' THEN 'procedure' ELSE 'call' END, who.id, crashwalk.heavy(array_to_string(t.args, ' ')),
@@ -284,18 +312,6 @@ $$;
 -- functions (which read raw datums; PL/pgSQL reads a column by name through the executor's
 -- type checks), also their tables' shapes with one column of a wrong type or missing, column
 -- by column.
-CREATE TABLE crashwalk.shapes (
-  id      integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  name    text NOT NULL,
-  base    regclass,            -- the table it copies, if any
-  sweep   boolean NOT NULL DEFAULT false,
-  dropped boolean NOT NULL DEFAULT false,
-  cols    text[][] NOT NULL,   -- {{name, type, value}, ...}
-  setup   text,                -- creates pg_temp.cw_s<id> and the view cw_v<id> over it
-  names   text                 -- the column names, comma-separated
-);
-GRANT SELECT ON crashwalk.shapes TO PUBLIC;
-ALTER TABLE crashwalk.cases ADD COLUMN shape integer REFERENCES crashwalk.shapes;
 
 -- Wrong types: by-value 8, 4 and 1 bytes, varlena, fixed 16 bytes, an enum without the
 -- expected labels, domains. The column-by-column shapes take one of each representation.

@@ -37,6 +37,14 @@ trap 'rm -rf "$work"; "$ROOT/scripts/cluster.sh" stop no-crash' EXIT
 
 q() { psql_db "$DB" -c "$1"; }
 
+postmaster=$(psql_db postgres -c "SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1)")
+limit=$(awk '/^Max address space/ {print $4}' "/proc/$postmaster/limits")
+if [ "$limit" != $((memory_mb * 1024 * 1024)) ]; then
+  echo "Bail out! the server runs without the memory limit (address space: $limit); a runaway call could take the machine's memory"
+  exit 1
+fi
+ok "the server runs under a memory limit of $memory_mb MB"
+
 fresh_db "$DB"
 "$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
 psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
@@ -181,6 +189,8 @@ while IFS='|' read -r role label func total states crashed unanswered; do
     continue
   fi
   not_ok "$line: CRASHED THE SERVER"
+  echo "#   EXECUTE on it: $(q "SELECT string_agg(role || ' (' || label || ')', ', ' ORDER BY role) FROM crashwalk.roles
+                             WHERE has_function_privilege(role, '$func'::regprocedure, 'EXECUTE')")"
   psql_db "$DB" -F $'\x1f' -R $'\x1e' -c "
     SELECT c.id, coalesce(c.what, ''), coalesce(c.identity::text, ''), r.note FROM crashwalk.runs r JOIN crashwalk.cases c ON c.id = r.case_id
      WHERE r.role = '$role' AND c.func = '$func'::regprocedure AND r.state = 'crash' ORDER BY c.id" |

@@ -4,7 +4,8 @@
 # hostile arguments of each parameter's type, and every trigger function is attached to temp
 # tables of right and wrong shapes in every way CREATE TRIGGER takes and fired; as the
 # superuser and as a login of each group role (plus one of no group). The cases and the
-# driver are in 90_no_crash.sql. An ERROR is an answer (its SQLSTATE is counted); a crash is
+# driver are in no_crash/crashwalk.sql (not a *.sql of this directory: tests/security/run.sh
+# gives those to pg_prove as pgTAP files). An ERROR is an answer (its SQLSTATE is counted); a crash is
 # a failure that names the role and prints the statement that did it.
 #
 # Each role runs its cases in one psql session through crashwalk.run_case, a call in a
@@ -15,13 +16,13 @@
 # alone to see that it reproduces, and the role's remaining cases go on in a new session.
 #
 # A crash restarts the whole server, so this test runs on a cluster of its own, .cluster/no-crash
-# on port $SYNAPSE_NO_CRASH_PORT (default: make test-security's $SYNAPSE_SECURITY_PORT + 1),
+# on port $SYNAPSE_NO_CRASH_PORT (default: one above make test-security's cluster, 25334),
 # started here with the extension as installed for $PG_BIN and stopped after. It starts under
 # a memory limit (ulimit -v, inherited by every backend): a call that allocates without bound
 # then fails in its own backend (an ERROR from palloc; an abort from Rust's allocator, a crash
 # reported here) instead of the kernel's OOM killer picking a process anywhere on the machine.
 started=$SECONDS
-port=${SYNAPSE_NO_CRASH_PORT:-$((${SYNAPSE_SECURITY_PORT:?set SYNAPSE_NO_CRASH_PORT or SYNAPSE_SECURITY_PORT} + 1))}
+port=${SYNAPSE_NO_CRASH_PORT:-$((${SYNAPSE_SECURITY_PORT:-${SYNAPSE_TEST_PORT:-25333}} + 1))}
 memory_mb=${SYNAPSE_NO_CRASH_MEMORY_MB:-2048}
 export SYNAPSE_TEST_PORT=$port
 source "$(dirname "$0")/../e2e/lib.sh"
@@ -46,9 +47,9 @@ fi
 ok "the server runs under a memory limit of $memory_mb MB"
 
 fresh_db "$DB"
-"$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
+"$ROOT/scripts/migrate.sh" --db "$DB" --dir "${SYNAPSE_MIGRATIONS_DIR:-$ROOT/sql/migrations}" up 2>/dev/null
 psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
-psql_db "$DB" -f "$ROOT/tests/security/90_no_crash.sql" >/dev/null
+psql_db "$DB" -f "$ROOT/tests/security/no_crash/crashwalk.sql" >/dev/null
 
 # The login roles: the superuser, one member of each group role, one of no group (PUBLIC's
 # privileges only). The superuser and synapse_app (what the API logs in as) also run the
@@ -85,7 +86,7 @@ if [ -z "$unknown" ]; then
   ok "every parameter type of every function has values to try"
 else
   not_ok "every parameter type of every function has values to try" \
-    "only NULL is tried for: $unknown (add values to crashwalk.values_of in tests/security/90_no_crash.sql)"
+    "only NULL is tried for: $unknown (add values to crashwalk.values_of in tests/security/no_crash/crashwalk.sql)"
 fi
 
 # --- crash detection ---------------------------------------------------------------------------

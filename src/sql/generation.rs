@@ -6,14 +6,20 @@
 //! Work is claimed one department at a time (`FOR NO KEY UPDATE SKIP LOCKED`, the department
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
 //! single-shard (router) query, and two generators split the due templates between them.
+//!
+//! Every statement runs as the owner of `synapse.tasks` (`super::as_owner`), whoever calls:
+//! generation serves every department, which no application login may read or write, and
+//! its run log is not the application's to write. A caller without the owner's rights may
+//! not generate ahead of time (an `as_of` in the future), which would write other tenants'
+//! future instances.
 
-use super::exec;
 use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
+use super::{as_owner, exec};
 use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
 use crate::recurrence::Pattern;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use pgrx::pg_sys::panic::CaughtError;
+use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::{pg_sys, Uuid};
@@ -36,6 +42,8 @@ const MAX_LOGGED_ERRORS: i64 = 20;
 /// `run_recurring_generation`, to drain a larger backlog. `as_of` NULL means now(), as for
 /// the procedure: a client passing "no moment" as a NULL parameter gets a run, not a
 /// silently empty result (the function is not strict); a NULL `batch_size` is refused.
+/// Runs as the owner of `synapse.tasks` whoever calls it; an `as_of` in the future needs
+/// that owner's rights (42501).
 #[pg_extern(volatile, parallel_unsafe)]
 fn generate_recurring_tasks(
     batch_size: default!(Option<i32>, 100),
@@ -50,9 +58,13 @@ fn generate_recurring_tasks(
         batch_size.unwrap_or_else(|| super::raise_invalid("batch_size", "must not be NULL")),
     );
     refuse_on_standby("generate_recurring_tasks");
-    let run = begin_run(as_of, batch_size, "function");
-    run_batch(run, batch_size, as_of);
-    let (generated, failed) = end_run(run);
+    let owner = tasks_owner();
+    refuse_future_as_of(as_of, owner);
+    let (generated, failed) = as_owner(owner, || {
+        let run = begin_run(as_of, batch_size, "function");
+        run_batch(run, batch_size, as_of);
+        end_run(run)
+    });
     let elapsed = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     TableIterator::once((generated, failed, elapsed))
 }
@@ -61,20 +73,26 @@ fn generate_recurring_tasks(
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
 fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
     refuse_on_standby("run_recurring_generation");
-    begin_run(checked_as_of(as_of), checked_batch_size(batch_size), "procedure")
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
+    let owner = tasks_owner();
+    refuse_future_as_of(as_of, owner);
+    as_owner(owner, || begin_run(as_of, batch_size, "procedure"))
 }
 
 /// One batch of run `run_id`; returns how many templates it claimed (none: nothing due is
 /// left that another generator does not hold).
 #[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
 fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
-    run_batch(run_id, checked_batch_size(batch_size), checked_as_of(as_of))
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
+    let owner = tasks_owner();
+    refuse_future_as_of(as_of, owner);
+    as_owner(owner, || run_batch(run_id, batch_size, as_of))
 }
 
 /// Marks run `run_id` finished.
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_end")]
 fn generation_run_end(run_id: i64) {
-    end_run(run_id);
+    as_owner(tasks_owner(), || end_run(run_id));
 }
 
 /// The first occurrence at or after `from` of a template's series: its pattern from
@@ -172,6 +190,49 @@ fn refuse_on_standby(function: &str) {
     }
 }
 
+/// The owner of `synapse.tasks` (the role that ran the migrations), whom generation runs as.
+fn tasks_owner() -> pg_sys::Oid {
+    let owner = Spi::connect_mut(|client| {
+        exec(client, TASKS_OWNER, &[]).first().get_one::<pg_sys::Oid>().ok().flatten()
+    });
+    match owner {
+        Some(owner) => owner,
+        None => {
+            ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+                "synapse.tasks does not exist: recurring generation needs the Synapse schema",
+                pgrx::function_name!(),
+            )
+            .set_hint("Apply the migrations in sql/migrations (scripts/migrate.sh up).")
+            .report(PgLogLevel::ERROR);
+            unreachable!("an ERROR report does not return")
+        }
+    }
+}
+
+/// Generating ahead of time writes future instances into every department: only a role
+/// with the rights of the tasks' owner (a superuser, pg_cron's user, the migration role)
+/// may. Everyone else generates what is due by the clock (`as_of` NULL or past).
+fn refuse_future_as_of(as_of: DateTime<Utc>, owner: pg_sys::Oid) {
+    // The clock, not now(): the procedure's cutoff is clock_timestamp() of its start.
+    if as_of <= Utc::now() {
+        return;
+    }
+    // SAFETY: a catalog lookup for the current user, valid in any transaction.
+    if unsafe { pg_sys::has_privs_of_role(pg_sys::GetUserId(), owner) } {
+        return;
+    }
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        format!(
+            "as_of: {as_of} is in the future; only the owner of synapse.tasks may generate ahead of time"
+        ),
+        pgrx::function_name!(),
+    )
+    .set_hint("Pass NULL (now) or a past moment, or run it as the schema owner or a superuser.")
+    .report(PgLogLevel::ERROR);
+}
+
 fn checked_batch_size(batch_size: i32) -> i32 {
     if batch_size < 1 {
         super::raise_invalid("batch_size", &format!("{batch_size} is not positive"));
@@ -180,6 +241,10 @@ fn checked_batch_size(batch_size: i32) -> i32 {
 }
 
 // --- statements ----------------------------------------------------------------------------
+
+/// Run as the caller, before switching to the owner: every name is qualified.
+const TASKS_OWNER: &str = "SELECT c.relowner FROM pg_catalog.pg_class c
+      WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('synapse.tasks')";
 
 const BEGIN_RUN: &str = "INSERT INTO synapse.generation_runs (as_of, batch_size, started_by)
      VALUES ($1, $2, $3) RETURNING id";

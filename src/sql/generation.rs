@@ -12,18 +12,27 @@
 //! its run log is not the application's to write. A caller without the owner's rights may
 //! not generate ahead of time (an `as_of` in the future), which would write other tenants'
 //! future instances.
+//!
+//! One run makes at most `synapse.generation_max_instances_per_template` occurrences of a
+//! template (the core's `RunQuota`, kept per run in this backend across the procedure's
+//! batches): a template far behind is left due and continued by the next run, while this
+//! run's later batches serve the others.
 
 use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
 use super::{as_owner, exec};
-use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
+use crate::recurrence::series::{
+    instance_external_id, plan_step, RunQuota, Series, TemplateLimits, DEFAULT_MAX_INSTANCES_PER_RUN,
+};
 use crate::recurrence::Pattern;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use pgrx::{pg_sys, Uuid};
+use pgrx::{pg_sys, GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 // The procedure pg_cron calls and the scheduling functions (PL/pgSQL: transaction control).
@@ -36,9 +45,46 @@ pgrx::extension_sql_file!(
 /// How many errors a run keeps in its log row; the rest are counted only.
 const MAX_LOGGED_ERRORS: i64 = 20;
 
+/// `synapse.generation_max_instances_per_template`: at most this many occurrences of one
+/// template per run (docs/generation.md, *Catch-up*).
+static MAX_INSTANCES_PER_TEMPLATE: GucSetting<i32> =
+    GucSetting::<i32>::new(DEFAULT_MAX_INSTANCES_PER_RUN as i32);
+
+/// Defines the generation settings (called from `_PG_init`, once per backend).
+pub(crate) fn define_settings() {
+    // Superuser only (server, database or role level): an application login raising it
+    // could make one run hold every department up again.
+    GucRegistry::define_int_guc(
+        c"synapse.generation_max_instances_per_template",
+        c"At most this many instances of one recurring template per generation run.",
+        c"A template further behind stays due; the next run continues it from its next_occurrence.",
+        &MAX_INSTANCES_PER_TEMPLATE,
+        1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+}
+
+/// The template ids, as the key of the run's quota.
+type TemplateKey = [u8; 16];
+
+thread_local! {
+    /// The run this backend is working on and what each template has planned in it. The
+    /// procedure's batches are separate calls (and transactions) of one backend; a call for
+    /// another run starts afresh. Counts are recorded when planned, so a batch that fails
+    /// still counts against the cap: a template then makes fewer in this run, never twice.
+    static RUN: RefCell<Option<(i64, RunQuota<TemplateKey>)>> = const { RefCell::new(None) };
+}
+
+fn max_instances_per_template() -> u32 {
+    u32::try_from(MAX_INSTANCES_PER_TEMPLATE.get()).unwrap_or(1)
+}
+
 /// Runs one batch of generation as its own run: at most `batch_size` due templates (due:
 /// `next_occurrence` at or before `as_of`), each brought up to date (catch-up `all`: at
-/// most 100 instances per template per batch). Call it again, or use the procedure
+/// most 100 instances per template per batch, and at most
+/// `synapse.generation_max_instances_per_template`). Call it again, or use the procedure
 /// `run_recurring_generation`, to drain a larger backlog. `as_of` NULL means now(), as for
 /// the procedure: a client passing "no moment" as a NULL parameter gets a run, not a
 /// silently empty result (the function is not strict); a NULL `batch_size` is refused.
@@ -80,7 +126,7 @@ fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
 }
 
 /// One batch of run `run_id`; returns how many templates it claimed (none: nothing due is
-/// left that another generator does not hold).
+/// left that another generator does not hold, and this run has not capped).
 #[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
 fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
     let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
@@ -267,8 +313,9 @@ const LOG_BATCH: &str = "UPDATE synapse.generation_runs
 const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
 
 /// Due templates of one department, oldest first; rows another generator holds are skipped.
-/// Templates that already failed in this run wait for the next run. NO KEY: the claim does
-/// not block foreign-key checks of rows that refer to a template (its new instances too).
+/// Templates that already failed in this run, and those that made their per-run cap ($5),
+/// wait for the next run. NO KEY: the claim does not block foreign-key checks of rows that
+/// refer to a template (its new instances too).
 const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
             ARRAY(SELECT d FROM unnest(skip_dates) AS d WHERE isfinite(d)),
             recurrence_end_date, recurrence_count
@@ -276,6 +323,7 @@ const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_st
       WHERE department_id = $1 AND is_recurring AND deleted_at IS NULL
         AND next_occurrence <= $2
         AND (recurrence_last_error_at IS NULL OR recurrence_last_error_at < $3)
+        AND id <> ALL ($5)
       ORDER BY next_occurrence
       LIMIT $4
         FOR NO KEY UPDATE SKIP LOCKED";
@@ -347,6 +395,8 @@ struct Planned {
     id: Uuid,
     occurrences: Vec<(DateTime<Utc>, String)>,
     next: Option<DateTime<Utc>>,
+    /// More is due at `as_of` than this step makes.
+    still_due: bool,
 }
 
 #[derive(Default)]
@@ -356,6 +406,21 @@ struct BatchOutcome {
     failed: Vec<(Uuid, Uuid, String)>,
 }
 
+/// `work` on run `run`'s quota: this backend's when it is working on that run, else a fresh
+/// one. The cap is read anew each time, so a changed setting applies from the next batch.
+/// Never held across an SPI call (a trigger might generate too).
+fn with_quota<R>(run: i64, work: impl FnOnce(&mut RunQuota<TemplateKey>) -> R) -> R {
+    RUN.with_borrow_mut(|current| {
+        let cap = max_instances_per_template();
+        let quota = match current {
+            Some((current_run, quota)) if *current_run == run => quota,
+            _ => &mut current.insert((run, RunQuota::new(cap))).1,
+        };
+        quota.set_cap(cap);
+        work(quota)
+    })
+}
+
 fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     Spi::connect_mut(|client| {
         let (run_started, batches) =
@@ -363,6 +428,9 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
                 Ok((Some(started), Some(batches))) => (started, batches),
                 _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
             };
+        let capped: Vec<Uuid> =
+            with_quota(run, |quota| quota.capped().map(|key| Uuid::from_bytes(*key)).collect());
+        let claim = Claim { run, as_of, run_started, capped };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         // Each batch starts at another department, so a large backlog in one department
@@ -374,7 +442,7 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
             if room == 0 {
                 break;
             }
-            generate_in_department(client, *department, room, as_of, run_started, &mut outcome);
+            generate_in_department(client, &claim, *department, room, &mut outcome);
         }
         let errors = serde_json::Value::Array(
             outcome
@@ -398,15 +466,29 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     })
 }
 
-fn generate_in_department(
-    client: &mut SpiClient,
-    department: Uuid,
-    room: i32,
+/// What every claim of one batch shares.
+struct Claim {
+    run: i64,
     as_of: DateTime<Utc>,
     run_started: TimestampWithTimeZone,
+    /// The templates that made their per-run cap in this run's earlier batches.
+    capped: Vec<Uuid>,
+}
+
+fn generate_in_department(
+    client: &mut SpiClient,
+    claim: &Claim,
+    department: Uuid,
+    room: i32,
     outcome: &mut BatchOutcome,
 ) {
-    let claim_args = [department.into(), to_timestamptz(as_of).into(), run_started.into(), room.into()];
+    let claim_args = [
+        department.into(),
+        to_timestamptz(claim.as_of).into(),
+        claim.run_started.into(),
+        room.into(),
+        claim.capped.clone().into(),
+    ];
     let templates: Vec<Template> = exec(client, CLAIM, &claim_args)
         .map(|row| Template {
             id: row.get(1).ok().flatten().expect("id is NOT NULL"),
@@ -427,8 +509,28 @@ fn generate_in_department(
 
     let mut planned = Vec::with_capacity(templates.len());
     for template in &templates {
-        match plan(template, as_of) {
-            Ok(p) => planned.push(p),
+        let key = *template.id.as_bytes();
+        // None only for a template capped in this very batch, which one claim per
+        // department per batch rules out; it would simply wait for the next run.
+        let Some(limit) = with_quota(claim.run, |quota| quota.step_limit(&key)) else { continue };
+        match plan(template, claim.as_of, limit) {
+            Ok(p) => {
+                let made_cap = with_quota(claim.run, |quota| {
+                    quota.record(key, p.occurrences.len());
+                    p.still_due && quota.step_limit(&key).is_none()
+                });
+                if made_cap {
+                    log!(
+                        "synapse: generation run {} made the cap (synapse.generation_max_instances_per_template = {}) of template {} in department {}; it stays due from {}, the next run continues it",
+                        claim.run,
+                        max_instances_per_template(),
+                        template.id,
+                        department,
+                        p.next.map_or_else(String::new, |next| next.to_rfc3339()),
+                    );
+                }
+                planned.push(p);
+            }
             Err(message) => outcome.failed.push((department, template.id, message)),
         }
     }
@@ -450,17 +552,18 @@ fn generate_in_department(
     }
 }
 
-fn plan(template: &Template, as_of: DateTime<Utc>) -> Result<Planned, String> {
+fn plan(template: &Template, as_of: DateTime<Utc>, limit: NonZeroUsize) -> Result<Planned, String> {
     let pattern =
         Pattern::from_json_text(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
     let skip_dates = Some(template.skip_dates.iter().map(|d| Some(*d)).collect());
     let series = template_series(&pattern, template.start, skip_dates, template.end_date, template.count)
         .map_err(|e| e.to_string())?;
     let next = moment(template.next).finite("next_occurrence").map_err(|e| e.to_string())?;
-    let step = plan_step(&series, next, as_of);
+    let step = plan_step(&series, next, as_of, limit);
     let template_uuid = template.id.to_string();
     Ok(Planned {
         id: template.id,
+        still_due: step.still_due(as_of),
         occurrences: step
             .occurrences
             .into_iter()
@@ -552,6 +655,7 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
 #[pg_schema]
 mod tests {
     use crate::sql::test_support::{sqlstate_of, text};
+    use pgrx::pg_sys;
     use pgrx::prelude::*;
 
     #[pg_test]
@@ -596,6 +700,95 @@ mod tests {
     #[pg_test(error = "as_of: must be a finite timestamp")]
     fn an_infinite_as_of_is_refused() {
         text("SELECT tasks_generated::text FROM synapse.generate_recurring_tasks(10, 'infinity')");
+    }
+
+    #[pg_test]
+    fn the_cap_defaults_to_1000_and_only_a_superuser_changes_it() {
+        assert_eq!(text("SHOW synapse.generation_max_instances_per_template").as_deref(), Some("1000"));
+        assert_eq!(
+            sqlstate_of("SET synapse.generation_max_instances_per_template = 0").as_deref(),
+            Some("22023"),
+            "below 1"
+        );
+        Spi::run("SET LOCAL synapse.generation_max_instances_per_template = 50").unwrap();
+        assert_eq!(text("SHOW synapse.generation_max_instances_per_template").as_deref(), Some("50"));
+        Spi::run("CREATE ROLE synapse_t_app; SET LOCAL ROLE synapse_t_app").unwrap();
+        assert_eq!(
+            sqlstate_of("SET synapse.generation_max_instances_per_template = 100000").as_deref(),
+            Some("42501"),
+            "an application login cannot raise it"
+        );
+    }
+
+    /// The order generation relies on: the owner is switched to first, then each template's
+    /// subtransaction begins; its abort restores what was current at its start, the owner.
+    #[pg_test]
+    fn a_failed_subtransaction_inside_as_owner_keeps_the_owner_and_as_owner_restores_the_caller() {
+        use crate::sql::as_owner;
+        Spi::run("CREATE ROLE synapse_t_owner").unwrap();
+        let owner = Spi::get_one::<pg_sys::Oid>(
+            "SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'synapse_t_owner'",
+        )
+        .unwrap()
+        .unwrap();
+        let caller = text("SELECT current_user::text");
+        let caller_path = text("SELECT current_setting('search_path')");
+        as_owner(owner, || {
+            let failed = super::in_subtransaction(|| Spi::run("SELECT 1 / 0").expect("division by zero"));
+            assert!(failed.unwrap_err().contains("division by zero"));
+            assert_eq!(
+                text("SELECT current_user::text").as_deref(),
+                Some("synapse_t_owner"),
+                "after the abort"
+            );
+            assert_eq!(text("SELECT current_setting('search_path')").as_deref(), Some("pg_catalog, pg_temp"));
+            // SAFETY: reads the current user id.
+            assert_eq!(unsafe { pg_sys::GetUserId() }, owner);
+        });
+        assert_eq!(text("SELECT current_user::text"), caller, "the caller is back");
+        assert_eq!(text("SELECT current_setting('search_path')"), caller_path);
+    }
+
+    #[pg_test]
+    fn without_the_schema_generation_names_the_missing_table() {
+        // The pg_test database has the extension but not the migrations.
+        assert_eq!(
+            sqlstate_of("SELECT * FROM synapse.generate_recurring_tasks(10)").as_deref(),
+            Some("42P01")
+        );
+    }
+
+    #[pg_test]
+    fn only_the_owner_of_the_tasks_generates_ahead_of_time() {
+        // A stand-in synapse.tasks owned by synapse_t_owner; the check comes before any
+        // other table is touched.
+        Spi::run(
+            "CREATE ROLE synapse_t_owner; CREATE ROLE synapse_t_app;
+             CREATE TABLE synapse.tasks (id int); ALTER TABLE synapse.tasks OWNER TO synapse_t_owner;
+             GRANT USAGE ON SCHEMA synapse TO synapse_t_owner, synapse_t_app",
+        )
+        .unwrap();
+        let ahead = "SELECT * FROM synapse.generate_recurring_tasks(10, now() + interval '1 day')";
+        // The superuser passes the check and gets as far as the run log, missing here.
+        assert_eq!(sqlstate_of(ahead).as_deref(), Some("42P01"));
+        Spi::run("SET LOCAL ROLE synapse_t_app").unwrap();
+        assert_eq!(sqlstate_of(ahead).as_deref(), Some("42501"));
+        assert_eq!(
+            sqlstate_of("SELECT synapse._generation_run_begin(now() + interval '1 day', 10)").as_deref(),
+            Some("42501"),
+            "the procedure's steps too"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT synapse._generate_recurring_batch(1, 10, now() + interval '1 day')")
+                .as_deref(),
+            Some("42501")
+        );
+        assert_eq!(
+            sqlstate_of("SELECT * FROM synapse.generate_recurring_tasks(10, now() - interval '1 day')")
+                .as_deref(),
+            Some("42P01"),
+            "a past moment is anyone's"
+        );
     }
 
     #[pg_test]

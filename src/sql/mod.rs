@@ -1,7 +1,7 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
 pub(crate) mod counters;
-mod generation;
+pub(crate) mod generation;
 pub(crate) mod identity;
 mod pattern_arg;
 mod recurrence;
@@ -124,12 +124,17 @@ pub(crate) mod test_support {
 
     /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds
     /// (run in a subtransaction through a PL/pgSQL exception block, so the test goes on).
+    /// Created once per session, so a test may go on using it after SET ROLE.
     pub(crate) fn create_sqlstate_of() {
         Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
-             LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE statement; RETURN NULL;
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+            "DO $do$ BEGIN
+               IF pg_catalog.to_regprocedure('pg_temp.sqlstate_of(text)') IS NULL THEN
+                 CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
+                 LANGUAGE plpgsql AS $$
+                 BEGIN EXECUTE statement; RETURN NULL;
+                 EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+               END IF;
+             END $do$",
         )
         .expect("helper created");
     }

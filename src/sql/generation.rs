@@ -224,16 +224,20 @@ fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
 fn refuse_on_standby(function: &str) {
     // SAFETY: reads shared-memory state; callable in any backend at any time.
     if unsafe { pg_sys::RecoveryInProgress() } {
-        pgrx::pg_sys::panic::ErrorReport::new(
+        refuse(
             PgSqlErrorCode::ERRCODE_READ_ONLY_SQL_TRANSACTION,
             format!(
                 "synapse.{function}: this server is a standby (read-only), generation runs on the primary"
             ),
-            pgrx::function_name!(),
-        )
-        .set_hint("Call it on the primary; pg_cron runs it there.")
-        .report(PgLogLevel::ERROR);
+            "Call it on the primary; pg_cron runs it there.",
+        );
     }
+}
+
+/// Raises `message` as an ERROR with SQLSTATE `code` and `hint`.
+fn refuse(code: PgSqlErrorCode, message: String, hint: &str) -> ! {
+    ErrorReport::new(code, message, pgrx::function_name!()).set_hint(hint).report(PgLogLevel::ERROR);
+    unreachable!("an ERROR report does not return")
 }
 
 /// The owner of `synapse.tasks` (the role that ran the migrations), whom generation runs as.
@@ -241,19 +245,13 @@ fn tasks_owner() -> pg_sys::Oid {
     let owner = Spi::connect_mut(|client| {
         exec(client, TASKS_OWNER, &[]).first().get_one::<pg_sys::Oid>().ok().flatten()
     });
-    match owner {
-        Some(owner) => owner,
-        None => {
-            ErrorReport::new(
-                PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
-                "synapse.tasks does not exist: recurring generation needs the Synapse schema",
-                pgrx::function_name!(),
-            )
-            .set_hint("Apply the migrations in sql/migrations (scripts/migrate.sh up).")
-            .report(PgLogLevel::ERROR);
-            unreachable!("an ERROR report does not return")
-        }
-    }
+    owner.unwrap_or_else(|| {
+        refuse(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+            "synapse.tasks does not exist: recurring generation needs the Synapse schema".into(),
+            "Apply the migrations in sql/migrations (scripts/migrate.sh up).",
+        )
+    })
 }
 
 /// Generating ahead of time writes future instances into every department: only a role
@@ -268,15 +266,13 @@ fn refuse_future_as_of(as_of: DateTime<Utc>, owner: pg_sys::Oid) {
     if unsafe { pg_sys::has_privs_of_role(pg_sys::GetUserId(), owner) } {
         return;
     }
-    ErrorReport::new(
+    refuse(
         PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
         format!(
             "as_of: {as_of} is in the future; only the owner of synapse.tasks may generate ahead of time"
         ),
-        pgrx::function_name!(),
-    )
-    .set_hint("Pass NULL (now) or a past moment, or run it as the schema owner or a superuser.")
-    .report(PgLogLevel::ERROR);
+        "Pass NULL (now) or a past moment, or run it as the schema owner or a superuser.",
+    );
 }
 
 fn checked_batch_size(batch_size: i32) -> i32 {

@@ -761,7 +761,10 @@ mod tests {
         Spi::run(
             "CREATE ROLE synapse_t_owner; CREATE ROLE synapse_t_app;
              CREATE TABLE synapse.tasks (id int); ALTER TABLE synapse.tasks OWNER TO synapse_t_owner;
-             GRANT USAGE ON SCHEMA synapse TO synapse_t_owner, synapse_t_app",
+             GRANT USAGE ON SCHEMA synapse TO synapse_t_owner, synapse_t_app;
+             GRANT EXECUTE ON FUNCTION synapse.generate_recurring_tasks(integer, timestamptz),
+                   synapse._generation_run_begin(timestamptz, integer),
+                   synapse._generate_recurring_batch(bigint, integer, timestamptz) TO synapse_t_app",
         )
         .unwrap();
         let ahead = "SELECT * FROM synapse.generate_recurring_tasks(10, now() + interval '1 day')";

@@ -363,6 +363,12 @@ fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
 }
 
 fn end_run(run: i64) -> (i32, i32) {
+    // A pooled backend may live on for days: its quota goes with the run.
+    RUN.with_borrow_mut(|current| {
+        if current.as_ref().is_some_and(|(current_run, _)| *current_run == run) {
+            *current = None;
+        }
+    });
     Spi::connect_mut(|client| {
         let row = exec(client, END_RUN, &[run.into()]).first();
         match row.get_two::<i32, i32>() {

@@ -350,8 +350,10 @@ const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
        FROM unnest($2::uuid[], $3::timestamptz[], $4::int[]) AS x(id, next, made)
       WHERE t.department_id = $1 AND t.id = x.id";
 
+/// The moment of failure is a parameter: Citus refuses a VOLATILE function such as
+/// clock_timestamp() in an UPDATE of a distributed table.
 const RECORD_FAILURE: &str = "UPDATE synapse.tasks
-        SET recurrence_last_error = $3, recurrence_last_error_at = clock_timestamp()
+        SET recurrence_last_error = $3, recurrence_last_error_at = $4
       WHERE department_id = $1 AND id = $2";
 
 fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
@@ -550,7 +552,13 @@ fn generate_in_department(
         }
     }
     for (_, template, message) in &outcome.failed[first_failure..] {
-        exec(client, RECORD_FAILURE, &[department.into(), (*template).into(), message.as_str().into()]);
+        let args = [
+            department.into(),
+            (*template).into(),
+            message.as_str().into(),
+            to_timestamptz(Utc::now()).into(),
+        ];
+        exec(client, RECORD_FAILURE, &args);
     }
 }
 

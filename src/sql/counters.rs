@@ -13,8 +13,7 @@
 //! PL/pgSQL function of migration 3. Every name and operator in the statement is
 //! schema-qualified as well.
 
-// Re-exported: identity.rs calls it as counters::as_owner (it lived here first).
-pub(crate) use super::as_owner;
+use super::as_owner;
 use super::exec;
 use crate::counters::{deltas, Pending, TaskFacts};
 use pgrx::htup::heap_getattr_raw;

@@ -420,7 +420,7 @@ fn users_owner(function: &str) -> pg_sys::Oid {
 /// user is unknown or soft-deleted.
 fn claim_for(function: &str, user: Uuid, expires_at: Option<i64>) -> Option<Claim> {
     let owner = users_owner(function);
-    let row = super::counters::as_owner(owner, || {
+    let row = super::as_owner(owner, || {
         Spi::connect_mut(|client| {
             super::exec(client, ACTIVE_USER, &[user.into()]).first().get_two::<Uuid, String>()
         })

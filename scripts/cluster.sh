@@ -30,6 +30,13 @@ data="$dir/data"
 
 running() { as_postgres test -f "$data/postmaster.pid" && as_postgres "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
+# Under libfaketime (scripts/test-dates.sh exports LD_PRELOAD and FAKETIME) the server runs
+# on the caller's fake clock, also where sudo would drop those variables.
+faked=()
+if [ -n "${FAKETIME:-}" ]; then
+  faked=(env "LD_PRELOAD=${LD_PRELOAD:-}" "FAKETIME=$FAKETIME" "FAKETIME_DONT_FAKE_MONOTONIC=${FAKETIME_DONT_FAKE_MONOTONIC:-0}")
+fi
+
 case "$cmd" in
 start)
   port=${3:?port required}
@@ -74,7 +81,7 @@ CONF
   fi
   # -p: the port asked for, whatever an older postgresql.conf of this cluster says.
   if ! running; then
-    if ! (exec >/dev/null; without_inherited_fds as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 60 start); then
+    if ! (exec >/dev/null; without_inherited_fds as_postgres "${faked[@]}" "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 60 start); then
       # The reason is in the server's log; show it where the caller (a CI log) can see it.
       echo "cluster.sh: $name did not start on port $port; the end of $dir/server.log:" >&2
       as_postgres tail -n 20 "$dir/server.log" >&2 || true

@@ -1,6 +1,7 @@
 # Shared helpers for the end-to-end tests (tests/e2e/*.t). Each .t is an executable that
 # prints TAP; `prove` runs them all (tests/e2e/run.sh). They talk to the scratch cluster that
-# run.sh started: 127.0.0.1, port $SYNAPSE_TEST_PORT, superuser postgres.
+# run.sh started: 127.0.0.1, port $SYNAPSE_TEST_PORT, superuser postgres; its name (for
+# scripts/cluster.sh) is $SYNAPSE_TEST_CLUSTER.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -36,12 +36,11 @@ ENG=$(q "SELECT md5('dev:dept:eng')::uuid")
 API_PROJECT=$(q "SELECT md5('dev:project:api')::uuid"); MKT_PROJECT=$(q "SELECT md5('dev:project:q1camp')::uuid")
 # The application's group reads through the _rls_ helpers its policies call (migration 14
 # grants them; granted here too so this test does not depend on it).
-# Likewise the tasks' owner, whose trigger schedules a completion-anchored template when an
-# instance is done.
+# Likewise the tasks' owner, as whom generation writes instances (the search index's keys)
+# and a trigger schedules a completion-anchored template when an instance is done.
 q "GRANT EXECUTE ON FUNCTION synapse._rls_departments_from(), synapse._rls_departments_to(), synapse._rls_can_read(uuid),
          synapse._rls_can_write(uuid, uuid), synapse._rls_current_user(), synapse._rls_is_admin() TO $API;
-   GRANT EXECUTE ON FUNCTION synapse._template_next_after_completion(jsonb, timestamptz, timestamptz, integer, date[],
-         timestamptz, integer) TO synapse_migrate" >/dev/null
+   GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA synapse TO synapse_migrate" >/dev/null
 
 # as USER SQL: one transaction of the application login acting for USER (the identity set
 # by the extension, then the role switched as a connection pooler would).

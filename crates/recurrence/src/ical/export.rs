@@ -135,13 +135,14 @@ impl Body<'_> {
     }
 
     fn date_time_value(&mut self, task: &Task, at: DateTime<Utc>, tz: Tz) -> Result<String> {
-        let local = at.with_timezone(&tz).naive_local();
-        if !(0..=9999).contains(&local.year()) {
+        // The UTC year first: a local reading near chrono's ends would overflow.
+        let local = (-1..=10_000).contains(&at.year()).then(|| at.with_timezone(&tz).naive_local());
+        let Some(local) = local.filter(|l| (0..=9999).contains(&l.year())) else {
             return Err(RecurrenceError::InvalidArgument {
                 name: "task",
                 message: format!("{}: {at} is outside the years 0000..9999 that iCalendar can hold", task.id),
             });
-        }
+        };
         if tz == Tz::UTC {
             return Ok(local.format("%Y%m%dT%H%M%SZ").to_string());
         }
@@ -535,5 +536,16 @@ mod tests {
         far.due = Some(NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap().and_time(NaiveTime::MIN).and_utc());
         let err = calendar("x", "p", &[far]).unwrap_err();
         assert!(err.to_string().starts_with("task: f-1: "), "{err}");
+        // At chrono's very end, east of UTC: refused, not an overflow.
+        let mut last = task(
+            "f-2",
+            TaskKind::Template(Box::new(Recurrence {
+                pattern: p(json!({"frequency": "daily", "timezone": "Pacific/Kiritimati"})),
+                start: DateTime::<Utc>::MAX_UTC,
+                limits: TemplateLimits::default(),
+            })),
+        );
+        last.due = None;
+        assert!(calendar("x", "p", &[last]).is_err());
     }
 }

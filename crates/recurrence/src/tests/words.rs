@@ -384,6 +384,11 @@ fn the_start_a_text_asks_for() {
     assert_eq!(start("every year on 24 december starting dec 1", now), Some(utc(2026, 12, 24, 0, 0)));
     assert_eq!(start("every day at 9am until 1 January 2026", now), None, "ended before it starts");
     // The zone's wall clock: 09:00 in Berlin is 08:00 UTC in winter.
+    let far = DateTime::<Utc>::MAX_UTC;
+    assert_eq!(
+        from_text("every day", Tz::Pacific__Kiritimati).unwrap().start(far).unwrap_err().to_string(),
+        format!("after: {far} is outside the supported years")
+    );
     let berlin = from_text("every weekday at 9:00 (Europe/Berlin)", Tz::UTC).unwrap();
     assert_eq!(berlin.start(utc(2026, 1, 7, 6, 0)).unwrap(), Some(utc(2026, 1, 7, 8, 0)));
 }

@@ -15,9 +15,9 @@ mod vocab;
 pub use describe::describe;
 pub(crate) use parse::find_zone;
 
-use crate::calendar::local_to_utc;
+use crate::calendar::{local_to_utc, LAST_YEAR};
 use crate::engine::Schedule;
-use crate::error::Result;
+use crate::error::{RecurrenceError, Result};
 use crate::Pattern;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
@@ -63,6 +63,13 @@ impl TextRule {
     /// already passed on that day is not used: the start is then at or after `after`.
     /// None when the series has no occurrence from there.
     pub fn start(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        // Checked in UTC before any local reading, which would overflow near chrono's ends.
+        if after.year().abs() >= LAST_YEAR {
+            return Err(RecurrenceError::InvalidArgument {
+                name: "after",
+                message: format!("{after} is outside the supported years"),
+            });
+        }
         let tz = self.pattern.timezone;
         let today = after.with_timezone(&tz).date_naive();
         let first_day = match self.starting {

@@ -67,7 +67,6 @@ ALTER TABLE synapse.email_integrations DISABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.email_processing_log NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.email_processing_log DISABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.generation_runs DISABLE ROW LEVEL SECURITY;
-ALTER TABLE synapse.generation_runs_default DISABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.search_words DISABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.task_dependencies NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.comments NO FORCE ROW LEVEL SECURITY;
@@ -82,10 +81,16 @@ REVOKE UPDATE ON synapse.comments, synapse.task_assignees, synapse.task_dependen
 GRANT UPDATE ON synapse.comments, synapse.task_assignees, synapse.task_dependencies TO synapse_app;
 GRANT INSERT, UPDATE, DELETE ON synapse.generation_runs TO synapse_app;
 GRANT SELECT ON synapse.generation_runs TO synapse_monitoring;
-GRANT SELECT, INSERT, UPDATE, DELETE ON synapse.generation_runs_default TO synapse_app;
-GRANT SELECT ON synapse.generation_runs_default TO synapse_readonly;
+-- The run log's partitions had what default privileges gave.
 DO $$
+DECLARE
+  part regclass;
 BEGIN
+  FOR part IN SELECT t.relid FROM pg_catalog.pg_partition_tree('synapse.generation_runs') t WHERE t.isleaf LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE ROW LEVEL SECURITY', part);
+    EXECUTE pg_catalog.format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO synapse_app', part);
+    EXECUTE pg_catalog.format('GRANT SELECT ON %s TO synapse_readonly', part);
+  END LOOP;
   EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE %s TO synapse_app',
                             pg_catalog.pg_get_serial_sequence('synapse.generation_runs', 'id'));
 END

@@ -427,7 +427,6 @@ ALTER TABLE synapse.email_integrations FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.email_processing_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.email_processing_log FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.generation_runs ENABLE ROW LEVEL SECURITY;
-ALTER TABLE synapse.generation_runs_default ENABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.search_words ENABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.task_dependencies FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.comments FORCE ROW LEVEL SECURITY;
@@ -493,8 +492,9 @@ CREATE POLICY email_processing_log_readonly ON synapse.email_processing_log FOR 
 -- The run log: read by whoever has SELECT on it; written by generation as the owner.
 CREATE POLICY generation_runs_read ON synapse.generation_runs FOR SELECT
   TO synapse_app, synapse_worker, synapse_readonly USING (true);
--- generation_runs_default and search_words have no policy: only their owner (and the
--- SECURITY DEFINER code it runs) reads them.
+-- The run log's partitions (generation_runs_default, pg_partman's months) and search_words
+-- have no policy: only their owner (and the SECURITY DEFINER code it runs) reads them; the
+-- log is read through its parent table.
 
 -- Assignees belong to the task's department (or are Admins), and an assignment or a
 -- dependency is recorded in the current user's name.
@@ -567,9 +567,14 @@ GRANT UPDATE (task_id, depends_on_task_id) ON synapse.task_dependencies TO synap
 REVOKE INSERT, UPDATE, DELETE ON synapse.generation_runs FROM synapse_app;
 REVOKE ALL ON synapse.generation_runs FROM synapse_monitoring;
 GRANT SELECT ON synapse.generation_runs TO synapse_worker;
-REVOKE ALL ON synapse.generation_runs_default FROM synapse_app, synapse_readonly;
 DO $$
+DECLARE
+  part regclass;
 BEGIN
+  FOR part IN SELECT t.relid FROM pg_catalog.pg_partition_tree('synapse.generation_runs') t WHERE t.isleaf LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', part);
+    EXECUTE pg_catalog.format('REVOKE ALL ON %s FROM synapse_app, synapse_readonly', part);
+  END LOOP;
   EXECUTE pg_catalog.format('REVOKE ALL ON SEQUENCE %s FROM synapse_app',
                             pg_catalog.pg_get_serial_sequence('synapse.generation_runs', 'id'));
 END

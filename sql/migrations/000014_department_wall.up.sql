@@ -638,6 +638,8 @@ GRANT EXECUTE ON FUNCTION
     synapse.my_tasks(timestamptz, synapse.task_priority, uuid, integer),
     synapse._task_is_open(synapse.task_status, timestamptz, boolean),
     synapse._template_occurrence_from(jsonb, timestamptz, timestamptz, date[], timestamptz, integer),
+    -- tasks_search_keys_idx's expression, evaluated as the writer (inlined or not).
+    synapse._search_keys(uuid, tsvector), synapse._search_key_array(text, text[], text[]),
     synapse.recount_project_tasks(uuid),
     synapse.login_lookup(text), synapse.refresh_auth_session(bytea), synapse.revoke_auth_session(bytea)
   TO synapse_app;

@@ -27,6 +27,37 @@ q "UPDATE synapse.tasks SET next_occurrence = now() - interval '1 day', recurren
                            recurrence_last_error_at = now() WHERE is_recurring" >/dev/null
 templates=$(q "SELECT count(*) FROM synapse.tasks WHERE is_recurring")
 
+# --- the identity: only the extension sets it ---------------------------------------------------------
+# The settings are read-only views of the extension's signed claim (docs/security.md). Once
+# the library is loaded (LOAD_LIB) a SET is refused at once; before it is loaded a custom
+# setting is a placeholder anyone may set, and loading the library drops a value the
+# setter had no right to (a WARNING): what counts is that no identity results.
+LOAD_LIB="SELECT synapse.current_user_id() IS NULL AS no_identity_yet"
+refused "$APP" "$SOFIA" "SET LOCAL synapse.current_user_role = 'Admin'" 42501 "a member cannot make herself Admin with SET"
+refused "$APP" "$SOFIA" "SET synapse.current_department_id = '$MKT'" 42501 "nor move herself with SET"
+refused "$APP" "" "$LOAD_LIB; SELECT set_config('synapse.current_user_id', '$PRIYA', true)" 42501 "nor become an Admin with set_config"
+refused "$APP" "" "$LOAD_LIB; SET LOCAL synapse.identity_claim = 'forged.claim'" 42501 "nor forge the claim behind them"
+refused "$APP" "" "$LOAD_LIB; ALTER ROLE CURRENT_USER SET synapse.current_user_role = 'Admin'" 42501 "nor set it as a role default"
+refused "$APP" "" "$LOAD_LIB; ALTER ROLE CURRENT_USER SET synapse.identity_require_token = off" 42501 "nor switch the token requirement off"
+refused "$APP" "" "$LOAD_LIB; SET synapse.identity_keys = '{\"keys\":[]}'" 42501 "nor replace the token keys"
+claim=$(as "$APP" "$SOFIA" "SELECT current_setting('synapse.identity_claim')")
+case $claim in A*) forged="B${claim#?}" ;; *) forged="A${claim#?}" ;; esac
+refused "$APP" "" "$LOAD_LIB; SELECT set_config('synapse.identity_claim', '$forged', true)" 42501 \
+  "nor replay her own claim with one character changed"
+forge="SET synapse.current_user_id = '$PRIYA'; SET synapse.current_department_id = '$MKT'; SET synapse.current_user_role = 'Admin';
+       SELECT set_config('synapse.identity_claim', '$forged', false)"
+is "$(as "$APP" "" "$forge; SELECT count(*) FROM synapse.tasks" 2>/dev/null | tail -1)" 0 \
+   "settings forged before the library is loaded give no identity (no task visible)"
+is "$(PGOPTIONS="-c synapse.current_user_id=$PRIYA -c synapse.current_user_role=Admin -c synapse.identity_claim=$forged" \
+        psql -X -q -At -d "$DB" -U "$APP" -c "SELECT count(*) FROM synapse.tasks" 2>/dev/null)" 0 \
+   "nor settings passed as startup options"
+refused "$APP" "" "SET ROLE synapse_migrate" 42501 "nor become the tables' owner"
+refused "$APP" "" "SET SESSION AUTHORIZATION postgres" 42501 "nor the superuser"
+refused "$APP" "" "CREATE FUNCTION synapse.mine() RETURNS int LANGUAGE sql AS 'SELECT 1'" 42501 "nor create objects in schema synapse"
+refused "$APP" "" "SELECT synapse.set_current_user('$(q "SELECT gen_random_uuid()")')" "$( [ "$MODE" = signed ] && echo 42501 || echo 28000)" \
+  "an unknown user is no identity"
+is "$(as "$APP" "" "SELECT count(*) FROM synapse.tasks")" 0 "without an identity no task is visible"
+
 # --- users: nobody changes their own role or department -------------------------------------------
 refused "$APP" "$SOFIA" "UPDATE synapse.users SET role = 'Admin' WHERE id = '$SOFIA'" 42501 "a member cannot make herself Admin"
 refused "$APP" "$SOFIA" "UPDATE synapse.users SET department_id = '$MKT' WHERE id = '$SOFIA'" 42501 "nor move herself to another department"
@@ -43,6 +74,8 @@ as "$APP" "$SOFIA" "UPDATE synapse.users SET role = 'Admin' WHERE id = '$SOFIA'"
 is "$(as "$APP" "$SOFIA" "SELECT count(*) || ' ' || bool_and(department_id = '$ENG') FROM synapse.tasks")" "13 true" \
    "after the attempts her next identity still reads her department only"
 is "$(changed "$APP" "$SOFIA" "UPDATE synapse.users SET name = 'Liam' WHERE id = '$LIAM'")" 0 "nor edit a colleague's profile"
+is "$(changed "$APP" "$SOFIA" "UPDATE synapse.users SET role = 'Admin' WHERE id = '$LIAM'")" 0 "nor promote a colleague"
+refused "$APP" "$BHARATH" "UPDATE synapse.users SET role = 'Admin' WHERE id = '$BHARATH'" 42501 "a manager cannot make himself Admin either"
 is "$(changed "$APP" "$SOFIA" "UPDATE synapse.users SET name = 'Sofia M.', avatar_url = 'https://example.com/s.png' WHERE id = '$SOFIA'")" 1 \
    "(control) she edits her own profile"
 is "$(changed "$APP" "$PRIYA" "UPDATE synapse.users SET role = 'Manager', department_id = '$MKT' WHERE id = '$SOFIA'")" 1 \
@@ -239,10 +272,31 @@ refused "$MONITOR" "" "SELECT synapse.set_current_user('$PRIYA')" 42501 "nor can
 refused "$REPORT" "" "SELECT synapse._generate_recurring_batch(1, 1, now())" 42501 "reporting runs no generation"
 is "$(state "$WORKER" "" "SELECT * FROM synapse.generate_recurring_tasks(1, '2000-01-01')" ROLLBACK)" "" "(control) the worker may run a generation batch"
 
+# A deactivated user (soft-deleted) is no identity in either mode.
+q "INSERT INTO synapse.users (id, email, name, department_id, deleted_at) VALUES
+     (md5('sec:gone')::uuid, 'gone@example.com', 'Gone', '$ENG', now())" >/dev/null
+GONE=$(q "SELECT md5('sec:gone')::uuid")
 if [ "$MODE" = signed ]; then
   refused "$APP" "" "SELECT synapse.set_current_user('$PRIYA')" 42501 "signed mode: set_current_user(uuid) is refused, a token is required"
   refused "$APP" "" "SELECT synapse._set_current_user('$PRIYA')" 42501 "signed mode: and so is the extension's _set_current_user"
   is "$(as "$APP" "$PRIYA" "SELECT synapse.current_user_id()")" "$PRIYA" "signed mode: a valid token sets the identity"
+  token() { echo "SELECT synapse.set_current_user_token('$1')"; }
+  good=$(jwt_mint "$KEYS" wall "$SOFIA")
+  refused "$APP" "" "$(token "${good%.*}.$(jwt_mint "$KEYS" wall "$PRIYA" | sed 's/.*\.//')")" 28000 \
+    "signed mode: a token whose signature belongs to another token is refused"
+  refused "$APP" "" "$(token "$(cut -d. -f1 <<<"$good").$(printf '{"sub":"%s","aud":"synapse","exp":%d}' "$PRIYA" $(( $(date +%s) + 600 )) | b64url).$(cut -d. -f3 <<<"$good")")" 28000 \
+    "signed mode: a token with its claims rewritten (sub an Admin) is refused"
+  refused "$APP" "" "$(token "$(printf '{"alg":"none","typ":"JWT"}' | b64url).$(cut -d. -f2 <<<"$good").")" 28000 \
+    "signed mode: an unsigned token (alg none) is refused"
+  refused "$APP" "" "$(token "$(jwt_mint "$KEYS" wall "$SOFIA" synapse -120)")" 28000 "signed mode: an expired token is refused"
+  refused "$APP" "" "$(token "$(jwt_mint "$KEYS" wall "$SOFIA" synapse 3600 600)")" 28000 "signed mode: a token not yet valid (nbf) is refused"
+  refused "$APP" "" "$(token "$(jwt_mint "$KEYS" wall "$SOFIA" other-service)")" 28000 "signed mode: a token for another audience is refused"
+  jwt_keygen "$KEYS" rogue >/dev/null
+  refused "$APP" "" "$(token "$(jwt_mint "$KEYS" rogue "$PRIYA")")" 28000 "signed mode: a token signed by an unknown key is refused"
+  refused "$APP" "" "$(token "$(jwt_mint "$KEYS" wall "$GONE")")" 28000 "signed mode: a valid token of a deactivated user is refused"
+  refused "$APP" "" "$(token 'not-a-token')" 28000 "signed mode: garbage is refused"
+else
+  refused "$APP" "" "SELECT synapse.set_current_user('$GONE')" 28000 "a deactivated user is no identity"
 fi
 
 wall_db_drop

@@ -143,6 +143,10 @@ SELECT function_privs_are('synapse', f, a::text[], r, p::text[], format('%s(%s):
     ('search_tasks',             '{text,integer}', 'synapse_readonly',   '{EXECUTE}'),
     ('search_tasks',             '{text,integer}', 'synapse_monitoring', '{}'),
     ('_search_task_matches_for_user', '{tsquery,text,tsquery,integer}', 'synapse_app', '{EXECUTE}'),
+    ('_search_keys',             '{uuid,tsvector}', 'synapse_app',      '{EXECUTE}'),
+    ('_search_keys',             '{uuid,tsvector}', 'synapse_readonly', '{}'),
+    ('_search_key_array',        '{text,text[],text[]}', 'synapse_app', '{EXECUTE}'),
+    ('_search_keys_query',       '{uuid,tsquery,boolean}', 'synapse_app', '{}'),
     ('_search_department_matches', '{tsquery,text,tsquery,integer,uuid}', 'synapse_app',      '{}'),
     ('_search_department_matches', '{tsquery,text,tsquery,integer,uuid}', 'synapse_readonly', '{}'),
     ('_title_words',             '{text}', 'synapse_app',        '{}'),
@@ -257,7 +261,7 @@ SELECT is(ARRAY(SELECT pol.polname::text FROM pg_catalog.pg_policy pol JOIN pg_c
                    AND (pol.polqual::text LIKE '%{SUBLINK %' OR pol.polwithcheck::text LIKE '%{SUBLINK %')
                  ORDER BY 1), '{}'::text[],
           'no policy contains a subquery (Citus refuses them on distributed and reference tables)');
-SELECT is(ARRAY(SELECT a.defaclrole::regrole || ':' || a.defaclobjtype FROM pg_catalog.pg_default_acl a
+SELECT is(ARRAY(SELECT a.defaclrole::regrole::text || ':' || a.defaclobjtype::text FROM pg_catalog.pg_default_acl a
                  WHERE a.defaclnamespace = 'synapse'::regnamespace AND a.defaclobjtype IN ('r', 'f') ORDER BY 1), '{}'::text[],
           'a new table or function gets no privilege by default');
 -- What a later migration creates as synapse_migrate: no privilege for anyone but the owner.

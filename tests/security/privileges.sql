@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(224);
+SELECT plan(231);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)

@@ -63,10 +63,11 @@ test: setup fmt clippy test-unit test-pg test-e2e test-security test-ops test-cl
 fmt:
 	cargo fmt --all -- --check
 
-# The pure parts: the core crate and the extension's pure modules (identity, counters), plain
-# cargo, no PostgreSQL.
+# The pure parts: the core crates (recurrence, identity) and the extension's pure modules
+# (counters, search), plain cargo, no PostgreSQL.
 test-unit:
 	cargo test -p synapse_recurrence
+	cargo test -p synapse_identity
 	cargo test -p synapse_ext --lib -- --skip sql::
 
 # As root, initdb refuses to run: the test cluster runs as the postgres user (pgrx then

@@ -2,13 +2,14 @@
 //!
 //! `recurrence` is the pure core, its own crate `synapse_recurrence` (crates/recurrence:
 //! no pgrx, plain `cargo test -p synapse_recurrence`); `identity` is the pure part of
-//! row-level security, `counters` the project counter rules and `search` the search index
-//! keys (no pgrx, plain `cargo test`); `sql` is the thin #[pg_extern]
-//! boundary that converts types and maps errors.
+//! row-level security and the signed identity, `synapse_identity` (crates/identity);
+//! `counters` the project counter rules and `search` the search index keys (no pgrx, plain
+//! `cargo test`); `sql` is the thin #[pg_extern] boundary that converts types and maps
+//! errors.
 
 pub mod counters;
-pub mod identity;
 pub mod search;
+pub use synapse_identity as identity;
 pub use synapse_recurrence as recurrence;
 mod sql;
 
@@ -23,8 +24,8 @@ pub extern "C-unwind" fn _PG_init() {
     sql::counters::register_callbacks();
 }
 
-// COMMENT ON every SQL function, once all of them exist.
-::pgrx::extension_sql_file!("../sql/comments.sql", name = "comments", finalize);
+// COMMENT ON every SQL function and the privileges, once all of them exist.
+::pgrx::extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(test)]
 pub mod pg_test {

@@ -20,9 +20,11 @@
 use super::exec;
 use crate::counters::{deltas, Pending, TaskFacts};
 use pgrx::htup::heap_getattr_raw;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{pg_sys, AllocatedByPostgres, PgRelation, Uuid};
 use std::cell::{Cell, RefCell};
+use std::ffi::c_char;
 use std::num::NonZeroUsize;
 
 const APPLY_DELTA: &str = "UPDATE synapse.projects
@@ -33,10 +35,11 @@ const APPLY_DELTA: &str = "UPDATE synapse.projects
 const DONE_LABEL: &str = "SELECT e.oid FROM pg_catalog.pg_enum e
       WHERE e.enumtypid OPERATOR(pg_catalog.=) $1 AND e.enumlabel OPERATOR(pg_catalog.=) 'Done'";
 
-/// A row the trigger cannot read: only on a table other than synapse.tasks.
+/// A row the trigger cannot read. Unreachable once `guard` has accepted the table, whose
+/// columns it checked: kept so that a datum is never read on an assumption.
 #[derive(Debug, thiserror::Error)]
 enum CounterError {
-    #[error("_tasks_count_in_projects: column {0} is NULL or missing (attach it to synapse.tasks)")]
+    #[error("_tasks_count_in_projects: column {0} is NULL (attach it to synapse.tasks)")]
     Missing(&'static str),
 }
 
@@ -56,8 +59,8 @@ thread_local! {
 fn _tasks_count_in_projects<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
-    let relation = trigger.relation().map_err(|_| CounterError::Missing("relation"))?;
-    let columns = Columns::of(&relation)?;
+    let relation = guard(trigger, "_tasks_count_in_projects", true);
+    let columns = Columns::of(&relation);
     let done = done_label(columns.status_type);
     let read = |row: Option<PgHeapTuple<'_, AllocatedByPostgres>>| {
         // SAFETY: the trigger's row of the trigger's relation, read with its descriptor.
@@ -79,11 +82,11 @@ fn _tasks_count_in_projects<'a>(
 fn _tasks_apply_project_counts<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
+    let relation = guard(trigger, "_tasks_apply_project_counts", false);
     let changes = PENDING.with(|pending| pending.borrow_mut().take_from(nesting_level()));
     if changes.is_empty() {
         return Ok(None);
     }
-    let relation = trigger.relation().map_err(|_| CounterError::Missing("relation"))?;
     // SAFETY: the relation is open for the whole trigger call.
     let owner = unsafe { (*relation.rd_rel).relowner };
     as_owner(owner, || {
@@ -164,25 +167,43 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(relation: &PgRelation) -> Result<Columns, CounterError> {
+    /// The columns, each of the type the rules read it as; anything else is refused
+    /// before a datum is touched (a bigint read as a uuid pointer would crash the server).
+    fn of(relation: &PgRelation) -> Columns {
         let tupdesc = relation.tuple_desc();
-        let find = |name: &'static str| {
-            tupdesc
-                .iter()
-                .enumerate()
-                .find(|(_, att)| !att.is_dropped() && att.name() == name)
-                .map(|(i, att)| (NonZeroUsize::new(i + 1).expect("i + 1 > 0"), att.type_oid().value()))
-                .ok_or(CounterError::Missing(name))
+        let find = |name: &'static str, expected: Option<pg_sys::Oid>| {
+            let Some((i, att)) =
+                tupdesc.iter().enumerate().find(|(_, att)| !att.is_dropped() && att.name() == name)
+            else {
+                wrong_table(&format!("it has no column {name}"))
+            };
+            let type_oid = att.type_oid().value();
+            let fits = match expected {
+                Some(expected) => type_oid == expected,
+                // SAFETY: a catalog lookup by oid.
+                None => (unsafe { pg_sys::get_typtype(type_oid) }) == pg_sys::TYPTYPE_ENUM as c_char,
+            };
+            if !fits {
+                let wanted =
+                    expected.map_or("an enum".to_owned(), |oid| format!("type oid {}", oid.to_u32()));
+                ErrorReport::new(
+                    PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                    format!("synapse counter triggers: column {name} of {} is not {wanted}", relation.name()),
+                    pgrx::function_name!(),
+                )
+                .report(PgLogLevel::ERROR);
+            }
+            (NonZeroUsize::new(i + 1).expect("i + 1 > 0"), type_oid)
         };
-        let (status, status_type) = find("status")?;
-        Ok(Columns {
-            department_id: find("department_id")?.0,
-            project_id: find("project_id")?.0,
-            is_recurring: find("is_recurring")?.0,
-            deleted_at: find("deleted_at")?.0,
+        let (status, status_type) = find("status", None);
+        Columns {
+            department_id: find("department_id", Some(pg_sys::UUIDOID)).0,
+            project_id: find("project_id", Some(pg_sys::UUIDOID)).0,
+            is_recurring: find("is_recurring", Some(pg_sys::BOOLOID)).0,
+            deleted_at: find("deleted_at", Some(pg_sys::TIMESTAMPTZOID)).0,
             status,
             status_type,
-        })
+        }
     }
 
     /// What the rules need from one version of a task row.
@@ -212,6 +233,50 @@ impl Columns {
     }
 }
 
+/// The relation of a counter trigger's firing, when it is `synapse.tasks` (or a Citus
+/// shard of it) and the trigger is an AFTER trigger (per row or per statement) for INSERT, UPDATE or
+/// DELETE, as migration 8 attaches it; anything else is refused (42809) before a row is
+/// read: the function could be attached to any table by whoever may execute it.
+fn guard<'a>(trigger: &'a PgTrigger<'a>, function: &str, for_each_row: bool) -> PgRelation {
+    let relation = trigger.relation().unwrap_or_else(|_| wrong_table("it was not called as a trigger"));
+    if !super::is_synapse_table(&relation, "tasks") {
+        wrong_table(&format!(
+            "{function} is a trigger of synapse.tasks, not of {}.{}",
+            relation.namespace(),
+            relation.name()
+        ));
+    }
+    let level_fits = matches!(
+        (trigger.level(), for_each_row),
+        (PgTriggerLevel::Row, true) | (PgTriggerLevel::Statement, false)
+    );
+    let timing_fits = matches!(trigger.when(), Ok(PgTriggerWhen::After)) && level_fits;
+    let event_fits = matches!(
+        trigger.op(),
+        Ok(PgTriggerOperation::Insert | PgTriggerOperation::Update | PgTriggerOperation::Delete)
+    );
+    if !timing_fits || !event_fits {
+        wrong_table(&format!(
+            "{function} must fire AFTER INSERT, UPDATE or DELETE FOR EACH {}",
+            if for_each_row { "ROW" } else { "STATEMENT" }
+        ));
+    }
+    relation
+}
+
+fn wrong_table(message: &str) -> ! {
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        format!("synapse counter triggers: {message}"),
+        pgrx::function_name!(),
+    )
+    .set_hint(
+        "Migration 8 attaches _tasks_count_in_projects and _tasks_apply_project_counts to synapse.tasks.",
+    )
+    .report(PgLogLevel::ERROR);
+    unreachable!("an ERROR report does not return")
+}
+
 /// The oid of label 'Done' of the status enum type `status_type`.
 fn done_label(status_type: pg_sys::Oid) -> pg_sys::Oid {
     if let Some((cached_type, done)) = DONE.get() {
@@ -230,7 +295,7 @@ fn done_label(status_type: pg_sys::Oid) -> pg_sys::Oid {
 /// Runs `work` as role `owner`, row-level security not forced (like a SECURITY DEFINER
 /// function owned by it); the previous user and context come back afterwards, and an error
 /// inside is restored by the (sub)transaction abort as for any SECURITY DEFINER call.
-fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
+pub(crate) fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
     let mut saved_user = pg_sys::InvalidOid;
     let mut saved_context = 0;
     // SAFETY: plain reads and writes of the backend's current user and security context.
@@ -310,6 +375,51 @@ mod tests {
         assert_eq!(counts(), "4/2 5/3", "undeleted");
         run("DELETE FROM synapse.tasks".into());
         assert_eq!(counts(), "0/0 0/0", "hard delete of everything");
+    }
+
+    #[pg_test]
+    fn attached_anywhere_else_the_triggers_refuse_before_reading_a_row() {
+        tables();
+        let fire = |ddl: &str, dml: &str| {
+            Spi::run(ddl).expect("trigger attached");
+            sqlstate_of(dml)
+        };
+        // A temp table with a bigint department_id: read as a uuid, this crashed the server.
+        let temp = fire(
+            "CREATE TEMP TABLE tasks (department_id bigint, project_id uuid, is_recurring boolean,
+                                      deleted_at timestamptz, status synapse.task_status);
+             CREATE TRIGGER t AFTER INSERT ON pg_temp.tasks FOR EACH ROW EXECUTE FUNCTION synapse._tasks_count_in_projects();
+             CREATE TRIGGER s AFTER INSERT ON pg_temp.tasks FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts();",
+            "INSERT INTO pg_temp.tasks VALUES (1, NULL, false, NULL, 'Done')",
+        );
+        assert_eq!(temp.as_deref(), Some("42809"), "another schema");
+        Spi::run("DROP TRIGGER t ON pg_temp.tasks").unwrap();
+        assert_eq!(
+            sqlstate_of("INSERT INTO pg_temp.tasks VALUES (1, NULL, false, NULL, 'Done')").as_deref(),
+            Some("42809"),
+            "the statement trigger too"
+        );
+        // The right table at the wrong time: a BEFORE row trigger.
+        let before = fire(
+            &format!(
+                "DROP TABLE pg_temp.tasks;
+                 DROP TRIGGER tasks_maintain_project_counts ON synapse.tasks;
+                 INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (1, {D}, {P1});
+                 CREATE TRIGGER early BEFORE UPDATE ON synapse.tasks
+                   FOR EACH ROW EXECUTE FUNCTION synapse._tasks_count_in_projects();"
+            ),
+            "UPDATE synapse.tasks SET status = 'Done'",
+        );
+        assert_eq!(before.as_deref(), Some("42809"));
+        // In the right schema, with the right name, but a column of another type.
+        let retyped = fire(
+            "DROP TRIGGER early ON synapse.tasks;
+             ALTER TABLE synapse.tasks DROP COLUMN project_id, ADD COLUMN project_id bigint;
+             CREATE TRIGGER tasks_maintain_project_counts AFTER INSERT ON synapse.tasks
+               FOR EACH ROW EXECUTE FUNCTION synapse._tasks_count_in_projects();",
+            &format!("INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (2, {D}, 7)"),
+        );
+        assert_eq!(retyped.as_deref(), Some("42804"));
     }
 
     #[pg_test]

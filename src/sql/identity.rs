@@ -1,40 +1,73 @@
-//! Row-level security helpers: the identity of the current transaction, parsed once per
-//! change of its settings, and the access rules of `crate::identity` for the policies.
+//! The identity a transaction acts for, and the row-level security helpers that read it.
 //!
-//! The extension defines the three settings `synapse.set_current_user` writes
-//! (`synapse.current_user_id`, `synapse.current_department_id`, `synapse.current_user_role`)
-//! as string GUCs with a check hook and an assign hook. PostgreSQL calls the check hook for
-//! every new value (a malformed one is refused with SQLSTATE 22023) and the assign hook for
-//! every change, including the ones it makes itself: `SET LOCAL` undone at COMMIT or
-//! ROLLBACK, a savepoint rolled back, a parallel worker or a Citus shard connection taking
-//! over the leader's values. The assign hook parses the text into this backend's
-//! [`Identity`], so a policy's per-row cost is reading that value, never parsing text or
-//! querying a table. A value set before this library was loaded in the backend (a
-//! placeholder then) is taken over by `DefineCustomStringVariable` when it loads, through
-//! the same hooks.
+//! Only the extension sets an identity. `_set_current_user(uuid)` (behind the migration
+//! set's `synapse.set_current_user`) and `set_current_user_token(text)` look the user up
+//! and `SET LOCAL synapse.identity_claim` to a claim signed with this server's key
+//! (`crate::identity::claim`). The setting's check hook refuses any value whose signature
+//! does not verify with 42501, so `SET`, `set_config`, `ALTER ROLE … SET` and startup
+//! options cannot forge one. It stays an ordinary transaction-local setting, because that
+//! is what PgBouncer's transaction pooling, savepoints, parallel workers and Citus (which
+//! replays a transaction's `SET LOCAL`s on its shard connections) all handle already; the
+//! workers verify the claim with the same `synapse.identity_secret`.
+//!
+//! The assign hook parses the claim into this backend's [`Identity`], for every change,
+//! including the ones PostgreSQL makes itself (transaction end, savepoint rollback), so a
+//! policy's per-row cost is reading that value. `synapse.current_user_id`,
+//! `synapse.current_department_id` and `synapse.current_user_role` remain as read-only
+//! views of it (superuser-only settings whose value is shown by a hook).
 
-use crate::identity::{parse_role, parse_uuid, Identity, IdentityError, Uuid as RawUuid};
+use crate::identity::claim::Claim;
+use crate::identity::token::{self, Expected, KeySet};
+use crate::identity::{format_uuid, parse_role, Identity, Uuid as RawUuid};
 use pgrx::pg_sys;
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::{GucSetting, Uuid};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_void, CStr, CString};
 
+/// Seconds of clock skew allowed between token issuers and the database servers.
+const LEEWAY_SECONDS: i64 = 60;
+
 thread_local! {
-    /// The parsed identity settings of this backend (one thread per backend).
+    /// The identity of this backend's current transaction (one thread per backend).
     static IDENTITY: Cell<Identity> = const { Cell::new(Identity { user: None, department: None, role: None }) };
+    /// The claim key when `synapse.identity_secret` is empty: random, this backend's own.
+    static BACKEND_KEY: [u8; 32] = random_key();
+    /// The last `synapse.identity_keys` text read and its keys, so a token check parses
+    /// the JWKS once per change of the setting.
+    static KEYS: RefCell<Option<(CString, KeySet)>> = const { RefCell::new(None) };
+    /// What the last show hook returned (PostgreSQL copies it at once).
+    static SHOWN: RefCell<CString> = RefCell::new(CString::default());
 }
 
 fn identity() -> Identity {
     IDENTITY.with(Cell::get)
 }
 
-fn update(change: impl FnOnce(&mut Identity)) {
-    IDENTITY.with(|cell| {
-        let mut identity = cell.get();
-        change(&mut identity);
-        cell.set(identity);
-    });
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    // SAFETY: writes 32 bytes into a 32-byte buffer.
+    let ok = unsafe { pg_sys::pg_strong_random(key.as_mut_ptr().cast(), key.len()) };
+    if !ok {
+        error!("synapse: could not generate a random identity key");
+    }
+    key
+}
+
+// --- settings ------------------------------------------------------------------------------
+
+static IDENTITY_CLAIM: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+static IDENTITY_SECRET: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+static IDENTITY_KEYS: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+static IDENTITY_AUDIENCE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c"synapse"));
+static IDENTITY_REQUIRE_TOKEN: GucSetting<bool> = GucSetting::<bool>::new(false);
+static SHOWN_USER_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+static SHOWN_DEPARTMENT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+static SHOWN_USER_ROLE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+
+fn text_of(setting: &GucSetting<Option<CString>>) -> String {
+    setting.get().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The text of a GUC value (NULL, as a string GUC may hold, reads as empty).
@@ -45,125 +78,437 @@ unsafe fn setting_text<'a>(value: *const c_char) -> &'a str {
     if value.is_null() {
         return "";
     }
-    // Non-UTF-8 text is no uuid and no role: "\u{fffd}" makes the parsers refuse it.
+    // Non-UTF-8 text parses as nothing valid: "\u{fffd}" makes every reader refuse it.
     unsafe { CStr::from_ptr(value) }.to_str().unwrap_or("\u{fffd}")
 }
 
-/// Shared check-hook body: accept what `parse` accepts; otherwise leave the reason for
-/// PostgreSQL's "invalid value for parameter" error (SQLSTATE 22023) in its DETAIL.
-///
-/// # Safety
-/// Called by PostgreSQL as a GUC check hook with a valid `newval`.
-unsafe fn check<T>(newval: *mut *mut c_char, parse: fn(&str) -> Result<T, IdentityError>) -> bool {
-    let text = unsafe { setting_text(*newval) };
-    match parse(text) {
-        Ok(_) => true,
-        Err(err) => {
-            let detail = CString::new(err.to_string()).unwrap_or_default();
-            // Read by PostgreSQL right after the hook returns, in the same memory context.
-            unsafe { pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr()) };
-            false
-        }
+/// Leaves a check hook's refusal for PostgreSQL to report: its SQLSTATE, message and detail.
+fn refuse(code: PgSqlErrorCode, message: &str, detail: &str) -> bool {
+    let message = CString::new(message).unwrap_or_default();
+    let detail = CString::new(detail).unwrap_or_default();
+    // SAFETY: PostgreSQL reads these right after the hook returns, in the same memory
+    // context; pstrdup copies into it.
+    unsafe {
+        pg_sys::GUC_check_errcode(code as i32);
+        pg_sys::GUC_check_errmsg_string = pg_sys::pstrdup(message.as_ptr());
+        pg_sys::GUC_check_errdetail_string = pg_sys::pstrdup(detail.as_ptr());
+    }
+    false
+}
+
+/// Seconds since 1970 by the wall clock (a claim or token can expire mid-transaction).
+fn unix_now() -> i64 {
+    // SAFETY: reads the clock.
+    let since_2000 = unsafe { pg_sys::GetCurrentTimestamp() };
+    since_2000.div_euclid(1_000_000) + 946_684_800
+}
+
+/// The key claims are signed and checked with.
+fn claim_key() -> Vec<u8> {
+    match IDENTITY_SECRET.get() {
+        Some(secret) if !secret.is_empty() => secret.to_bytes().to_vec(),
+        _ => BACKEND_KEY.with(|key| key.to_vec()),
     }
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn check_uuid(
+unsafe extern "C-unwind" fn check_claim(
     newval: *mut *mut c_char,
     _extra: *mut *mut c_void,
     _source: pg_sys::GucSource::Type,
 ) -> bool {
-    unsafe { check(newval, parse_uuid) }
+    let text = unsafe { setting_text(*newval) };
+    // A parallel worker takes over its leader's settings, which the leader checked; its
+    // per-backend key is another.
+    if text.is_empty() || unsafe { pg_sys::InitializingParallelWorker } {
+        return true;
+    }
+    match Claim::verify(text, &claim_key(), unix_now(), LEEWAY_SECONDS) {
+        Ok(_) => true,
+        Err(err) => refuse(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            "synapse.identity_claim is set only by synapse.set_current_user and synapse.set_current_user_token",
+            &format!("The value was refused: {err}."),
+        ),
+    }
+}
+
+// Assign hooks must not fail; a value that does not read (only possible if the check hook
+// was bypassed) clears the identity, which shows nothing: it fails closed.
+#[pg_guard]
+unsafe extern "C-unwind" fn assign_claim(newval: *const c_char, _extra: *mut c_void) {
+    let text = unsafe { setting_text(newval) };
+    let identity = Claim::read(text).map(|claim| claim.identity()).unwrap_or_default();
+    IDENTITY.with(|cell| cell.set(identity));
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn check_role(
+unsafe extern "C-unwind" fn check_shown(
     newval: *mut *mut c_char,
     _extra: *mut *mut c_void,
     _source: pg_sys::GucSource::Type,
 ) -> bool {
-    unsafe { check(newval, parse_role) }
+    // Only the boot value, which PostgreSQL itself sets when the setting is defined.
+    if unsafe { setting_text(*newval) }.is_empty() {
+        return true;
+    }
+    refuse(
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        "this setting is read-only: it shows the identity that synapse.set_current_user or synapse.set_current_user_token set",
+        "Call synapse.set_current_user(uuid) or synapse.set_current_user_token(text) in the transaction instead.",
+    )
 }
 
-// Assign hooks must not fail: the check hook has accepted the value, so it parses; were it
-// ever not to, the field becomes "not set", which shows nothing (fails closed).
+/// Returns `text` to a show hook's caller, which copies it at once.
+fn shown(text: String) -> *const c_char {
+    SHOWN.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        *buffer = CString::new(text).unwrap_or_default();
+        buffer.as_ptr()
+    })
+}
+
 #[pg_guard]
-unsafe extern "C-unwind" fn assign_user(newval: *const c_char, _extra: *mut c_void) {
-    let user = parse_uuid(unsafe { setting_text(newval) }).unwrap_or(None);
-    update(|identity| identity.user = user);
+unsafe extern "C-unwind" fn show_user_id() -> *const c_char {
+    shown(identity().user.as_ref().map(format_uuid).unwrap_or_default())
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn assign_department(newval: *const c_char, _extra: *mut c_void) {
-    let department = parse_uuid(unsafe { setting_text(newval) }).unwrap_or(None);
-    update(|identity| identity.department = department);
+unsafe extern "C-unwind" fn show_department_id() -> *const c_char {
+    let identity = identity();
+    shown(identity.user.and(identity.department).as_ref().map(format_uuid).unwrap_or_default())
 }
 
 #[pg_guard]
-unsafe extern "C-unwind" fn assign_role(newval: *const c_char, _extra: *mut c_void) {
-    let role = parse_role(unsafe { setting_text(newval) }).unwrap_or(None);
-    update(|identity| identity.role = role);
+unsafe extern "C-unwind" fn show_user_role() -> *const c_char {
+    let identity = identity();
+    shown(identity.user.and(identity.role).map(|r| r.label().to_owned()).unwrap_or_default())
 }
 
-static USER_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
-static DEPARTMENT_ID: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
-static USER_ROLE: GucSetting<Option<CString>> = GucSetting::<Option<CString>>::new(Some(c""));
+#[pg_guard]
+unsafe extern "C-unwind" fn check_secret(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    let length = unsafe { setting_text(*newval) }.len();
+    if length == 0 || length >= 32 {
+        return true;
+    }
+    refuse(
+        PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        "synapse.identity_secret must be empty or at least 32 characters",
+        &format!(
+            "It has {length}; use e.g. openssl rand -base64 48, the same on every server of a Citus cluster."
+        ),
+    )
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_keys(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    match KeySet::from_jwks(unsafe { setting_text(*newval) }) {
+        Ok(_) => true,
+        Err(err) => refuse(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "synapse.identity_keys must be a JWKS document of Ed25519 public keys",
+            &err.to_string(),
+        ),
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn check_audience(
+    newval: *mut *mut c_char,
+    _extra: *mut *mut c_void,
+    _source: pg_sys::GucSource::Type,
+) -> bool {
+    if !unsafe { setting_text(*newval) }.is_empty() {
+        return true;
+    }
+    refuse(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "synapse.identity_audience must not be empty", "")
+}
 
 type CheckHook =
     unsafe extern "C-unwind" fn(*mut *mut c_char, *mut *mut c_void, pg_sys::GucSource::Type) -> bool;
 type AssignHook = unsafe extern "C-unwind" fn(*const c_char, *mut c_void);
+type ShowHook = unsafe extern "C-unwind" fn() -> *const c_char;
 
-fn define(
+struct StringSetting {
     name: &'static CStr,
-    description: &'static CStr,
+    short: &'static CStr,
+    long: &'static CStr,
     setting: &'static GucSetting<Option<CString>>,
+    boot: &'static CStr,
+    context: pg_sys::GucContext::Type,
+    flags: u32,
     check: CheckHook,
-    assign: AssignHook,
-) {
+    assign: Option<AssignHook>,
+    show: Option<ShowHook>,
+}
+
+fn define_string(s: StringSetting) {
     // SAFETY: called from _PG_init with static strings and a static setting.
     unsafe {
         pg_sys::DefineCustomStringVariable(
-            name.as_ptr(),
-            description.as_ptr(),
-            c"Set by synapse.set_current_user(uuid) with SET LOCAL; empty when unset. Read by the row-level security policies.".as_ptr(),
-            setting.as_ptr(),
-            c"".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
+            s.name.as_ptr(),
+            s.short.as_ptr(),
+            s.long.as_ptr(),
+            s.setting.as_ptr(),
+            s.boot.as_ptr(),
+            s.context,
+            s.flags as i32,
+            Some(s.check),
+            s.assign,
+            s.show,
+        );
+    }
+}
+
+/// Defines the identity settings (from `_PG_init`, once per backend). The secret comes
+/// before the claim: a claim set before this library was loaded (a placeholder, as on a
+/// Citus worker's new connection) is checked when the claim is defined, with the secret.
+pub(crate) fn define_settings() {
+    use pg_sys::GucContext::{PGC_SIGHUP, PGC_SUSET, PGC_USERSET};
+    let hidden = pg_sys::GUC_NOT_IN_SAMPLE | pg_sys::GUC_SUPERUSER_ONLY;
+    define_string(StringSetting {
+        name: c"synapse.identity_secret",
+        short: c"The key that signs identity claims (at least 32 characters; empty: a random key per backend).",
+        long: c"Set it in postgresql.conf, the same on every server of a Citus cluster, so that the workers accept the coordinator's claims. Superuser only.",
+        setting: &IDENTITY_SECRET,
+        boot: c"",
+        context: PGC_SIGHUP,
+        flags: hidden,
+        check: check_secret,
+        assign: None,
+        show: None,
+    });
+    define_string(StringSetting {
+        name: c"synapse.identity_claim",
+        short: c"The signed identity of the current transaction.",
+        long: c"Set only by synapse.set_current_user and synapse.set_current_user_token (SET LOCAL); any other value is refused.",
+        setting: &IDENTITY_CLAIM,
+        boot: c"",
+        context: PGC_USERSET,
+        flags: hidden | pg_sys::GUC_DISALLOW_IN_FILE,
+        check: check_claim,
+        assign: Some(assign_claim),
+        show: None,
+    });
+    for (name, short, setting, show) in [
+        (
+            c"synapse.current_user_id",
+            c"The Synapse user the transaction acts for (read-only; empty when none).",
+            &SHOWN_USER_ID,
+            show_user_id as ShowHook,
+        ),
+        (
+            c"synapse.current_department_id",
+            c"That user's department (read-only; empty when none).",
+            &SHOWN_DEPARTMENT_ID,
+            show_department_id,
+        ),
+        (
+            c"synapse.current_user_role",
+            c"That user's role (read-only; empty when none).",
+            &SHOWN_USER_ROLE,
+            show_user_role,
+        ),
+    ] {
+        define_string(StringSetting {
+            name,
+            short,
+            long: c"Shows the identity set by synapse.set_current_user or synapse.set_current_user_token.",
+            setting,
+            boot: c"",
+            context: PGC_SUSET,
+            flags: pg_sys::GUC_NOT_IN_SAMPLE | pg_sys::GUC_DISALLOW_IN_FILE,
+            check: check_shown,
+            assign: None,
+            show: Some(show),
+        });
+    }
+    define_string(StringSetting {
+        name: c"synapse.identity_keys",
+        short: c"The public keys identity tokens are signed with: a JWKS document of Ed25519 keys.",
+        long: c"Several keys for a rotation; a token's kid picks one. Superuser only.",
+        setting: &IDENTITY_KEYS,
+        boot: c"",
+        context: PGC_SUSET,
+        flags: pg_sys::GUC_NOT_IN_SAMPLE,
+        check: check_keys,
+        assign: None,
+        show: None,
+    });
+    define_string(StringSetting {
+        name: c"synapse.identity_audience",
+        short: c"The audience (aud) identity tokens must name.",
+        long: c"Superuser only.",
+        setting: &IDENTITY_AUDIENCE,
+        boot: c"synapse",
+        context: PGC_SUSET,
+        flags: pg_sys::GUC_NOT_IN_SAMPLE,
+        check: check_audience,
+        assign: None,
+        show: None,
+    });
+    // SAFETY: as above.
+    unsafe {
+        pg_sys::DefineCustomBoolVariable(
+            c"synapse.identity_require_token".as_ptr(),
+            c"Only signed identity tokens set the identity: synapse.set_current_user(uuid) is refused."
+                .as_ptr(),
+            c"Superuser only.".as_ptr(),
+            IDENTITY_REQUIRE_TOKEN.as_ptr(),
+            false,
+            PGC_SUSET,
             pg_sys::GUC_NOT_IN_SAMPLE as i32,
-            Some(check),
-            Some(assign),
+            None,
+            None,
             None,
         );
     }
 }
 
-/// Defines the three identity settings (called from `_PG_init`, once per backend).
-pub(crate) fn define_settings() {
-    define(
-        c"synapse.current_user_id",
-        c"The Synapse user the transaction acts for (uuid).",
-        &USER_ID,
-        check_uuid,
-        assign_user,
-    );
-    define(
-        c"synapse.current_department_id",
-        c"The department of the Synapse user the transaction acts for (uuid).",
-        &DEPARTMENT_ID,
-        check_uuid,
-        assign_department,
-    );
-    define(
-        c"synapse.current_user_role",
-        c"The role (Admin, Manager, Member) of the Synapse user the transaction acts for.",
-        &USER_ROLE,
-        check_role,
-        assign_role,
-    );
+// --- setting the identity -------------------------------------------------------------------
+
+fn raise(code: PgSqlErrorCode, function: &str, message: String, hint: Option<&str>) -> ! {
+    let mut report = ErrorReport::new(code, format!("synapse.{function}: {message}"), pgrx::function_name!());
+    if let Some(hint) = hint {
+        report = report.set_hint(hint);
+    }
+    report.report(PgLogLevel::ERROR);
+    unreachable!("an ERROR report does not return")
 }
+
+const USERS_OWNER: &str = "SELECT c.relowner FROM pg_catalog.pg_class c
+      WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('synapse.users')";
+
+const ACTIVE_USER: &str = "SELECT u.department_id, u.role::pg_catalog.text FROM synapse.users u
+      WHERE u.id OPERATOR(pg_catalog.=) $1 AND u.deleted_at IS NULL";
+
+/// The claim for `user`, from `synapse.users` as of now, read as the table's owner so that
+/// the lookup does not depend on what the caller's policies let it see; None when the
+/// user is unknown or soft-deleted.
+fn claim_for(function: &str, user: Uuid, expires_at: Option<i64>) -> Option<Claim> {
+    Spi::connect_mut(|client| {
+        let owner = super::exec(client, USERS_OWNER, &[]).first().get_one::<pg_sys::Oid>().ok().flatten();
+        let Some(owner) = owner else {
+            raise(
+                PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                function,
+                "synapse.users does not exist".into(),
+                Some("Apply the migrations (scripts/migrate.sh up) first."),
+            )
+        };
+        let row = super::counters::as_owner(owner, || {
+            super::exec(client, ACTIVE_USER, &[user.into()]).first().get_two::<Uuid, String>()
+        });
+        let (department, role) = row.ok()?;
+        let role = role.and_then(|r| parse_role(&r).ok().flatten())?;
+        Some(Claim {
+            user: *user.as_bytes(),
+            department: department.map(|d| *d.as_bytes()),
+            role,
+            expires_at,
+        })
+    })
+}
+
+/// `SET LOCAL synapse.identity_claim`, through SQL so that Citus replays it on the shard
+/// connections of the transaction (set_config would stay on the coordinator).
+fn set_claim(claim: Option<Claim>) {
+    let text = claim.map(|c| c.sign(&claim_key())).unwrap_or_default();
+    // A claim is hex digits, letters, '-', '_' and '.': nothing to escape in the literal.
+    assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+    Spi::run(&format!("SET LOCAL synapse.identity_claim = '{text}'"))
+        .expect("the extension's claim is accepted");
+}
+
+/// Sets the Synapse user the rest of the current transaction acts for: their department
+/// and role as of now, from `synapse.users`. NULL clears it. 28000 for an unknown or
+/// deleted user; 42501 while `synapse.identity_require_token` is on (then only
+/// `set_current_user_token` sets an identity). Behind the migration set's
+/// `synapse.set_current_user(uuid)`.
+#[pg_extern(volatile, parallel_unsafe, name = "_set_current_user")]
+fn set_current_user_trusted(user_id: Option<Uuid>) {
+    const FUNCTION: &str = "set_current_user";
+    let Some(user) = user_id else { return set_claim(None) };
+    if IDENTITY_REQUIRE_TOKEN.get() {
+        raise(
+            PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+            FUNCTION,
+            "synapse.identity_require_token is on: the identity is set only from a signed token".into(),
+            Some("Call synapse.set_current_user_token(token) with a token the identity service signed."),
+        );
+    }
+    match claim_for(FUNCTION, user, None) {
+        Some(claim) => set_claim(Some(claim)),
+        None => raise(
+            PgSqlErrorCode::ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION,
+            FUNCTION,
+            format!("{user} is not an active user"),
+            None,
+        ),
+    }
+}
+
+/// Sets the user of the rest of the current transaction from a signed identity token: a
+/// compact JWT signed with Ed25519 (`alg` EdDSA) by a key of `synapse.identity_keys`, with
+/// `sub` the user's uuid, `exp`, and `aud` containing `synapse.identity_audience`; `nbf`
+/// honoured; 60 s of clock skew. Department and role come from `synapse.users` now.
+/// Returns the user. A bad, expired or unknown-key token, or an inactive user: 28000.
+#[pg_extern(volatile, strict, parallel_unsafe)]
+fn set_current_user_token(token: &str) -> Uuid {
+    const FUNCTION: &str = "set_current_user_token";
+    let refused = |message: String| -> ! {
+        raise(PgSqlErrorCode::ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION, FUNCTION, message, None)
+    };
+    let audience = text_of(&IDENTITY_AUDIENCE);
+    let expected = Expected { audience: &audience, now: unix_now(), leeway: LEEWAY_SECONDS };
+    let verified =
+        with_keys(|keys| token::verify(token, keys, &expected)).unwrap_or_else(|e| refused(e.to_string()));
+    let user = Uuid::from_bytes(verified.user);
+    match claim_for(FUNCTION, user, Some(verified.expires_at)) {
+        Some(claim) => set_claim(Some(claim)),
+        None => refused(format!("the token's user {user} is not an active user")),
+    }
+    user
+}
+
+/// Runs `work` with the keys of `synapse.identity_keys`, parsed once per change of it.
+fn with_keys<T>(work: impl FnOnce(&KeySet) -> T) -> T {
+    let text = IDENTITY_KEYS.get().unwrap_or_default();
+    KEYS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.as_ref().is_none_or(|(cached, _)| *cached != text) {
+            // The check hook accepted the value; were it ever unreadable, no key is known.
+            let keys = KeySet::from_jwks(&text.to_string_lossy()).unwrap_or_default();
+            *cache = Some((text, keys));
+        }
+        work(&cache.as_ref().expect("filled above").1)
+    })
+}
+
+// --- the row-level security helpers ----------------------------------------------------------
 
 fn raw(uuid: &Uuid) -> &RawUuid {
     uuid.as_bytes()
+}
+
+/// The Synapse user the current transaction acts for; NULL without one (RLS helper).
+#[pg_extern(stable, parallel_safe)]
+fn _rls_current_user() -> Option<Uuid> {
+    identity().user.map(Uuid::from_bytes)
+}
+
+/// Does the current transaction act for an Admin? (RLS helper; false without a user.)
+#[pg_extern(stable, parallel_safe)]
+fn _rls_is_admin() -> bool {
+    identity().is_admin()
 }
 
 /// Lower end of the department ids the current user may read (RLS helper): the own
@@ -198,132 +543,5 @@ fn _rls_can_write(department_id: Option<Uuid>, owner_id: Option<Uuid>) -> bool {
 }
 
 #[cfg(any(test, feature = "pg_test"))]
-#[pg_schema]
-mod tests {
-    use crate::sql::test_support::sqlstate_of;
-    use pgrx::prelude::*;
-
-    const SOFIA: &str = "11111111-1111-4111-8111-111111111111";
-    const ENG: &str = "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee";
-    const MKT: &str = "dddddddd-dddd-4ddd-8ddd-dddddddddddd";
-
-    fn set(user: &str, department: &str, role: &str) {
-        Spi::run(&format!(
-            "SET LOCAL synapse.current_user_id = '{user}';
-             SET LOCAL synapse.current_department_id = '{department}';
-             SET LOCAL synapse.current_user_role = '{role}'"
-        ))
-        .expect("settings accepted");
-    }
-
-    fn answer(query: &str) -> String {
-        Spi::get_one::<String>(query).expect("query runs").unwrap_or_else(|| "NULL".into())
-    }
-
-    /// can_read for ENG and MKT, the read range, and can_write for ENG with SOFIA as owner,
-    /// with another owner, and for MKT as owner: one line to compare.
-    fn rules() -> String {
-        answer(&format!(
-            "SELECT concat_ws(' ',
-                    synapse._rls_can_read('{ENG}'), synapse._rls_can_read('{MKT}'),
-                    coalesce(synapse._rls_departments_from()::text, 'NULL'),
-                    coalesce(synapse._rls_departments_to()::text, 'NULL'),
-                    synapse._rls_can_write('{ENG}', '{SOFIA}'),
-                    synapse._rls_can_write('{ENG}', gen_random_uuid()),
-                    synapse._rls_can_write('{MKT}', '{SOFIA}'))"
-        ))
-    }
-
-    #[pg_test]
-    fn nothing_without_a_user() {
-        assert_eq!(rules(), "f f NULL NULL f f f");
-        // Department and role without a user id: still nothing.
-        set("", ENG, "Admin");
-        assert_eq!(rules(), "f f NULL NULL f f f");
-    }
-
-    #[pg_test]
-    fn a_member_reads_and_writes_her_department() {
-        set(SOFIA, ENG, "Member");
-        assert_eq!(rules(), format!("t f {ENG} {ENG} t f f"));
-    }
-
-    #[pg_test]
-    fn a_manager_writes_any_row_of_his_department() {
-        set(SOFIA, ENG, "Manager");
-        assert_eq!(rules(), format!("t f {ENG} {ENG} t t f"));
-    }
-
-    #[pg_test]
-    fn an_admin_reads_and_writes_everything() {
-        set(SOFIA, "", "Admin");
-        assert_eq!(
-            rules(),
-            "t t 00000000-0000-0000-0000-000000000000 ffffffff-ffff-ffff-ffff-ffffffffffff t t t"
-        );
-    }
-
-    #[pg_test]
-    fn null_arguments_allow_nothing_but_an_admin() {
-        set(SOFIA, ENG, "Manager");
-        assert_eq!(
-            answer("SELECT concat_ws(' ', synapse._rls_can_read(NULL) IS NULL, synapse._rls_can_write(NULL, NULL))"),
-            "t f"
-        );
-        assert_eq!(answer(&format!("SELECT synapse._rls_can_write('{ENG}', NULL)::text")), "true");
-    }
-
-    #[pg_test]
-    fn a_change_of_the_settings_is_seen_at_once() {
-        set(SOFIA, ENG, "Member");
-        assert_eq!(answer(&format!("SELECT synapse._rls_can_read('{MKT}')::text")), "false");
-        Spi::run(&format!("SET LOCAL synapse.current_department_id = '{MKT}'")).unwrap();
-        assert_eq!(answer(&format!("SELECT synapse._rls_can_read('{MKT}')::text")), "true");
-    }
-
-    #[pg_test]
-    fn a_rolled_back_savepoint_restores_the_identity() {
-        // Subtransactions through PL/pgSQL exception blocks, as SPI cannot run SAVEPOINT.
-        set(SOFIA, ENG, "Member");
-        Spi::run(&format!(
-            "DO $$ BEGIN
-               BEGIN
-                 SET LOCAL synapse.current_department_id = '{MKT}';
-                 SET LOCAL synapse.current_user_role = 'Admin';
-                 RAISE EXCEPTION 'roll back';
-               EXCEPTION WHEN raise_exception THEN NULL;
-               END;
-             END $$"
-        ))
-        .unwrap();
-        let after = answer(&format!(
-            "SELECT concat_ws(' ', synapse._rls_can_read('{ENG}'), synapse._rls_can_read('{MKT}'))"
-        ));
-        assert_eq!(after, "t f");
-    }
-
-    #[pg_test]
-    fn malformed_settings_are_refused_with_22023() {
-        for statement in [
-            "SET LOCAL synapse.current_department_id = 'engineering'",
-            "SET LOCAL synapse.current_user_id = '11111111-1111-4111-8111-11111111111'",
-            "SET LOCAL synapse.current_user_role = 'admin'",
-            "SELECT set_config('synapse.current_user_role', 'Root', true)",
-        ] {
-            assert_eq!(sqlstate_of(statement).as_deref(), Some("22023"), "{statement}");
-        }
-    }
-
-    #[pg_test(error = "invalid value for parameter \"synapse.current_department_id\": \"engineering\"")]
-    fn a_malformed_department_names_the_setting() {
-        Spi::run("SET LOCAL synapse.current_department_id = 'engineering'").unwrap();
-    }
-
-    #[pg_test]
-    fn a_refused_value_leaves_the_identity_as_it_was() {
-        set(SOFIA, ENG, "Member");
-        assert_eq!(sqlstate_of("SET LOCAL synapse.current_user_role = 'Root'").as_deref(), Some("22023"));
-        assert_eq!(answer("SELECT current_setting('synapse.current_user_role')"), "Member");
-        assert_eq!(answer(&format!("SELECT synapse._rls_can_read('{ENG}')::text")), "true");
-    }
-}
+#[path = "identity_tests.rs"]
+mod identity_tests;

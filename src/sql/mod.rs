@@ -43,6 +43,16 @@ fn raise_invalid(name: &'static str, message: &str) -> ! {
     unreachable!("raise reports an ERROR")
 }
 
+/// Is `relation` the table `synapse.<table>`, or a Citus shard of it (`<table>_<shard id>`
+/// in the same schema)? Trigger functions refuse any other table.
+pub(crate) fn is_synapse_table(relation: &pgrx::PgRelation, table: &str) -> bool {
+    let shard_suffix = |rest: &str| {
+        rest.strip_prefix('_').is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    };
+    relation.namespace() == "synapse"
+        && relation.name().strip_prefix(table).is_some_and(|rest| rest.is_empty() || shard_suffix(rest))
+}
+
 thread_local! {
     /// Plans prepared once per backend; PostgreSQL re-plans them when the tables change.
     static PLANS: RefCell<HashMap<&'static str, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());

@@ -370,6 +370,10 @@ mod tests {
         ("_rls_departments_to", "s", "s"),
         ("_rls_can_read", "s", "s"),
         ("_rls_can_write", "s", "s"),
+        ("_rls_current_user", "s", "s"),
+        ("_rls_is_admin", "s", "s"),
+        ("_set_current_user", "v", "u"),
+        ("set_current_user_token", "v", "u"),
     ];
 
     #[pg_test]

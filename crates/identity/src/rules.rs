@@ -1,11 +1,9 @@
 //! Who a transaction acts for, as row-level security sees it, and the access rules.
 //!
-//! `synapse.set_current_user(uuid)` looks the user up once and records three
-//! transaction-local settings: `synapse.current_user_id`, `synapse.current_department_id`
-//! and `synapse.current_user_role`. This module parses their text (once per change, not
-//! once per row) and decides reads and writes from the parsed [`Identity`]. Pure: no pgrx,
-//! so plain `cargo test` covers it; `src/sql/identity.rs` keeps the parsed values and
-//! exposes the rules to the policies.
+//! The extension records the identity (user, department, role) in one signed,
+//! transaction-local setting (`crate::claim`); the policies' helpers decide reads and
+//! writes from the parsed [`Identity`], once per change of the setting rather than once per
+//! row.
 
 use thiserror::Error;
 
@@ -20,8 +18,7 @@ pub enum Role {
     Member,
 }
 
-/// A malformed identity setting. Only reachable by setting one by hand: the values
-/// `set_current_user` writes always parse.
+/// A malformed user id or role label.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum IdentityError {
     #[error("\"{0}\" is not a uuid (expected 32 hex digits as 8-4-4-4-12, or empty for none)")]
@@ -30,7 +27,7 @@ pub enum IdentityError {
     BadRole(String),
 }
 
-/// An identity setting's value; empty text means "not set".
+/// A user or department id as text; empty text means "none".
 pub fn parse_uuid(text: &str) -> Result<Option<Uuid>, IdentityError> {
     if text.is_empty() {
         return Ok(None);
@@ -49,11 +46,23 @@ pub fn parse_uuid(text: &str) -> Result<Option<Uuid>, IdentityError> {
     Ok(Some(uuid))
 }
 
+/// A uuid as PostgreSQL prints it: lowercase hex, 8-4-4-4-12.
+pub fn format_uuid(uuid: &Uuid) -> String {
+    let mut text = String::with_capacity(36);
+    for (i, byte) in uuid.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            text.push('-');
+        }
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
+}
+
 fn hex_digit(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// A `synapse.user_role` label as the setting holds it; empty text means "not set".
+/// A `synapse.user_role` label; empty text means "none".
 pub fn parse_role(text: &str) -> Result<Option<Role>, IdentityError> {
     match text {
         "" => Ok(None),
@@ -64,7 +73,8 @@ pub fn parse_role(text: &str) -> Result<Option<Role>, IdentityError> {
     }
 }
 
-/// The parsed settings. Without a user id nothing is allowed, whatever else is set.
+/// The identity a transaction acts for. Without a user id nothing is allowed, whatever else
+/// is set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     pub user: Option<Uuid>,
@@ -72,10 +82,26 @@ pub struct Identity {
     pub role: Option<Role>,
 }
 
+impl Role {
+    /// The `synapse.user_role` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Manager => "Manager",
+            Role::Member => "Member",
+        }
+    }
+}
+
 impl Identity {
     /// The role, when a user is set.
     fn role(&self) -> Option<Role> {
         self.user.and(self.role)
+    }
+
+    /// Is this the identity of an Admin? (False without a user.)
+    pub fn is_admin(&self) -> bool {
+        self.role() == Some(Role::Admin)
     }
 
     /// The department ids this identity reads, as an inclusive range: every uuid for an
@@ -136,6 +162,17 @@ mod tests {
         assert_eq!(parse_uuid("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), Ok(Some(expected)));
         assert_eq!(parse_uuid("A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11"), Ok(Some(expected)));
         assert_eq!(parse_uuid(""), Ok(None));
+    }
+
+    #[test]
+    fn uuids_print_as_postgresql_does_and_parse_back() {
+        let uuid =
+            [0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11];
+        assert_eq!(format_uuid(&uuid), "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+        assert_eq!(parse_uuid(&format_uuid(&uuid)), Ok(Some(uuid)));
+        for role in [Role::Admin, Role::Manager, Role::Member] {
+            assert_eq!(parse_role(role.label()), Ok(Some(role)));
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
--- Comments for \df+ and \dd; applied last, once every function exists.
+-- Applied last, once every function exists: comments for \df+ and \dd, then privileges.
 COMMENT ON FUNCTION recurrence_pattern_errors(jsonb) IS
   'Every problem of a recurrence pattern, each naming its key as a JSON path (e.g. "daysOfWeek[2]: 8 is not an ISO weekday (1..7)"); empty when valid.';
 COMMENT ON FUNCTION is_valid_recurrence_pattern(jsonb) IS
@@ -53,3 +53,35 @@ COMMENT ON FUNCTION _search_keys(uuid, tsvector) IS
   'Search index keys of a task''s search vector, prefixed with its department (all lexemes, and title lexemes separately). Immutable: backs tasks_search_keys_idx.';
 COMMENT ON FUNCTION _search_keys_query(uuid, tsquery, boolean) IS
   'The tasks_search_keys_idx query (department-prefixed, title words only or all) that finds a superset of a search query''s matches in one department; NULL when nothing of it is indexable.';
+
+COMMENT ON FUNCTION "_set_current_user"(uuid) IS
+  'Behind synapse.set_current_user (migration 14): the user the rest of the transaction acts for, with their department and role from synapse.users now; NULL clears it. 28000 for an unknown or deleted user, 42501 while synapse.identity_require_token is on.';
+COMMENT ON FUNCTION set_current_user_token(text) IS
+  'Sets the user the rest of the transaction acts for from a signed identity token (compact JWT, EdDSA/Ed25519, checked against synapse.identity_keys: sub, exp, nbf, aud); returns the user. 28000 for a bad, expired or unknown-key token or an inactive user.';
+COMMENT ON FUNCTION "_rls_current_user"() IS
+  'RLS helper: the Synapse user the current transaction acts for, NULL without one.';
+COMMENT ON FUNCTION "_rls_is_admin"() IS
+  'RLS helper: does the current transaction act for an Admin? False without a user.';
+
+-- Least privilege: PostgreSQL lets PUBLIC execute every new function. The internals (a
+-- leading underscore), the trigger functions and the jobs (generation runs as the owner of
+-- the tasks; scheduling writes pg_cron's table) are for the roles the migration set grants
+-- them to (migration 14), not for every role.
+DO $$
+DECLARE
+  routine regprocedure;
+BEGIN
+  FOR routine IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'synapse_ext'
+     WHERE p.proname LIKE '\_%'
+        OR p.prorettype = 'pg_catalog.trigger'::regtype
+        OR p.proname IN ('generate_recurring_tasks', 'run_recurring_generation',
+                         'schedule_recurring_generation', 'unschedule_recurring_generation')
+  LOOP
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', routine);
+  END LOOP;
+END
+$$;

@@ -68,8 +68,6 @@ ALTER TABLE synapse.email_processing_log NO FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.email_processing_log DISABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.generation_runs DISABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.search_words DISABLE ROW LEVEL SECURITY;
-ALTER TABLE synapse.task_dependencies NO FORCE ROW LEVEL SECURITY;
-ALTER TABLE synapse.comments NO FORCE ROW LEVEL SECURITY;
 
 -- --- table, column and view privileges as migrations 5-13 left them ---------------------------
 -- A table-level REVOKE takes the column privileges along.
@@ -372,7 +370,8 @@ REVOKE ALL ON FUNCTION
     synapse._rls_current_user(), synapse._rls_departments_from(), synapse._rls_departments_to(),
     synapse._template_occurrence_from(jsonb, timestamptz, timestamptz, date[], timestamptz, integer),
     synapse._template_next_after_completion(jsonb, timestamptz, timestamptz, integer, date[], timestamptz, integer),
-    synapse._search_keys_query(uuid, tsquery, boolean)
+    synapse._search_keys_query(uuid, tsquery, boolean),
+    synapse._tasks_count_in_projects(), synapse._tasks_apply_project_counts()
   FROM synapse_migrate;
 
 -- --- the mail poller's group --------------------------------------------------------------------

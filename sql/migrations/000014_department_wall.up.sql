@@ -417,7 +417,10 @@ $$;
 -- FORCE where no code running as the owner reads the table (docs/security.md): there an owner
 -- login is bound too. Not on users, auth_sessions, projects, tasks, task_assignees,
 -- search_words and the run log, which SECURITY DEFINER helpers, the counters, generation and
--- the extension's identity lookup read or write as the owner.
+-- the extension's identity lookup read or write as the owner; nor on any table Citus
+-- distributes by department (comments, task_dependencies too): its online shard moves and
+-- splits replicate into the shards as a member of the owner, which PostgreSQL refuses
+-- while row-level security binds the owner (docs/citus.md, finding 22).
 ALTER TABLE synapse.departments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.departments FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.users ENABLE ROW LEVEL SECURITY;
@@ -428,8 +431,6 @@ ALTER TABLE synapse.email_processing_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.email_processing_log FORCE ROW LEVEL SECURITY;
 ALTER TABLE synapse.generation_runs ENABLE ROW LEVEL SECURITY;
 ALTER TABLE synapse.search_words ENABLE ROW LEVEL SECURITY;
-ALTER TABLE synapse.task_dependencies FORCE ROW LEVEL SECURITY;
-ALTER TABLE synapse.comments FORCE ROW LEVEL SECURITY;
 
 -- departments: everyone reads (generation reads them as the owner), only an Admin writes.
 CREATE POLICY departments_read ON synapse.departments FOR SELECT USING (true);
@@ -676,6 +677,10 @@ GRANT EXECUTE ON FUNCTION
     synapse._search_keys(uuid, tsvector), synapse._search_keys_query(uuid, tsquery, boolean),
     synapse._search_key_array(text, text[], text[])
   TO synapse_migrate;
+-- CREATE TRIGGER needs EXECUTE on the trigger function: the owner attaches the extension's
+-- counter triggers again whenever Citus creates a shard of synapse.tasks (a shard move, a
+-- tenant isolation) and when a later migration recreates them.
+GRANT EXECUTE ON FUNCTION synapse._tasks_count_in_projects(), synapse._tasks_apply_project_counts() TO synapse_migrate;
 
 ALTER FUNCTION synapse._users_admin_only_changes() OWNER TO synapse_migrate;
 ALTER FUNCTION synapse._rls_may_be_assigned(uuid, uuid) OWNER TO synapse_migrate;

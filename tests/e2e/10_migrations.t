@@ -102,7 +102,7 @@ is "$noupd" "" "every table with updated_at has the updated_at trigger"
 is "$(q "SELECT count(*) FROM pg_class WHERE relnamespace = 'synapse'::regnamespace AND relkind IN ('r', 'p') AND NOT relrowsecurity")" 0 \
    "row-level security on every table (migration 14)"
 is "$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'synapse'::regnamespace AND relforcerowsecurity")" \
-   "comments,departments,email_integrations,email_processing_log,task_dependencies" \
+   "departments,email_integrations,email_processing_log" \
    "RLS is FORCEd only where no code running as the owner reads the table (docs/security.md)"
 is "$(q "SELECT pg_get_indexdef('synapse.tasks_metadata_idx'::regclass) LIKE '%gin (metadata jsonb_path_ops)%'")" t \
    "tasks.metadata has a jsonb_path_ops GIN index"

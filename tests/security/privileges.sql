@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(231);
+SELECT plan(233);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)
@@ -165,6 +165,8 @@ SELECT function_privs_are('synapse', f, a::text[], r, p::text[], format('%s(%s):
     ('_monitoring_slowest_statements', '{integer}', 'synapse_monitoring', '{EXECUTE}'),
     ('_monitoring_slowest_statements', '{integer}', 'synapse_app',        '{}'),
     ('schedule_recurring_generation', '{text}', 'synapse_app', '{}'),
+    ('_tasks_apply_project_counts', '{}', 'synapse_migrate', '{EXECUTE}'),
+    ('_tasks_count_in_projects',    '{}', 'synapse_migrate', '{EXECUTE}'),
     ('validate_recurrence_pattern', '{jsonb}', 'synapse_monitoring', '{EXECUTE}')
   ) AS v(f, a, r, p);
 
@@ -226,7 +228,7 @@ SELECT is(ARRAY(SELECT c.relname::text FROM pg_catalog.pg_class c
           'every table of schema synapse has row-level security');
 SELECT is(ARRAY(SELECT c.relname::text FROM pg_catalog.pg_class c
                  WHERE c.relnamespace = 'synapse'::regnamespace AND c.relforcerowsecurity ORDER BY 1),
-          '{comments,departments,email_integrations,email_processing_log,task_dependencies}'::text[],
+          '{departments,email_integrations,email_processing_log}'::text[],
           'FORCE ROW LEVEL SECURITY where no code running as the owner reads the table');
 SELECT is(ARRAY(SELECT c.relname::text FROM pg_catalog.pg_class c
                  WHERE c.relnamespace = 'synapse'::regnamespace AND c.relkind = 'v'

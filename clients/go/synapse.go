@@ -162,11 +162,12 @@ type User struct {
 	DepartmentID string
 }
 
-// UserByEmail looks an active user up.
+// UserByEmail looks an active user up (any case), before any identity: through
+// synapse.login_lookup, as row-level security shows no user without a current one.
 func UserByEmail(ctx context.Context, q Querier, email string) (User, error) {
 	var u User
 	err := q.QueryRow(ctx,
-		"SELECT id, department_id FROM synapse.users WHERE email = $1 AND deleted_at IS NULL", email).
+		"SELECT user_id, department_id FROM synapse.login_lookup($1)", email).
 		Scan(&u.ID, &u.DepartmentID)
 	return u, err
 }

@@ -101,9 +101,11 @@ async function currentUserId(db) {
   return rows[0].id;
 }
 
+// Before any identity (login): login_lookup, the one read of synapse.users that row-level
+// security lets the application make without a current user (docs/security.md).
 async function userByEmail(db, email) {
   const { rows } = await query(db,
-    'SELECT id, department_id AS "departmentId" FROM synapse.users WHERE email = $1 AND deleted_at IS NULL', [email]);
+    'SELECT user_id AS id, department_id AS "departmentId" FROM synapse.login_lookup($1)', [email]);
   if (rows.length === 0) throw new Error(`no active user ${email}`);
   return rows[0];
 }

@@ -111,8 +111,10 @@ class User:
 
 
 def user_by_email(conn: psycopg.Connection, email: str) -> User:
+    """The active user with this email (any case), before any identity: through
+    synapse.login_lookup, as row-level security shows no user without a current one."""
     with conn.cursor(row_factory=class_row(User)) as cur:
-        user = cur.execute("SELECT id, department_id FROM synapse.users WHERE email = %s AND deleted_at IS NULL",
+        user = cur.execute("SELECT user_id AS id, department_id FROM synapse.login_lookup(%s)",
                            [email]).fetchone()
     if user is None:
         raise LookupError(f"no active user {email}")

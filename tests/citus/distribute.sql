@@ -118,3 +118,7 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Citus never propagates a GRANT on an extension's functions: copy the migration set's
+-- grants on synapse_ext's internals to the workers (finding 21).
+\ir extension_grants.sql

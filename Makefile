@@ -4,7 +4,8 @@
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
 #                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
-#                operations tests (test-ops), the example clients (test-clients), Citus
+#                department wall (test-security), the operations tests (test-ops), the
+#                example clients (test-clients), Citus
 #                (test-citus), the update from every release (test-upgrade), the Debian
 #                package (test-package)
 #   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
@@ -19,6 +20,8 @@
 #                the search and "my tasks" benchmark (benches/search.sh) on them
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
 #                tests, directly (.cluster/clients, port 25360) and through PgBouncer (25361)
+#   make test-security  the department wall (docs/security.md): issue 21's attacks in both
+#                identity modes and the privilege matrix (pgTAP), .cluster/security, port 25333
 #
 # Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
 #   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:25322 (pgbouncer-stop)
@@ -49,13 +52,13 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
+.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-security test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
 	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop prometheus prometheus-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e test-ops test-clients test-citus test-upgrade test-package
+test: setup fmt clippy test-unit test-pg test-e2e test-security test-ops test-clients test-citus test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -76,6 +79,12 @@ test-pg: setup
 # End-to-end tests run against the installed extension (a debug build is enough).
 test-e2e: setup install
 	tests/e2e/run.sh
+
+# The department wall: tests/security/*.t (prove) and the pgTAP matrix tests/security/*.sql
+# (pg_prove), on their own scratch cluster.
+SECURITY_PORT ?= 25333
+test-security: setup install
+	SYNAPSE_SECURITY_PORT=$(SECURITY_PORT) tests/security/run.sh
 
 # Go (pgx v4 from Debian, GOPATH mode), Python (psycopg 3 in clients/python/.venv) and Node
 # (pg from clients/node/package-lock.json), installed by scripts/setup-clients.sh.

@@ -144,10 +144,12 @@ SQL
 is "$out" "$(printf 'admin|36\nback|13\ncleared|0')" \
    "a set_current_user rolled back to a savepoint restores the previous identity; a released one stays"
 
+# The change is an Admin's (migration 14: nobody changes their own role or department), in
+# another session (\!) while Sofia's transaction runs.
 out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>&1
 BEGIN;
 SELECT synapse.set_current_user('$SOFIA') \g /dev/null
-UPDATE synapse.users SET role = 'Admin', department_id = '$MKT' WHERE id = '$SOFIA';
+\! psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -U "$API" -c "BEGIN" -c "SELECT synapse.set_current_user('$PRIYA')" -c "UPDATE synapse.users SET role = 'Admin', department_id = '$MKT' WHERE id = '$SOFIA'" -c "COMMIT" >/dev/null
 SELECT 'same', count(*) || ' ' || bool_and(department_id = '$ENG') FROM synapse.tasks;
 COMMIT;
 BEGIN;

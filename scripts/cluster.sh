@@ -15,6 +15,8 @@
 #
 # pg_cron is preloaded (cron.database_name = synapse) when it is installed; citus too when
 # SYNAPSE_PRELOAD_CITUS=1 (it must come first in shared_preload_libraries).
+# SYNAPSE_IDENTITY_SECRET, when set, becomes synapse.identity_secret of a new cluster (the
+# key of the identity claims; the same on every node of a Citus cluster).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -36,17 +38,20 @@ start)
   if ! as_postgres test -f "$data/PG_VERSION"; then
     as_postgres "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 |
       as_postgres tee "$dir/initdb.log" >/dev/null
-    preload="" citus_conf=""
+    preload="" extra_conf=""
     # Citus moves shards online (rebalance, tenant isolation) by logical replication; a
     # shard split (isolate_tenant_to_new_shard) decodes with Citus's own output plugin,
     # which PostgreSQL 15.20 allows only when listed in output_plugin_libraries.
     if [ "${SYNAPSE_PRELOAD_CITUS:-0}" = 1 ]; then
       preload="citus"
-      citus_conf="wal_level = logical"
+      extra_conf="wal_level = logical"
       # grep reads it all (-q would stop early and fail the pipe under pipefail)
       if "$PG_BIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
-        citus_conf+=$'\n'"output_plugin_libraries = 'pgoutput, test_decoding, citus'"
+        extra_conf+=$'\n'"output_plugin_libraries = 'pgoutput, test_decoding, citus'"
       fi
+    fi
+    if [ -n "${SYNAPSE_IDENTITY_SECRET:-}" ]; then
+      extra_conf+=$'\n'"synapse.identity_secret = '$SYNAPSE_IDENTITY_SECRET'"
     fi
     if [ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_cron.so" ]; then
       preload="${preload:+$preload,}pg_cron"
@@ -64,7 +69,7 @@ max_connections = 200
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-$citus_conf
+$extra_conf
 CONF
   fi
   # -p: the port asked for, whatever an older postgresql.conf of this cluster says.

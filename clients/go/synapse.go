@@ -159,12 +159,12 @@ type User struct {
 	DepartmentID string
 }
 
-// UserByEmail looks an active user up (any case of the email), as a login does before any
-// identity exists: row-level security hides synapse.users without one (migration 14), so
-// through synapse.login_lookup.
+// UserByEmail looks an active user up (any case), before any identity: through
+// synapse.login_lookup, as row-level security shows no user without a current one.
 func UserByEmail(ctx context.Context, q Querier, email string) (User, error) {
 	var u User
-	err := q.QueryRow(ctx, "SELECT user_id, department_id FROM synapse.login_lookup($1)", email).
+	err := q.QueryRow(ctx,
+		"SELECT user_id, department_id FROM synapse.login_lookup($1)", email).
 		Scan(&u.ID, &u.DepartmentID)
 	return u, err
 }

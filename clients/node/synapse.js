@@ -179,11 +179,8 @@ async function currentUserId(db) {
   return rows[0].id;
 }
 
-/**
- * The active user with this email (any case), as a login looks it up before any identity
- * exists: row-level security hides synapse.users without one (migration 14), so through
- * synapse.login_lookup.
- */
+// Before any identity (login): login_lookup, the one read of synapse.users that row-level
+// security lets the application make without a current user (docs/security.md).
 async function userByEmail(db, email) {
   const { rows } = await query(db,
     'SELECT user_id AS id, department_id AS "departmentId" FROM synapse.login_lookup($1)', [email]);

@@ -185,11 +185,11 @@ class User:
 
 
 def user_by_email(conn: psycopg.Connection, email: str) -> User:
-    """The active user with this email (any case), as a login looks it up before any identity
-    exists: row-level security hides synapse.users without one (migration 14), so through
-    synapse.login_lookup."""
+    """The active user with this email (any case), before any identity: through
+    synapse.login_lookup, as row-level security shows no user without a current one."""
     with conn.cursor(row_factory=class_row(User)) as cur:
-        user = cur.execute("SELECT user_id AS id, department_id FROM synapse.login_lookup(%s)", [email]).fetchone()
+        user = cur.execute("SELECT user_id AS id, department_id FROM synapse.login_lookup(%s)",
+                           [email]).fetchone()
     if user is None:
         raise LookupError(f"no active user {email}")
     return user

@@ -372,8 +372,7 @@ REVOKE ALL ON FUNCTION
     synapse._rls_current_user(), synapse._rls_departments_from(), synapse._rls_departments_to(),
     synapse._template_occurrence_from(jsonb, timestamptz, timestamptz, date[], timestamptz, integer),
     synapse._template_next_after_completion(jsonb, timestamptz, timestamptz, integer, date[], timestamptz, integer),
-    synapse._search_keys(uuid, tsvector), synapse._search_keys_query(uuid, tsquery, boolean),
-    synapse._search_key_array(text, text[], text[])
+    synapse._search_keys_query(uuid, tsquery, boolean)
   FROM synapse_migrate;
 
 -- --- the mail poller's group --------------------------------------------------------------------

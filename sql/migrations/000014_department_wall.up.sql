@@ -8,12 +8,12 @@
 --   tables     every table has row-level security: users, sessions and mailboxes only the
 --              own (an Admin changes roles and departments), departments written by Admins,
 --              the run log read-only; assignees belong to the task's department; column
---              privileges keep password hashes, refresh-token hashes and mail tokens from
+--              privileges keep password_hash, refresh_token_hash and the mail tokens from
 --              the application and from reporting;
 --   views      security_invoker, read-only; monitoring sees health figures, not task text;
 --   functions  EXECUTE only for the groups that call them; every trigger function refuses
 --              a table or a firing it was not written for (42809);
---   sessions   the refresh flow and password login through narrow SECURITY DEFINER
+--   sessions   the refresh flow and the local login through narrow SECURITY DEFINER
 --              functions that take the token hash or the email.
 -- A new group synapse_worker is the mail poller's (and may run generation).
 -- Down restores migration 13's catalog exactly (tests/e2e/10_migrations.t compares them).
@@ -361,7 +361,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION synapse.login_lookup(text) IS
-  'Login, before any identity exists: the active user with this email (case-insensitive): id, department, sign-in provider and, for a local account, the password hash to verify; no row when there is none. The one place a password hash leaves the database (docs/security.md).';
+  'Login, before any identity exists: the active user with this email (case-insensitive): id, department, sign-in provider and, for a local account, its password_hash to verify; no row when there is none. The one place a password_hash leaves the database (docs/security.md).';
 
 -- --- generation health for monitoring: figures only ---------------------------------------------
 -- Counts over every department's templates, run as the owner, without titles or error texts
@@ -666,7 +666,9 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION synapse._generation_health(), synapse._monitoring_slowest_statements(integer)
   TO synapse_monitoring;
 -- The owner runs the SECURITY DEFINER helpers (and, on Citus, their shard queries) and
--- generation; these extension internals are what they call.
+-- generation; these extension internals are what they call. _search_keys and
+-- _search_key_array again for a database that applied migration 10 before it granted them
+-- (its down leaves them: they are migration 10's).
 GRANT EXECUTE ON FUNCTION
     synapse._rls_current_user(), synapse._rls_departments_from(), synapse._rls_departments_to(),
     synapse._template_occurrence_from(jsonb, timestamptz, timestamptz, date[], timestamptz, integer),

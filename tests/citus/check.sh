@@ -125,6 +125,9 @@ for p in "${PORTS[@]}"; do
 done
 trap cleanup EXIT
 t_check=$SECONDS
+# The coordinator signs each transaction's identity claim and the workers check it again
+# (it reaches them as a SET LOCAL): every node gets the same synapse.identity_secret.
+export SYNAPSE_IDENTITY_SECRET=${SYNAPSE_IDENTITY_SECRET:-$(openssl rand -hex 32)}
 for i in 0 1 2; do
   SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null ||
     bail "cannot start ${NAMES[$i]} on port ${PORTS[$i]} (see $("$root/scripts/pg-workdir.sh")/${NAMES[$i]}/server.log)"
@@ -306,10 +309,10 @@ is "$st" "23001" \
 # no nested distributed execution. Only the assignee rule of the write policies queries
 # task_assignees/tasks from inside a shard query (nested execution, refused by Citus
 # unless citus.allow_nested_distributed_execution is on).
-grep -q "EXECUTE pg_catalog.format('SET LOCAL synapse.current_department_id" \
+grep -q "synapse._set_current_user" \
   <<<"$(sql $COORD -c "SELECT prosrc FROM pg_proc WHERE oid = 'synapse.set_current_user(uuid)'::regprocedure")" &&
-  ok "set_current_user sets the identity (user, department, role) with SET LOCAL through EXECUTE" ||
-  not_ok "set_current_user sets the identity (user, department, role) with SET LOCAL through EXECUTE"
+  ok "set_current_user sets the identity through the extension (a signed claim, SET LOCAL)" ||
+  not_ok "set_current_user sets the identity through the extension (a signed claim, SET LOCAL)"
 sql $COORD -c "CREATE ROLE citus_check_app LOGIN" -c "GRANT synapse_app TO citus_check_app" \
            -c "ALTER DATABASE synapse SET citus.propagate_set_commands = 'local'" >/dev/null
 is "$(sql $COORD -c "SHOW citus.allow_nested_distributed_execution")" "off" \
@@ -338,6 +341,23 @@ is "$(app -c "BEGIN" -c "SELECT synapse.set_current_user(md5('dev:user:sofia')::
 is "$(app -c "SET citus.propagate_set_commands = 'none'" -c "BEGIN" -c "SELECT synapse.set_current_user(md5('dev:user:sofia')::uuid)" \
           -c "SELECT count(*) FROM synapse.tasks" -c "COMMIT" | sed '/^$/d')" "0" \
    "with citus.propagate_set_commands = 'none' the shards never see the identity (fails closed)"
+# A worker with another identity secret cannot verify the coordinator's claims: the
+# distributed query fails (42501), it never runs with no identity or a forged one.
+w1_secret() { sql 5442 -c "LOAD 'synapse_ext'" -c "ALTER SYSTEM SET synapse.identity_secret = '$1'" -c "SELECT pg_reload_conf()" >/dev/null; }
+w1_secret "$(openssl rand -hex 32)"
+sleep 1
+out=$(as_user sofia "SELECT count(*) FROM synapse.tasks")
+w1_secret "$SYNAPSE_IDENTITY_SECRET"
+sleep 1
+grep -q "synapse.identity_claim is set only by" <<<"$out" &&
+  ok "a worker with another synapse.identity_secret refuses the coordinator's claim (fails closed)" ||
+  not_ok "a worker with another synapse.identity_secret refuses the coordinator's claim (fails closed)" "$out"
+is "$(as_user sofia "SELECT count(*) FROM synapse.tasks")" "$eng_tasks" "with the same secret again the worker accepts it"
+# A claim typed by hand (a valid one of another transaction cannot be read by the app) is
+# refused on the coordinator before anything is sent to a worker.
+out=$(app -c "BEGIN" -c "SET LOCAL synapse.identity_claim = 'v1.$(sql $COORD -c "SELECT md5('dev:user:sofia')::uuid").-.Admin.-.AAAA'" -c "SELECT count(*) FROM synapse.tasks" -c "COMMIT" 2>&1 || true)
+grep -q "synapse.identity_claim is set only by" <<<"$out" &&
+  ok "a forged claim is refused (42501)" || not_ok "a forged claim is refused (42501)" "$out"
 
 # Writes by the creator, the Manager or an Admin are decided by the extension's helpers
 # alone; the assignee rule is the one that queries a distributed table on the shard.

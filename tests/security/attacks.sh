@@ -249,10 +249,12 @@ is "$(sqlstate_of "$DB" "BEGIN; $attack; ROLLBACK")" 42809 \
 out=$(psql -X -q -v VERBOSITY=default -d "$DB" -c "BEGIN; $attack; ROLLBACK" 2>&1 || true)
 grep -q "is the BEFORE INSERT OR UPDATE row trigger of synapse.task_assignees, not of pg_temp" <<<"$out" &&
   ok "and its message names the table it belongs to" || not_ok "and its message names the table it belongs to" "$out"
-plpgsql=$(q "SELECT string_agg(p.proname, ' ' ORDER BY p.proname) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-              WHERE p.pronamespace = 'synapse'::regnamespace AND p.prorettype = 'trigger'::regtype AND l.lanname = 'plpgsql'")
+# Every trigger function of the schema: the migrations' PL/pgSQL ones and the extension's
+# Rust counter triggers alike.
+alltriggers=$(q "SELECT string_agg(p.proname, ' ' ORDER BY p.proname) FROM pg_proc p
+                  WHERE p.pronamespace = 'synapse'::regnamespace AND p.prorettype = 'trigger'::regtype")
 n=0 bad=""
-for f in $plpgsql; do
+for f in $alltriggers; do
   n=$((n + 1))
   st=$(sqlstate_of "$DB" "BEGIN; CREATE TEMP TABLE mine (LIKE synapse.tasks); ALTER TABLE mine ADD COLUMN user_id uuid;
                           CREATE TRIGGER t BEFORE INSERT ON mine FOR EACH ROW EXECUTE FUNCTION synapse.$f();
@@ -262,7 +264,7 @@ for f in $plpgsql; do
                           DELETE FROM synapse.projects WHERE false; ROLLBACK")
   [ "$st" = 42809 ] || bad="$bad $f@projects:$st"
 done
-is "$bad" "" "each of the $n PL/pgSQL trigger functions refuses another table and another firing (42809)"
+is "$bad" "" "each of the $n trigger functions refuses another table and another firing (42809)"
 is "$(sqlstate_of "$DB" "BEGIN; CREATE TRIGGER t BEFORE DELETE ON synapse.tasks FOR EACH ROW EXECUTE FUNCTION synapse._tasks_before_write();
                          DELETE FROM synapse.tasks WHERE task_id = 'ENG-101'; ROLLBACK")" 42809 "and its own table at the wrong event"
 refused "$APP" "$SOFIA" "SELECT synapse._generation_health()" 42501 "the generation figures helper is monitoring's and reporting's"

@@ -10,6 +10,11 @@
 #
 # Ports: SYNAPSE_CLIENTS_PORT (cluster, default 25360), SYNAPSE_CLIENTS_BOUNCER_PORT
 # (PgBouncer, default 25361).
+#
+# Each run also gets a second copy, <database>_signed, for the signed identity mode: its test
+# connects there as the superuser (directly) to require tokens of a key it made, before
+# anyone else connects (database settings apply to new sessions; a fresh database has no
+# PgBouncer server connections yet).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${SYNAPSE_CLIENTS_PORT:-25360}
@@ -81,7 +86,9 @@ passed=0 failed=0 failed_runs=()
 for language in "${languages[@]}"; do
   for path in direct pgbouncer; do
     db="clients_${language}_$path"
-    psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE clients_template"
+    for d in "$db" "${db}_signed"; do
+      psql_admin -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" -c "CREATE DATABASE $d TEMPLATE clients_template"
+    done
     if [ "$path" = direct ]; then
       dsn_port=$port pooling=0
     else
@@ -90,11 +97,13 @@ for language in "${languages[@]}"; do
     echo "=== $language, $path (127.0.0.1:$dsn_port/$db)"
     run_ok=1
     SYNAPSE_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/$db?sslmode=disable" \
+      SYNAPSE_SIGNED_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/${db}_signed?sslmode=disable" \
+      SYNAPSE_SIGNED_ADMIN_DSN="postgresql://postgres@127.0.0.1:$port/${db}_signed?sslmode=disable" \
       SYNAPSE_TRANSACTION_POOLING=$pooling run_client "$language" 2>&1 | tee "$log" || run_ok=0
     read -r p f < <(count_tests "$language" "$log")
     passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
     if [ "$run_ok" = 1 ]; then
-      psql_admin -d postgres -c "DROP DATABASE $db WITH (FORCE)"
+      psql_admin -d postgres -c "DROP DATABASE $db WITH (FORCE)" -c "DROP DATABASE ${db}_signed WITH (FORCE)"
     else
       failed_runs+=("$language/$path")
       # A run that failed before any test reported counts as one failure.

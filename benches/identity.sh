@@ -7,7 +7,10 @@
 #  - in-server: a PL/pgSQL loop of N calls in one transaction as a LOGIN member of
 #    synapse_app, over 100 users, each call with a valid token minted beforehand with
 #    openssl (tests/security/jwt.sh), so signing is not measured; the baseline is the same
-#    loop calling length(token). Server CPU per call (the backend's utime + stime around the
+#    loop calling length(token). A backend keeps the tokens it verified (up to 256), so a
+#    token reused across transactions costs one signature check: set_current_user_token
+#    cycles 100 tokens (kept after their first use), set_current_user_token_first_use
+#    cycles 1,000 distinct ones (each call a first use, the Ed25519 check included). Server CPU per call (the backend's utime + stime around the
 #    loop, /proc) and wall clock; 3 rounds, variants interleaved, medians;
 #  - client-side: pgbench, 1 client, transactions of BEGIN; the identity call (the user's
 #    token or uuid read from a table by pgbench's random row); COMMIT, against the same
@@ -23,7 +26,8 @@ N=${IDENTITY_BENCH_CALLS:-50000}
 USERS=100
 SECS=${IDENTITY_BENCH_SECONDS:-5}
 ROUNDS=3
-VARIANTS=(baseline set_current_user _set_current_user set_current_user_token)
+FRESH=1000
+VARIANTS=(baseline set_current_user _set_current_user set_current_user_token set_current_user_token_first_use)
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -50,8 +54,16 @@ for sub in $(psql_db -c "SELECT id FROM synapse.users WHERE email LIKE 'identity
   i=$((i + 1))
   printf '%d\t%s\t%s\n' "$i" "$sub" "$(jwt_mint "$work" bench "$sub")"
 done >"$work/tokens.tsv"
-psql_db -c "\\copy public.bench_identity_tokens FROM '$work/tokens.tsv'" \
-  -c "GRANT SELECT ON public.bench_identity_tokens TO $APP" -c "ANALYZE public.bench_identity_tokens"
+# And 1,000 distinct ones (the users again, with other expiries), more than a backend keeps.
+mapfile -t subs < <(cut -f2 "$work/tokens.tsv")
+for i in $(seq "$FRESH"); do
+  printf '%d\t%s\t%s\n' "$i" "${subs[$(((i - 1) % USERS))]}" "$(jwt_mint "$work" bench "${subs[$(((i - 1) % USERS))]}" synapse $((3600 + i)))"
+done >"$work/fresh.tsv"
+psql_db -c "CREATE TABLE public.bench_identity_fresh_tokens (LIKE public.bench_identity_tokens)" \
+  -c "\\copy public.bench_identity_tokens FROM '$work/tokens.tsv'" \
+  -c "\\copy public.bench_identity_fresh_tokens FROM '$work/fresh.tsv'" \
+  -c "GRANT SELECT ON public.bench_identity_tokens, public.bench_identity_fresh_tokens TO $APP" \
+  -c "ANALYZE public.bench_identity_tokens, public.bench_identity_fresh_tokens"
 
 # --- in-server ---------------------------------------------------------------------------------
 # One session as the application's login: the procedure, then for each round and variant the
@@ -66,8 +78,12 @@ SELECT count(*) FILTER (WHERE synapse.set_current_user_token(token) = sub) AS to
        count(*) AS tokens FROM public.bench_identity_tokens;
 CREATE PROCEDURE pg_temp.calls(variant text, n integer, round integer) LANGUAGE plpgsql AS \$\$
 DECLARE
-  tokens text[] := ARRAY(SELECT t.token FROM public.bench_identity_tokens t ORDER BY t.i);
-  users uuid[] := ARRAY(SELECT t.sub FROM public.bench_identity_tokens t ORDER BY t.i);
+  tokens text[] := CASE WHEN variant LIKE '%first_use'
+                        THEN ARRAY(SELECT t.token FROM public.bench_identity_fresh_tokens t ORDER BY t.i)
+                        ELSE ARRAY(SELECT t.token FROM public.bench_identity_tokens t ORDER BY t.i) END;
+  users uuid[] := CASE WHEN variant LIKE '%first_use'
+                       THEN ARRAY(SELECT t.sub FROM public.bench_identity_fresh_tokens t ORDER BY t.i)
+                       ELSE ARRAY(SELECT t.sub FROM public.bench_identity_tokens t ORDER BY t.i) END;
   m integer := cardinality(tokens);
   started timestamptz := clock_timestamp();
 BEGIN
@@ -78,7 +94,7 @@ BEGIN
       FOR i IN 1..n LOOP PERFORM synapse.set_current_user(users[1 + i % m]); END LOOP;
     WHEN '_set_current_user' THEN
       FOR i IN 1..n LOOP PERFORM synapse._set_current_user(users[1 + i % m]); END LOOP;
-    WHEN 'set_current_user_token' THEN
+    WHEN 'set_current_user_token', 'set_current_user_token_first_use' THEN
       FOR i IN 1..n LOOP PERFORM synapse.set_current_user_token(tokens[1 + i % m]); END LOOP;
   END CASE;
   IF variant <> 'baseline' AND synapse.current_user_id() IS DISTINCT FROM users[1 + n % m] THEN
@@ -119,6 +135,7 @@ for how in cpu wall; do
   verdict=$(awk -v x="${m[set_current_user_token]}" 'BEGIN {print (x <= 50 ? "<= 50 µs met" : "<= 50 µs MISSED")}')
   echo "in-server, µs per call ($([ "$how" = cpu ] && echo "backend CPU" || echo "wall clock"), median of $ROUNDS interleaved rounds of $N calls):" \
        "set_current_user_token ${m[set_current_user_token]} ($verdict; $net net of the baseline)," \
+       "the token's first use ${m[set_current_user_token_first_use]}," \
        "set_current_user(uuid) ${m[set_current_user]}, _set_current_user(uuid) ${m[_set_current_user]}," \
        "baseline length(token) ${m[baseline]};" \
        "token/set_current_user $(ratio "${m[set_current_user_token]}" "${m[set_current_user]}")," \

@@ -175,7 +175,8 @@ generate '2026-06-25 12:00+00' >/dev/null
 is "$(instances EDITED)" 6 "undeleted, it catches up from where it stood (June 20 .. 25)"
 
 # --- views and bad arguments ------------------------------------------------------------------
-psql_db postgres -c "DROP ROLE IF EXISTS t20_monitor" -c "CREATE ROLE t20_monitor LOGIN IN ROLE synapse_monitoring" >/dev/null
+psql_db postgres -c "DROP ROLE IF EXISTS t20_monitor" >/dev/null
+login_role t20_monitor synapse_monitoring
 is "$(psql_db "$DB" -U t20_monitor -c "SELECT last_run_status || ' ' || (overdue_templates > 0) FROM synapse.generation_health")" "finished true" \
    "synapse_monitoring reads the health view"
 is "$(psql_db "$DB" -U t20_monitor -c "SELECT count(*) > 0 FROM synapse.generation_recent_runs")" t "and the recent runs"

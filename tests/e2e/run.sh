@@ -5,8 +5,8 @@
 # installed into the system PostgreSQL already (make test does that first).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export SYNAPSE_TEST_PORT=${SYNAPSE_TEST_PORT:-25329}
-"$root/scripts/cluster.sh" start e2e "$SYNAPSE_TEST_PORT"
-trap '"$root/scripts/cluster.sh" stop e2e' EXIT
+export SYNAPSE_TEST_PORT=${SYNAPSE_TEST_PORT:-25329} SYNAPSE_TEST_CLUSTER=${SYNAPSE_TEST_CLUSTER:-e2e}
+"$root/scripts/cluster.sh" start "$SYNAPSE_TEST_CLUSTER" "$SYNAPSE_TEST_PORT"
+trap '"$root/scripts/cluster.sh" stop "$SYNAPSE_TEST_CLUSTER"' EXIT
 cd "$root"
 prove --timer "$@" tests/e2e/*.t

@@ -3,10 +3,10 @@
 #
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
-#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, the
-#                operations tests (test-ops), the example clients (test-clients), Citus
-#                (test-citus), the update from every release (test-upgrade), the Debian
-#                package (test-package)
+#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, those on
+#                hard dates (test-dates), the operations tests (test-ops), the example
+#                clients (test-clients), Citus (test-citus), the update from every
+#                release (test-upgrade), the Debian package (test-package)
 #   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation;
 #                its login roles and a service file (TLS, passwords: make passwords)
@@ -19,6 +19,9 @@
 #                (part of `make test`; builds Citus from $(CITUS_VENDOR_DIR) when missing)
 #   make bench-data  1,000,000 realistic tasks on .cluster/search-bench (port 25350), then
 #                the search and "my tasks" benchmark (benches/search.sh) on them
+#   make test-dates  the end-to-end tests that read the clock, on month ends, the year's end,
+#                29 February and the days Berlin and New York change clocks: server and
+#                scripts under libfaketime (tests/dates/run.sh, port 25390; 4-8 minutes)
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
 #                tests, directly (.cluster/clients, port 25360) and through PgBouncer (25361)
 #
@@ -54,13 +57,13 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy passwords setup test fmt test-unit test-pg test-e2e test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
+.PHONY: destroy passwords setup test fmt test-unit test-pg test-e2e test-dates test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
 	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop prometheus prometheus-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e test-ops test-clients test-citus test-upgrade test-package
+test: setup fmt clippy test-unit test-pg test-e2e test-dates test-ops test-clients test-citus test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -81,6 +84,12 @@ test-pg: setup
 # End-to-end tests run against the installed extension (a debug build is enough).
 test-e2e: setup install
 	tests/e2e/run.sh
+
+# The tests whose outcome could depend on today's date, each date on a fresh cluster whose
+# clock (and the scripts') starts at it (libfaketime; the dates in tests/dates/run.sh).
+DATES_PORT ?= 25390
+test-dates: setup install
+	SYNAPSE_DATES_PORT=$(DATES_PORT) tests/dates/run.sh
 
 # Go (pgx v4 from Debian, GOPATH mode), Python (psycopg 3 in clients/python/.venv) and Node
 # (pg from clients/node/package-lock.json), installed by scripts/setup-clients.sh.

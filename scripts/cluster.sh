@@ -108,6 +108,13 @@ SQL
 # One writer of the password files at a time.
 lock_passwords() { exec 9>"$work/passwords.lock"; flock 9; }
 
+# Under libfaketime (scripts/test-dates.sh exports LD_PRELOAD and FAKETIME) the server runs
+# on the caller's fake clock, also where sudo would drop those variables.
+faked=()
+if [ -n "${FAKETIME:-}" ]; then
+  faked=(env "LD_PRELOAD=${LD_PRELOAD:-}" "FAKETIME=$FAKETIME" "FAKETIME_DONT_FAKE_MONOTONIC=${FAKETIME_DONT_FAKE_MONOTONIC:-0}")
+fi
+
 case "$cmd" in
 start)
   port=${3:?port required}
@@ -164,7 +171,7 @@ CONF
   write_auth
   # -p: the port asked for, whatever an older postgresql.conf of this cluster says.
   if ! running; then
-    if ! (exec >/dev/null; without_inherited_fds as_postgres env PGPASSFILE="$server_passwords" \
+    if ! (exec >/dev/null; without_inherited_fds as_postgres "${faked[@]}" env PGPASSFILE="$server_passwords" \
             "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -o "-p $port" -w -t 60 start); then
       # The reason is in the server's log; show it where the caller (a CI log) can see it.
       echo "cluster.sh: $name did not start on port $port; the end of $dir/server.log:" >&2

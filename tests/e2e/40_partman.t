@@ -3,13 +3,30 @@
 # the default partition and the views of migration 7 work as before; handed to pg_partman
 # 4.7 (sql/partman/generation_runs.sql) it gets monthly partitions, keeps its rows and
 # identity, and run_maintenance_proc drops the months past the retention period; the
-# migration's down brings back the plain table with its rows.
+# migration's down brings back the plain table with its rows. Its runs and partitions are
+# placed from now(), and every expectation is computed from the same clock.
 source "$(dirname "$0")/lib.sh"
 DB=synapse_t40_partman
+# What this test reasons about (the months past the retention, this month's partition) must
+# not change under it: in the last minute of a month it waits for the next one.
+left=$(psql_db postgres -c "SELECT ceil(extract(epoch FROM date_trunc('month', now()) + interval '1 month' - now()))")
+if [ "$left" -le 60 ]; then echo "# $left s to the next month: waiting for it"; sleep "$((left + 1))"; fi
 fresh_db "$DB"
 "$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
 q() { psql_db "$DB" -c "$1"; }
 parts() { q "SELECT count(*) FROM pg_inherits WHERE inhparent = 'synapse.generation_runs'::regclass"; }
+# months: the monthly partitions' months, oldest first (YYYY_MM, pg_partman's suffix).
+months() {
+  q "SELECT string_agg(substring(c.relname FROM '_p(\d{4}_\d{2})$'), ',' ORDER BY c.relname)
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = 'synapse.generation_runs'::regclass AND c.relname <> 'generation_runs_default'"
+}
+# month_range FROM TO: the months FROM .. TO months from this one, as months() writes them.
+month_range() {
+  q "SELECT string_agg(to_char(m, 'YYYY_MM'), ',' ORDER BY m)
+       FROM generate_series(date_trunc('month', now()) + $1 * interval '1 month',
+                            date_trunc('month', now()) + $2 * interval '1 month', interval '1 month') m"
+}
 psql_db "$DB" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
 
 is "$(q "SELECT relkind FROM pg_class WHERE oid = 'synapse.generation_runs'::regclass")/$(parts)" "p/1" \
@@ -28,6 +45,7 @@ is "$(q "SELECT count(*) || ' ' || count(DISTINCT id) FROM synapse.generation_ru
 out=$(psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" -v retention='6 months' -f "$ROOT/sql/partman/generation_runs.sql" 2>&1) \
   && ok "sql/partman/generation_runs.sql hands the run log to pg_partman" || not_ok "sql/partman/generation_runs.sql hands the run log to pg_partman" "$out"
 is "$(parts)" 17 "pg_partman made 16 monthly partitions (12 months back, this one, 3 ahead) and its default"
+is "$(months)" "$(month_range -12 3)" "... for the months from 12 back to 3 ahead"
 is "$(q "SELECT count(*) FROM synapse.generation_runs") $(q "SELECT count(*) FROM ONLY synapse.generation_runs_default")" "13 0" \
    "every row moved into its month's partition, none left in the default"
 psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" -v retention='6 months' -f "$ROOT/sql/partman/generation_runs.sql" >/dev/null 2>&1 \
@@ -39,7 +57,15 @@ q "CALL partman.run_maintenance_proc()" >/dev/null
 # A month's partition goes once all of it is older than the retention period.
 is "$(q "SELECT count(*) FROM synapse.generation_runs WHERE started_at < date_trunc('month', now() - interval '6 months')")/$(q "SELECT count(*) FROM synapse.generation_runs")" "0/7" \
    "run_maintenance_proc dropped the 6 months entirely past the retention period with their runs; 7 runs remain"
-is "$(parts)" 12 "11 monthly partitions and the default remain"
+# pg_partman keeps premake (3) months ahead, counting them in 30-day units from now,
+# rounded: from about the middle of a month it makes a 4th.
+ahead=$(q "SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'synapse.generation_runs'::regclass
+              AND c.relname > 'generation_runs_p' || to_char(now(), 'YYYY_MM') AND c.relname <> 'generation_runs_default'")
+is "$(months)" "$(month_range -6 "$ahead")" \
+   "the monthly partitions left: the 6 months within the retention, this month and the $ahead made ahead, none missing"
+[ "$ahead" -ge 3 ] && [ "$ahead" -le 4 ] && ok "3 or 4 months ahead: $ahead" || not_ok "3 or 4 months ahead" "got: $ahead"
+is "$(parts)" "$((7 + ahead + 1))" "$((7 + ahead)) monthly partitions and the default"
 q "CALL synapse.run_recurring_generation(100, now())" >/dev/null
 is "$(q "SELECT tableoid::regclass FROM synapse.generation_runs ORDER BY id DESC LIMIT 1")" \
    "$(q "SELECT 'generation_runs_p' || to_char(now(), 'YYYY_MM')")" "a new run lands in this month's partition"

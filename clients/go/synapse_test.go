@@ -7,6 +7,7 @@ package synapse
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
@@ -46,6 +47,23 @@ func connect(t *testing.T) (context.Context, *pgx.Conn) {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return ctx, conn
+}
+
+// The connection is TLS 1.2 or newer with the server's certificate and host name checked
+// (sslmode=verify-full and sslrootcert in SYNAPSE_DSN), directly and to PgBouncer alike.
+func TestConnectionUsesVerifiedTLS(t *testing.T) {
+	_, conn := connect(t)
+	tlsConn, ok := conn.PgConn().Conn().(*tls.Conn)
+	if !ok {
+		t.Fatalf("the connection is %T, not TLS: SYNAPSE_DSN needs sslmode=verify-full and sslrootcert", conn.PgConn().Conn())
+	}
+	if v := tlsConn.ConnectionState().Version; v < tls.VersionTLS12 {
+		t.Errorf("TLS version %#x, want 1.2 or newer", v)
+	}
+	// verify-full: pgx checks the chain and the host name (verify-ca would skip the name).
+	if cfg := conn.Config().TLSConfig; cfg == nil || cfg.InsecureSkipVerify || cfg.ServerName == "" {
+		t.Errorf("the server's certificate is not checked against its host name: %+v", cfg)
+	}
 }
 
 func TestPatternErrorsListsEveryProblem(t *testing.T) {

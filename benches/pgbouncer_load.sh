@@ -23,13 +23,9 @@ psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 "$root/scripts/migrate.sh" --db "$DB" up >/dev/null 2>&1
 psql_db -v departments=20 -v users_per_department=10 -v tasks_per_user=20 -f "$root/tests/ops/load/setup.sql"
-psql_db <<'SQL'
-SET client_min_messages = warning;
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['load_api_a', 'load_api_b']) AS r
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
-GRANT synapse_app TO load_api_a, load_api_b;
-VACUUM ANALYZE;
-SQL
+"$root/scripts/cluster.sh" login bench load_api_a synapse_app
+"$root/scripts/cluster.sh" login bench load_api_b synapse_app
+psql_db -c "VACUUM ANALYZE"
 "$root/scripts/pgbouncer.sh" start bench "$PGPORT" "$BOUNCER_PORT"
 trap '"$root/scripts/pgbouncer.sh" stop bench' EXIT
 

@@ -16,11 +16,13 @@ mod sql;
 ::pgrx::pg_module_magic!(name, version);
 
 /// Runs once per backend when the library loads: defines the identity settings that
-/// row-level security reads (src/sql/identity.rs) and registers the transaction callbacks
-/// of the project counters (src/sql/counters.rs).
+/// row-level security reads (src/sql/identity.rs) and the generation cap
+/// (src/sql/generation.rs), and registers the transaction callbacks of the project
+/// counters (src/sql/counters.rs).
 #[::pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     sql::identity::define_settings();
+    sql::generation::define_settings();
     sql::counters::register_callbacks();
 }
 

@@ -209,8 +209,9 @@ type GenerationResult struct {
 	Generated, Failed, ElapsedMs int32
 }
 
-// GenerateRecurring runs one batch of generation for the templates due at asOf (as the
-// caller: row-level security limits it to what the current user may see and write).
+// GenerateRecurring runs one batch of generation for the templates due at asOf, every
+// department's (it runs as the owner of synapse.tasks whoever calls it; an asOf in the
+// future needs that owner's rights).
 func GenerateRecurring(ctx context.Context, q Querier, batchSize int, asOf time.Time) (GenerationResult, error) {
 	var r GenerationResult
 	err := q.QueryRow(ctx, "SELECT * FROM synapse.generate_recurring_tasks($1, $2)", batchSize, asOf).

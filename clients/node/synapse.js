@@ -128,8 +128,9 @@ async function createTemplate(db, { departmentId, taskId, title, creatorId, patt
 }
 
 /**
- * One batch of generation for the templates due at asOf (default: now), as the caller:
- * row-level security limits it to what the current user may see and write.
+ * One batch of generation for the templates due at asOf (default: now), every
+ * department's: it runs as the owner of synapse.tasks whoever calls it (an asOf in the
+ * future needs that owner's rights).
  */
 async function generateRecurring(db, batchSize = 100, asOf = null) {
   const { rows } = await query(db,

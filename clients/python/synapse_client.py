@@ -146,8 +146,9 @@ class GenerationResult:
 
 def generate_recurring(conn: psycopg.Connection, batch_size: int = 100,
                        as_of: dt.datetime | None = None) -> GenerationResult:
-    """One batch of generation for the templates due at as_of (default: now), as the caller:
-    row-level security limits it to what the current user may see and write."""
+    """One batch of generation for the templates due at as_of (default: now), every
+    department's: it runs as the owner of synapse.tasks whoever calls it (an as_of in the
+    future needs that owner's rights)."""
     with _typed_errors(), conn.cursor(row_factory=class_row(GenerationResult)) as cur:
         return cur.execute("SELECT * FROM synapse.generate_recurring_tasks(%s, %s)",
                            [batch_size, as_of]).fetchone()

@@ -7,16 +7,14 @@
 //! order. A (sub)transaction abort discards what its statements collected.
 //!
 //! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
-//! migrations), with row-level security not forced, as PostgreSQL's own foreign-key
-//! triggers do (`SetUserIdAndSecContext`, restored afterwards and by any abort): a member
-//! may change a task without write access to its project, as with the SECURITY DEFINER
-//! PL/pgSQL function of migration 3. It is done here rather than with `ALTER FUNCTION …
-//! SECURITY DEFINER` in the migration because an extension member's altered properties
-//! are lost by `pg_dump` and by `ALTER EXTENSION UPDATE`, and a SECURITY DEFINER C
-//! function would run as its owner, the superuser who created the extension. Every name
-//! and operator in the statement is schema-qualified, so the caller's search_path cannot
-//! redirect it.
+//! migrations), with row-level security not forced and a fixed search_path
+//! (`super::as_owner`, as PostgreSQL's own foreign-key triggers switch users): a member may
+//! change a task without write access to its project, as with the SECURITY DEFINER
+//! PL/pgSQL function of migration 3. Every name and operator in the statement is
+//! schema-qualified as well.
 
+// Re-exported: identity.rs calls it as counters::as_owner (it lived here first).
+pub(crate) use super::as_owner;
 use super::exec;
 use crate::counters::{deltas, Pending, TaskFacts};
 use pgrx::htup::heap_getattr_raw;
@@ -290,25 +288,6 @@ fn done_label(status_type: pg_sys::Oid) -> pg_sys::Oid {
     .unwrap_or(pg_sys::InvalidOid);
     DONE.set(Some((status_type, done)));
     done
-}
-
-/// Runs `work` as role `owner`, row-level security not forced (like a SECURITY DEFINER
-/// function owned by it); the previous user and context come back afterwards, and an error
-/// inside is restored by the (sub)transaction abort as for any SECURITY DEFINER call.
-pub(crate) fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
-    let mut saved_user = pg_sys::InvalidOid;
-    let mut saved_context = 0;
-    // SAFETY: plain reads and writes of the backend's current user and security context.
-    unsafe {
-        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
-        let context =
-            saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_NOFORCE_RLS as i32;
-        pg_sys::SetUserIdAndSecContext(owner, context);
-    }
-    let result = work();
-    // SAFETY: as above.
-    unsafe { pg_sys::SetUserIdAndSecContext(saved_user, saved_context) };
-    result
 }
 
 #[cfg(any(test, feature = "pg_test"))]

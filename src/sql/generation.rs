@@ -6,18 +6,33 @@
 //! Work is claimed one department at a time (`FOR NO KEY UPDATE SKIP LOCKED`, the department
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
 //! single-shard (router) query, and two generators split the due templates between them.
+//!
+//! Every statement runs as the owner of `synapse.tasks` (`super::as_owner`), whoever calls:
+//! generation serves every department, which no application login may read or write, and
+//! its run log is not the application's to write. A caller without the owner's rights may
+//! not generate ahead of time (an `as_of` in the future), which would write other tenants'
+//! future instances.
+//!
+//! One run makes at most `synapse.generation_max_instances_per_template` occurrences of a
+//! template (the core's `RunQuota`, kept per run in this backend across the procedure's
+//! batches): a template far behind is left due and continued by the next run, while this
+//! run's later batches serve the others.
 
-use super::exec;
 use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
-use crate::recurrence::series::{instance_external_id, plan_step, Series, TemplateLimits};
+use super::{as_owner, exec};
+use crate::recurrence::series::{
+    instance_external_id, plan_step, RunQuota, Series, TemplateLimits, DEFAULT_MAX_INSTANCES_PER_RUN,
+};
 use crate::recurrence::Pattern;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use pgrx::pg_sys::panic::CaughtError;
+use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
-use pgrx::{pg_sys, Uuid};
+use pgrx::{pg_sys, GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 // The procedure pg_cron calls and the scheduling functions (PL/pgSQL: transaction control).
@@ -30,12 +45,51 @@ pgrx::extension_sql_file!(
 /// How many errors a run keeps in its log row; the rest are counted only.
 const MAX_LOGGED_ERRORS: i64 = 20;
 
+/// `synapse.generation_max_instances_per_template`: at most this many occurrences of one
+/// template per run (docs/generation.md, *Catch-up*).
+static MAX_INSTANCES_PER_TEMPLATE: GucSetting<i32> =
+    GucSetting::<i32>::new(DEFAULT_MAX_INSTANCES_PER_RUN as i32);
+
+/// Defines the generation settings (called from `_PG_init`, once per backend).
+pub(crate) fn define_settings() {
+    // Superuser only (server, database or role level): an application login raising it
+    // could make one run hold every department up again.
+    GucRegistry::define_int_guc(
+        c"synapse.generation_max_instances_per_template",
+        c"At most this many instances of one recurring template per generation run.",
+        c"A template further behind stays due; the next run continues it from its next_occurrence.",
+        &MAX_INSTANCES_PER_TEMPLATE,
+        1,
+        i32::MAX,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+}
+
+/// The template ids, as the key of the run's quota.
+type TemplateKey = [u8; 16];
+
+thread_local! {
+    /// The run this backend is working on and what each template has planned in it. The
+    /// procedure's batches are separate calls (and transactions) of one backend; a call for
+    /// another run starts afresh. Counts are recorded when planned, so a batch that fails
+    /// still counts against the cap: a template then makes fewer in this run, never twice.
+    static RUN: RefCell<Option<(i64, RunQuota<TemplateKey>)>> = const { RefCell::new(None) };
+}
+
+fn max_instances_per_template() -> u32 {
+    u32::try_from(MAX_INSTANCES_PER_TEMPLATE.get()).unwrap_or(1)
+}
+
 /// Runs one batch of generation as its own run: at most `batch_size` due templates (due:
 /// `next_occurrence` at or before `as_of`), each brought up to date (catch-up `all`: at
-/// most 100 instances per template per batch). Call it again, or use the procedure
+/// most 100 instances per template per batch, and at most
+/// `synapse.generation_max_instances_per_template`). Call it again, or use the procedure
 /// `run_recurring_generation`, to drain a larger backlog. `as_of` NULL means now(), as for
 /// the procedure: a client passing "no moment" as a NULL parameter gets a run, not a
 /// silently empty result (the function is not strict); a NULL `batch_size` is refused.
+/// Runs as the owner of `synapse.tasks` whoever calls it; an `as_of` in the future needs
+/// that owner's rights (42501).
 #[pg_extern(volatile, parallel_unsafe)]
 fn generate_recurring_tasks(
     batch_size: default!(Option<i32>, 100),
@@ -50,9 +104,13 @@ fn generate_recurring_tasks(
         batch_size.unwrap_or_else(|| super::raise_invalid("batch_size", "must not be NULL")),
     );
     refuse_on_standby("generate_recurring_tasks");
-    let run = begin_run(as_of, batch_size, "function");
-    run_batch(run, batch_size, as_of);
-    let (generated, failed) = end_run(run);
+    let owner = tasks_owner();
+    refuse_future_as_of(as_of, owner);
+    let (generated, failed) = as_owner(owner, || {
+        let run = begin_run(as_of, batch_size, "function");
+        run_batch(run, batch_size, as_of);
+        end_run(run)
+    });
     let elapsed = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
     TableIterator::once((generated, failed, elapsed))
 }
@@ -61,20 +119,26 @@ fn generate_recurring_tasks(
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
 fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
     refuse_on_standby("run_recurring_generation");
-    begin_run(checked_as_of(as_of), checked_batch_size(batch_size), "procedure")
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
+    let owner = tasks_owner();
+    refuse_future_as_of(as_of, owner);
+    as_owner(owner, || begin_run(as_of, batch_size, "procedure"))
 }
 
 /// One batch of run `run_id`; returns how many templates it claimed (none: nothing due is
-/// left that another generator does not hold).
+/// left that another generator does not hold, and this run has not capped).
 #[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
 fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
-    run_batch(run_id, checked_batch_size(batch_size), checked_as_of(as_of))
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
+    let owner = tasks_owner();
+    refuse_future_as_of(as_of, owner);
+    as_owner(owner, || run_batch(run_id, batch_size, as_of))
 }
 
 /// Marks run `run_id` finished.
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_end")]
 fn generation_run_end(run_id: i64) {
-    end_run(run_id);
+    as_owner(tasks_owner(), || end_run(run_id));
 }
 
 /// The first occurrence at or after `from` of a template's series: its pattern from
@@ -160,16 +224,55 @@ fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
 fn refuse_on_standby(function: &str) {
     // SAFETY: reads shared-memory state; callable in any backend at any time.
     if unsafe { pg_sys::RecoveryInProgress() } {
-        pgrx::pg_sys::panic::ErrorReport::new(
+        refuse(
             PgSqlErrorCode::ERRCODE_READ_ONLY_SQL_TRANSACTION,
             format!(
                 "synapse.{function}: this server is a standby (read-only), generation runs on the primary"
             ),
-            pgrx::function_name!(),
-        )
-        .set_hint("Call it on the primary; pg_cron runs it there.")
-        .report(PgLogLevel::ERROR);
+            "Call it on the primary; pg_cron runs it there.",
+        );
     }
+}
+
+/// Raises `message` as an ERROR with SQLSTATE `code` and `hint`.
+fn refuse(code: PgSqlErrorCode, message: String, hint: &str) -> ! {
+    ErrorReport::new(code, message, pgrx::function_name!()).set_hint(hint).report(PgLogLevel::ERROR);
+    unreachable!("an ERROR report does not return")
+}
+
+/// The owner of `synapse.tasks` (the role that ran the migrations), whom generation runs as.
+fn tasks_owner() -> pg_sys::Oid {
+    let owner = Spi::connect_mut(|client| {
+        exec(client, TASKS_OWNER, &[]).first().get_one::<pg_sys::Oid>().ok().flatten()
+    });
+    owner.unwrap_or_else(|| {
+        refuse(
+            PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+            "synapse.tasks does not exist: recurring generation needs the Synapse schema".into(),
+            "Apply the migrations in sql/migrations (scripts/migrate.sh up).",
+        )
+    })
+}
+
+/// Generating ahead of time writes future instances into every department: only a role
+/// with the rights of the tasks' owner (a superuser, pg_cron's user, the migration role)
+/// may. Everyone else generates what is due by the clock (`as_of` NULL or past).
+fn refuse_future_as_of(as_of: DateTime<Utc>, owner: pg_sys::Oid) {
+    // The clock, not now(): the procedure's cutoff is clock_timestamp() of its start.
+    if as_of <= Utc::now() {
+        return;
+    }
+    // SAFETY: a catalog lookup for the current user, valid in any transaction.
+    if unsafe { pg_sys::has_privs_of_role(pg_sys::GetUserId(), owner) } {
+        return;
+    }
+    refuse(
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        format!(
+            "as_of: {as_of} is in the future; only the owner of synapse.tasks may generate ahead of time"
+        ),
+        "Pass NULL (now) or a past moment, or run it as the schema owner or a superuser.",
+    );
 }
 
 fn checked_batch_size(batch_size: i32) -> i32 {
@@ -180,6 +283,10 @@ fn checked_batch_size(batch_size: i32) -> i32 {
 }
 
 // --- statements ----------------------------------------------------------------------------
+
+/// Run as the caller, before switching to the owner: every name is qualified.
+const TASKS_OWNER: &str = "SELECT c.relowner FROM pg_catalog.pg_class c
+      WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('synapse.tasks')";
 
 const BEGIN_RUN: &str = "INSERT INTO synapse.generation_runs (as_of, batch_size, started_by)
      VALUES ($1, $2, $3) RETURNING id";
@@ -202,8 +309,9 @@ const LOG_BATCH: &str = "UPDATE synapse.generation_runs
 const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
 
 /// Due templates of one department, oldest first; rows another generator holds are skipped.
-/// Templates that already failed in this run wait for the next run. NO KEY: the claim does
-/// not block foreign-key checks of rows that refer to a template (its new instances too).
+/// Templates that already failed in this run, and those that made their per-run cap ($5),
+/// wait for the next run. NO KEY: the claim does not block foreign-key checks of rows that
+/// refer to a template (its new instances too).
 const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
             ARRAY(SELECT d FROM unnest(skip_dates) AS d WHERE isfinite(d)),
             recurrence_end_date, recurrence_count
@@ -211,6 +319,7 @@ const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_st
       WHERE department_id = $1 AND is_recurring AND deleted_at IS NULL
         AND next_occurrence <= $2
         AND (recurrence_last_error_at IS NULL OR recurrence_last_error_at < $3)
+        AND id <> ALL ($5)
       ORDER BY next_occurrence
       LIMIT $4
         FOR NO KEY UPDATE SKIP LOCKED";
@@ -241,8 +350,10 @@ const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
        FROM unnest($2::uuid[], $3::timestamptz[], $4::int[]) AS x(id, next, made)
       WHERE t.department_id = $1 AND t.id = x.id";
 
+/// The moment of failure is a parameter: Citus refuses a VOLATILE function such as
+/// clock_timestamp() in an UPDATE of a distributed table.
 const RECORD_FAILURE: &str = "UPDATE synapse.tasks
-        SET recurrence_last_error = $3, recurrence_last_error_at = clock_timestamp()
+        SET recurrence_last_error = $3, recurrence_last_error_at = $4
       WHERE department_id = $1 AND id = $2";
 
 fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
@@ -254,6 +365,12 @@ fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
 }
 
 fn end_run(run: i64) -> (i32, i32) {
+    // A pooled backend may live on for days: its quota goes with the run.
+    RUN.with_borrow_mut(|current| {
+        if current.as_ref().is_some_and(|(current_run, _)| *current_run == run) {
+            *current = None;
+        }
+    });
     Spi::connect_mut(|client| {
         let row = exec(client, END_RUN, &[run.into()]).first();
         match row.get_two::<i32, i32>() {
@@ -282,6 +399,8 @@ struct Planned {
     id: Uuid,
     occurrences: Vec<(DateTime<Utc>, String)>,
     next: Option<DateTime<Utc>>,
+    /// More is due at `as_of` than this step makes.
+    still_due: bool,
 }
 
 #[derive(Default)]
@@ -291,6 +410,21 @@ struct BatchOutcome {
     failed: Vec<(Uuid, Uuid, String)>,
 }
 
+/// `work` on run `run`'s quota: this backend's when it is working on that run, else a fresh
+/// one. The cap is read anew each time, so a changed setting applies from the next batch.
+/// Never held across an SPI call (a trigger might generate too).
+fn with_quota<R>(run: i64, work: impl FnOnce(&mut RunQuota<TemplateKey>) -> R) -> R {
+    RUN.with_borrow_mut(|current| {
+        let cap = max_instances_per_template();
+        let quota = match current {
+            Some((current_run, quota)) if *current_run == run => quota,
+            _ => &mut current.insert((run, RunQuota::new(cap))).1,
+        };
+        quota.set_cap(cap);
+        work(quota)
+    })
+}
+
 fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     Spi::connect_mut(|client| {
         let (run_started, batches) =
@@ -298,6 +432,9 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
                 Ok((Some(started), Some(batches))) => (started, batches),
                 _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
             };
+        let capped: Vec<Uuid> =
+            with_quota(run, |quota| quota.capped().map(|key| Uuid::from_bytes(*key)).collect());
+        let claim = Claim { run, as_of, run_started, capped };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         // Each batch starts at another department, so a large backlog in one department
@@ -309,7 +446,7 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
             if room == 0 {
                 break;
             }
-            generate_in_department(client, *department, room, as_of, run_started, &mut outcome);
+            generate_in_department(client, &claim, *department, room, &mut outcome);
         }
         let errors = serde_json::Value::Array(
             outcome
@@ -333,15 +470,29 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     })
 }
 
-fn generate_in_department(
-    client: &mut SpiClient,
-    department: Uuid,
-    room: i32,
+/// What every claim of one batch shares.
+struct Claim {
+    run: i64,
     as_of: DateTime<Utc>,
     run_started: TimestampWithTimeZone,
+    /// The templates that made their per-run cap in this run's earlier batches.
+    capped: Vec<Uuid>,
+}
+
+fn generate_in_department(
+    client: &mut SpiClient,
+    claim: &Claim,
+    department: Uuid,
+    room: i32,
     outcome: &mut BatchOutcome,
 ) {
-    let claim_args = [department.into(), to_timestamptz(as_of).into(), run_started.into(), room.into()];
+    let claim_args = [
+        department.into(),
+        to_timestamptz(claim.as_of).into(),
+        claim.run_started.into(),
+        room.into(),
+        claim.capped.clone().into(),
+    ];
     let templates: Vec<Template> = exec(client, CLAIM, &claim_args)
         .map(|row| Template {
             id: row.get(1).ok().flatten().expect("id is NOT NULL"),
@@ -362,8 +513,28 @@ fn generate_in_department(
 
     let mut planned = Vec::with_capacity(templates.len());
     for template in &templates {
-        match plan(template, as_of) {
-            Ok(p) => planned.push(p),
+        let key = *template.id.as_bytes();
+        // None only for a template capped in this very batch, which one claim per
+        // department per batch rules out; it would simply wait for the next run.
+        let Some(limit) = with_quota(claim.run, |quota| quota.step_limit(&key)) else { continue };
+        match plan(template, claim.as_of, limit) {
+            Ok(p) => {
+                let made_cap = with_quota(claim.run, |quota| {
+                    quota.record(key, p.occurrences.len());
+                    p.still_due && quota.step_limit(&key).is_none()
+                });
+                if made_cap {
+                    log!(
+                        "synapse: generation run {} made the cap (synapse.generation_max_instances_per_template = {}) of template {} in department {}; it stays due from {}, the next run continues it",
+                        claim.run,
+                        max_instances_per_template(),
+                        template.id,
+                        department,
+                        p.next.map_or_else(String::new, |next| next.to_rfc3339()),
+                    );
+                }
+                planned.push(p);
+            }
             Err(message) => outcome.failed.push((department, template.id, message)),
         }
     }
@@ -381,21 +552,28 @@ fn generate_in_department(
         }
     }
     for (_, template, message) in &outcome.failed[first_failure..] {
-        exec(client, RECORD_FAILURE, &[department.into(), (*template).into(), message.as_str().into()]);
+        let args = [
+            department.into(),
+            (*template).into(),
+            message.as_str().into(),
+            to_timestamptz(Utc::now()).into(),
+        ];
+        exec(client, RECORD_FAILURE, &args);
     }
 }
 
-fn plan(template: &Template, as_of: DateTime<Utc>) -> Result<Planned, String> {
+fn plan(template: &Template, as_of: DateTime<Utc>, limit: NonZeroUsize) -> Result<Planned, String> {
     let pattern =
         Pattern::from_json_text(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
     let skip_dates = Some(template.skip_dates.iter().map(|d| Some(*d)).collect());
     let series = template_series(&pattern, template.start, skip_dates, template.end_date, template.count)
         .map_err(|e| e.to_string())?;
     let next = moment(template.next).finite("next_occurrence").map_err(|e| e.to_string())?;
-    let step = plan_step(&series, next, as_of);
+    let step = plan_step(&series, next, as_of, limit);
     let template_uuid = template.id.to_string();
     Ok(Planned {
         id: template.id,
+        still_due: step.still_due(as_of),
         occurrences: step
             .occurrences
             .into_iter()
@@ -487,6 +665,7 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
 #[pg_schema]
 mod tests {
     use crate::sql::test_support::{sqlstate_of, text};
+    use pgrx::pg_sys;
     use pgrx::prelude::*;
 
     #[pg_test]
@@ -531,6 +710,98 @@ mod tests {
     #[pg_test(error = "as_of: must be a finite timestamp")]
     fn an_infinite_as_of_is_refused() {
         text("SELECT tasks_generated::text FROM synapse.generate_recurring_tasks(10, 'infinity')");
+    }
+
+    #[pg_test]
+    fn the_cap_defaults_to_1000_and_only_a_superuser_changes_it() {
+        assert_eq!(text("SHOW synapse.generation_max_instances_per_template").as_deref(), Some("1000"));
+        assert_eq!(
+            sqlstate_of("SET synapse.generation_max_instances_per_template = 0").as_deref(),
+            Some("22023"),
+            "below 1"
+        );
+        Spi::run("SET LOCAL synapse.generation_max_instances_per_template = 50").unwrap();
+        assert_eq!(text("SHOW synapse.generation_max_instances_per_template").as_deref(), Some("50"));
+        Spi::run("CREATE ROLE synapse_t_app; SET LOCAL ROLE synapse_t_app").unwrap();
+        assert_eq!(
+            sqlstate_of("SET synapse.generation_max_instances_per_template = 100000").as_deref(),
+            Some("42501"),
+            "an application login cannot raise it"
+        );
+    }
+
+    /// The order generation relies on: the owner is switched to first, then each template's
+    /// subtransaction begins; its abort restores what was current at its start, the owner.
+    #[pg_test]
+    fn a_failed_subtransaction_inside_as_owner_keeps_the_owner_and_as_owner_restores_the_caller() {
+        use crate::sql::as_owner;
+        Spi::run("CREATE ROLE synapse_t_owner").unwrap();
+        let owner = Spi::get_one::<pg_sys::Oid>(
+            "SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'synapse_t_owner'",
+        )
+        .unwrap()
+        .unwrap();
+        let caller = text("SELECT current_user::text");
+        let caller_path = text("SELECT current_setting('search_path')");
+        as_owner(owner, || {
+            let failed = super::in_subtransaction(|| Spi::run("SELECT 1 / 0").expect("division by zero"));
+            assert!(failed.unwrap_err().contains("division by zero"));
+            assert_eq!(
+                text("SELECT current_user::text").as_deref(),
+                Some("synapse_t_owner"),
+                "after the abort"
+            );
+            assert_eq!(text("SELECT current_setting('search_path')").as_deref(), Some("pg_catalog, pg_temp"));
+            // SAFETY: reads the current user id.
+            assert_eq!(unsafe { pg_sys::GetUserId() }, owner);
+        });
+        assert_eq!(text("SELECT current_user::text"), caller, "the caller is back");
+        assert_eq!(text("SELECT current_setting('search_path')"), caller_path);
+    }
+
+    #[pg_test]
+    fn without_the_schema_generation_names_the_missing_table() {
+        // The pg_test database has the extension but not the migrations.
+        assert_eq!(
+            sqlstate_of("SELECT * FROM synapse.generate_recurring_tasks(10)").as_deref(),
+            Some("42P01")
+        );
+    }
+
+    #[pg_test]
+    fn only_the_owner_of_the_tasks_generates_ahead_of_time() {
+        // A stand-in synapse.tasks owned by synapse_t_owner; the check comes before any
+        // other table is touched.
+        Spi::run(
+            "CREATE ROLE synapse_t_owner; CREATE ROLE synapse_t_app;
+             CREATE TABLE synapse.tasks (id int); ALTER TABLE synapse.tasks OWNER TO synapse_t_owner;
+             GRANT USAGE ON SCHEMA synapse TO synapse_t_owner, synapse_t_app;
+             GRANT EXECUTE ON FUNCTION synapse.generate_recurring_tasks(integer, timestamptz),
+                   synapse._generation_run_begin(timestamptz, integer),
+                   synapse._generate_recurring_batch(bigint, integer, timestamptz) TO synapse_t_app",
+        )
+        .unwrap();
+        let ahead = "SELECT * FROM synapse.generate_recurring_tasks(10, now() + interval '1 day')";
+        // The superuser passes the check and gets as far as the run log, missing here.
+        assert_eq!(sqlstate_of(ahead).as_deref(), Some("42P01"));
+        Spi::run("SET LOCAL ROLE synapse_t_app").unwrap();
+        assert_eq!(sqlstate_of(ahead).as_deref(), Some("42501"));
+        assert_eq!(
+            sqlstate_of("SELECT synapse._generation_run_begin(now() + interval '1 day', 10)").as_deref(),
+            Some("42501"),
+            "the procedure's steps too"
+        );
+        assert_eq!(
+            sqlstate_of("SELECT synapse._generate_recurring_batch(1, 10, now() + interval '1 day')")
+                .as_deref(),
+            Some("42501")
+        );
+        assert_eq!(
+            sqlstate_of("SELECT * FROM synapse.generate_recurring_tasks(10, now() - interval '1 day')")
+                .as_deref(),
+            Some("42P01"),
+            "a past moment is anyone's"
+        );
     }
 
     #[pg_test]

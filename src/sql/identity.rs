@@ -17,7 +17,7 @@
 //! views of it (superuser-only settings whose value is shown by a hook).
 
 use crate::identity::claim::Claim;
-use crate::identity::token::{self, Expected, KeySet};
+use crate::identity::token::{Expected, KeySet, VerifiedTokens};
 use crate::identity::{format_uuid, parse_role, Identity, Uuid as RawUuid};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
@@ -37,6 +37,8 @@ thread_local! {
     /// The last `synapse.identity_keys` text read and its keys, so a token check parses
     /// the JWKS once per change of the setting.
     static KEYS: RefCell<Option<(CString, KeySet)>> = const { RefCell::new(None) };
+    /// The tokens this backend verified (one Ed25519 check per token, not per call).
+    static VERIFIED: RefCell<VerifiedTokens> = RefCell::new(VerifiedTokens::default());
     /// What the last show hook returned (PostgreSQL copies it at once).
     static SHOWN: RefCell<CString> = RefCell::new(CString::default());
 }
@@ -384,48 +386,79 @@ fn raise(code: PgSqlErrorCode, function: &str, message: String, hint: Option<&st
     unreachable!("an ERROR report does not return")
 }
 
-const USERS_OWNER: &str = "SELECT c.relowner FROM pg_catalog.pg_class c
-      WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('synapse.users')";
-
 const ACTIVE_USER: &str = "SELECT u.department_id, u.role::pg_catalog.text FROM synapse.users u
       WHERE u.id OPERATOR(pg_catalog.=) $1 AND u.deleted_at IS NULL";
 
-/// The claim for `user`, from `synapse.users` as of now, read as the table's owner so that
-/// the lookup does not depend on what the caller's policies let it see; None when the
-/// user is unknown or soft-deleted.
-fn claim_for(function: &str, user: Uuid, expires_at: Option<i64>) -> Option<Claim> {
-    Spi::connect_mut(|client| {
-        let owner = super::exec(client, USERS_OWNER, &[]).first().get_one::<pg_sys::Oid>().ok().flatten();
-        let Some(owner) = owner else {
+/// The owner of `synapse.users`, from the relation cache.
+fn users_owner(function: &str) -> pg_sys::Oid {
+    // SAFETY: catalog lookups by name; the relation is opened with the lock the lookup
+    // query takes anyway, and closed at once.
+    unsafe {
+        let schema = pg_sys::get_namespace_oid(c"synapse".as_ptr(), true);
+        let users = if schema == pg_sys::InvalidOid {
+            pg_sys::InvalidOid
+        } else {
+            pg_sys::get_relname_relid(c"users".as_ptr(), schema)
+        };
+        if users == pg_sys::InvalidOid {
             raise(
                 PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
                 function,
                 "synapse.users does not exist".into(),
                 Some("Apply the migrations (scripts/migrate.sh up) first."),
-            )
-        };
-        let row = super::counters::as_owner(owner, || {
-            super::exec(client, ACTIVE_USER, &[user.into()]).first().get_two::<Uuid, String>()
-        });
-        let (department, role) = row.ok()?;
-        let role = role.and_then(|r| parse_role(&r).ok().flatten())?;
-        Some(Claim {
-            user: *user.as_bytes(),
-            department: department.map(|d| *d.as_bytes()),
-            role,
-            expires_at,
-        })
-    })
+            );
+        }
+        let relation = pg_sys::relation_open(users, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let owner = (*(*relation).rd_rel).relowner;
+        pg_sys::relation_close(relation, pg_sys::NoLock as pg_sys::LOCKMODE);
+        owner
+    }
 }
 
-/// `SET LOCAL synapse.identity_claim`, through SQL so that Citus replays it on the shard
-/// connections of the transaction (set_config would stay on the coordinator).
+/// The claim for `user`, from `synapse.users` as of now, read as the table's owner so that
+/// the lookup does not depend on what the caller's policies let it see; None when the
+/// user is unknown or soft-deleted.
+fn claim_for(function: &str, user: Uuid, expires_at: Option<i64>) -> Option<Claim> {
+    let owner = users_owner(function);
+    let row = super::counters::as_owner(owner, || {
+        Spi::connect_mut(|client| {
+            super::exec(client, ACTIVE_USER, &[user.into()]).first().get_two::<Uuid, String>()
+        })
+    });
+    let (department, role) = row.ok()?;
+    let role = role.and_then(|r| parse_role(&r).ok().flatten())?;
+    Some(Claim { user: *user.as_bytes(), department: department.map(|d| *d.as_bytes()), role, expires_at })
+}
+
+/// `SET LOCAL synapse.identity_claim`. Under Citus through SQL, so that Citus replays it
+/// on the transaction's shard connections (a setting changed from C stays on the
+/// coordinator); without Citus directly, which is the same change for a fraction of the cost.
 fn set_claim(claim: Option<Claim>) {
     let text = claim.map(|c| c.sign(&claim_key())).unwrap_or_default();
-    // A claim is hex digits, letters, '-', '_' and '.': nothing to escape in the literal.
-    assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
-    Spi::run(&format!("SET LOCAL synapse.identity_claim = '{text}'"))
-        .expect("the extension's claim is accepted");
+    // SAFETY: looks a setting up by name.
+    let citus =
+        unsafe { !pg_sys::GetConfigOption(c"citus.propagate_set_commands".as_ptr(), true, false).is_null() };
+    if citus {
+        // A claim is hex digits, letters, '-', '_' and '.': nothing to escape in the literal.
+        assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        Spi::run(&format!("SET LOCAL synapse.identity_claim = '{text}'"))
+            .expect("the extension's claim is accepted");
+        return;
+    }
+    let value = CString::new(text).expect("a claim has no NUL");
+    // SAFETY: sets a setting this library defined; a refusal raises an ERROR.
+    unsafe {
+        pg_sys::set_config_option(
+            c"synapse.identity_claim".as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_LOCAL,
+            true,
+            0,
+            false,
+        );
+    }
 }
 
 /// Sets the Synapse user the rest of the current transaction acts for: their department
@@ -469,8 +502,10 @@ fn set_current_user_token(token: &str) -> Uuid {
     };
     let audience = text_of(&IDENTITY_AUDIENCE);
     let expected = Expected { audience: &audience, now: unix_now(), leeway: LEEWAY_SECONDS };
-    let verified =
-        with_keys(|keys| token::verify(token, keys, &expected)).unwrap_or_else(|e| refused(e.to_string()));
+    let verified = with_keys(|keys_text, keys| {
+        VERIFIED.with_borrow_mut(|kept| kept.verify(token, keys_text, keys, &expected))
+    })
+    .unwrap_or_else(|e| refused(e.to_string()));
     let user = Uuid::from_bytes(verified.user);
     match claim_for(FUNCTION, user, Some(verified.expires_at)) {
         Some(claim) => set_claim(Some(claim)),
@@ -479,8 +514,9 @@ fn set_current_user_token(token: &str) -> Uuid {
     user
 }
 
-/// Runs `work` with the keys of `synapse.identity_keys`, parsed once per change of it.
-fn with_keys<T>(work: impl FnOnce(&KeySet) -> T) -> T {
+/// Runs `work` with the text of `synapse.identity_keys` and its keys, parsed once per
+/// change of it.
+fn with_keys<T>(work: impl FnOnce(&str, &KeySet) -> T) -> T {
     let text = IDENTITY_KEYS.get().unwrap_or_default();
     KEYS.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -489,7 +525,8 @@ fn with_keys<T>(work: impl FnOnce(&KeySet) -> T) -> T {
             let keys = KeySet::from_jwks(&text.to_string_lossy()).unwrap_or_default();
             *cache = Some((text, keys));
         }
-        work(&cache.as_ref().expect("filled above").1)
+        let (text, keys) = cache.as_ref().expect("filled above");
+        work(&text.to_string_lossy(), keys)
     })
 }
 

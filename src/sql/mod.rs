@@ -1,7 +1,7 @@
 //! The pgrx boundary: each file wraps one pure capability; nothing here computes.
 
 pub(crate) mod counters;
-mod generation;
+pub(crate) mod generation;
 pub(crate) mod identity;
 mod pattern_arg;
 mod recurrence;
@@ -12,7 +12,7 @@ use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::spi::{OwnedPreparedStatement, SpiClient, SpiTupleTable};
-use pgrx::PgOid;
+use pgrx::{pg_sys, PgOid};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -78,6 +78,51 @@ fn exec<'conn>(
     client.update(&*plan, None, args).unwrap_or_else(|e| panic!("running {sql}: {e}"))
 }
 
+/// Runs `work` as role `owner` with row-level security not forced and `search_path` set to
+/// `pg_catalog, pg_temp`, as a SECURITY DEFINER function owned by `owner` with that SET
+/// clause would (PostgreSQL's fmgr_security_definer does the same steps). Its statements
+/// see and write every tenant's rows whoever the caller is, so the caller must not be able
+/// to redirect a name in them (or in the triggers they fire) to an object of its own:
+/// hence the fixed search_path. The previous user, security context and search_path come
+/// back afterwards; after an error the (sub)transaction abort restores them, as for any
+/// SECURITY DEFINER call, and a subtransaction begun inside `work` restores the owner when
+/// it aborts (it saved the owner at its start).
+///
+/// Done in Rust rather than with SECURITY DEFINER in SQL: an extension member's altered
+/// properties are lost by `pg_dump` and by `ALTER EXTENSION UPDATE`, and a SECURITY
+/// DEFINER C function would run as its owner, the superuser who created the extension.
+pub(crate) fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
+    let mut saved_user = pg_sys::InvalidOid;
+    let mut saved_context = 0;
+    // SAFETY: plain reads and writes of the backend's current user and security context,
+    // and a GUC change in a nest level of its own, undone below or by the abort.
+    let guc_level = unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
+        let context =
+            saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_NOFORCE_RLS as i32;
+        pg_sys::SetUserIdAndSecContext(owner, context);
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        level
+    };
+    let result = work();
+    // SAFETY: as above, in the reverse order.
+    unsafe {
+        pg_sys::AtEOXact_GUC(true, guc_level);
+        pg_sys::SetUserIdAndSecContext(saved_user, saved_context);
+    }
+    result
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 pub(crate) mod test_support {
     use pgrx::prelude::*;
@@ -89,12 +134,17 @@ pub(crate) mod test_support {
 
     /// pg_temp.sqlstate_of(statement): the SQLSTATE it fails with, NULL when it succeeds
     /// (run in a subtransaction through a PL/pgSQL exception block, so the test goes on).
+    /// Created once per session, so a test may go on using it after SET ROLE.
     pub(crate) fn create_sqlstate_of() {
         Spi::run(
-            "CREATE OR REPLACE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
-             LANGUAGE plpgsql AS $$
-             BEGIN EXECUTE statement; RETURN NULL;
-             EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$",
+            "DO $do$ BEGIN
+               IF pg_catalog.to_regprocedure('pg_temp.sqlstate_of(text)') IS NULL THEN
+                 CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text
+                 LANGUAGE plpgsql AS $$
+                 BEGIN EXECUTE statement; RETURN NULL;
+                 EXCEPTION WHEN OTHERS THEN RETURN SQLSTATE; END $$;
+               END IF;
+             END $do$",
         )
         .expect("helper created");
     }

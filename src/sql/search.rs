@@ -12,14 +12,32 @@ pgrx::extension_sql_file!("../../sql/search.sql", name = "search", requires = [_
 /// The department-prefixed index keys of a task (`tasks_search_keys_idx`, migration 10):
 /// `department:lexeme` for every lexeme, `department!lexeme` for the title's. `department`
 /// is the uuid's text; lexemes over 2,000 bytes are left out. Used through
-/// `_search_keys(department_id, search_vector)`.
+/// `_search_keys(department_id, search_vector)`. 22023 for a department that is not a
+/// uuid, 54000 for more keys than any task's search vector gives.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn _search_key_array(
     department: &str,
     lexemes: Array<'_, &str>,
     title_lexemes: Array<'_, &str>,
 ) -> Vec<String> {
-    crate::search::search_keys(department, lexemes.iter().flatten(), title_lexemes.iter().flatten())
+    use crate::search::SearchKeyError;
+    match crate::search::search_keys(
+        department,
+        || lexemes.iter().flatten(),
+        || title_lexemes.iter().flatten(),
+    ) {
+        Ok(keys) => keys,
+        Err(err @ SearchKeyError::NotADepartment(_)) => super::raise_invalid("department", &err.to_string()),
+        Err(err @ SearchKeyError::TooLarge(_)) => {
+            pgrx::pg_sys::panic::ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+                format!("_search_key_array: {err}"),
+                pgrx::function_name!(),
+            )
+            .report(PgLogLevel::ERROR);
+            unreachable!("an ERROR report does not return")
+        }
+    }
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -64,6 +82,22 @@ mod tests {
         assert_eq!(other.as_deref(), Some("false"), "another department's keys never match");
         let none = text(&format!("SELECT synapse._search_keys_query('{DEPT}', websearch_to_tsquery('english', '-board'), false)::text"));
         assert_eq!(none, None, "nothing indexable: NULL");
+    }
+
+    #[pg_test]
+    fn arguments_no_task_has_are_refused() {
+        use crate::sql::test_support::sqlstate_of;
+        assert_eq!(
+            sqlstate_of("SELECT synapse._search_key_array('engineering', '{a}', '{}')").as_deref(),
+            Some("22023")
+        );
+        assert_eq!(
+            sqlstate_of(&format!(
+                "SELECT synapse._search_key_array('{DEPT}', array_fill('lexeme'::text, ARRAY[1000000]), array_fill('lexeme'::text, ARRAY[1000000]))"
+            ))
+            .as_deref(),
+            Some("54000")
+        );
     }
 
     #[pg_test]

@@ -13,6 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::signature::{UnparsedPublicKey, ED25519};
 use serde_json::{Map, Value};
+use std::collections::{HashMap, VecDeque};
 use thiserror::Error;
 
 /// Longer tokens are refused before any decoding (a token is a few hundred bytes).
@@ -240,6 +241,61 @@ pub fn verify(token: &str, keys: &KeySet, expected: &Expected) -> Result<Verifie
         return Err(TokenError::Audience(expected.audience.to_owned()));
     }
     Ok(Verified { user, expires_at })
+}
+
+/// How many verified tokens a [`VerifiedTokens`] keeps.
+pub const MAX_VERIFIED_TOKENS: usize = 256;
+/// Longer tokens are verified every time rather than kept.
+const MAX_KEPT_TOKEN_BYTES: usize = 2048;
+
+/// Tokens this backend has verified, so that one token used for many transactions (a
+/// request's, a session's) costs one Ed25519 check, which is most of a call's cost. A kept
+/// token's expiry is checked again at every use; the whole set is forgotten when the keys
+/// or the audience change (a key removed from `synapse.identity_keys` stops its tokens at
+/// once). At most [`MAX_VERIFIED_TOKENS`], the oldest forgotten first.
+#[derive(Debug, Default)]
+pub struct VerifiedTokens {
+    /// The `synapse.identity_keys` text and the audience the kept tokens were checked with.
+    checked_with: Option<(String, String)>,
+    kept: HashMap<String, Verified>,
+    oldest_first: VecDeque<String>,
+}
+
+impl VerifiedTokens {
+    /// [`verify`], or a kept answer for the same token under the same keys (`keys_text`)
+    /// and audience, its expiry checked again against `expected.now`.
+    pub fn verify(
+        &mut self,
+        token: &str,
+        keys_text: &str,
+        keys: &KeySet,
+        expected: &Expected,
+    ) -> Result<Verified, TokenError> {
+        let same = self.checked_with.as_ref().is_some_and(|(k, a)| k == keys_text && a == expected.audience);
+        if !same {
+            *self = VerifiedTokens {
+                checked_with: Some((keys_text.to_owned(), expected.audience.to_owned())),
+                ..VerifiedTokens::default()
+            };
+        }
+        if let Some(kept) = self.kept.get(token) {
+            if expected.now >= kept.expires_at.saturating_add(expected.leeway) {
+                return Err(TokenError::Expired(kept.expires_at));
+            }
+            return Ok(*kept);
+        }
+        let verified = verify(token, keys, expected)?;
+        if token.len() <= MAX_KEPT_TOKEN_BYTES {
+            if self.kept.len() >= MAX_VERIFIED_TOKENS {
+                if let Some(oldest) = self.oldest_first.pop_front() {
+                    self.kept.remove(&oldest);
+                }
+            }
+            self.kept.insert(token.to_owned(), verified);
+            self.oldest_first.push_back(token.to_owned());
+        }
+        Ok(verified)
+    }
 }
 
 fn json_object(part: &str, name: &str) -> Result<Map<String, Value>, TokenError> {

@@ -231,3 +231,54 @@ fn a_jwks_must_hold_only_ed25519_public_keys() {
     }
     assert!(KeySet::from_jwks("{not json").unwrap_err().to_string().starts_with("not a JWKS document: "));
 }
+
+#[test]
+fn a_verified_token_is_kept_until_it_expires_or_the_keys_change() {
+    let one = json!({"keys": [jwk(1, Some("k1"))]});
+    let two = json!({"keys": [jwk(2, Some("k2"))]});
+    let (one_text, two_text) = (one.to_string(), two.to_string());
+    let (set_one, set_two) = (keys(one), keys(two));
+    let mut cache = VerifiedTokens::default();
+    let good = token(1, json!({"alg": "EdDSA", "kid": "k1"}), claims());
+    let at = |now| Expected { audience: "synapse", now, leeway: 60 };
+    let first = cache.verify(&good, &one_text, &set_one, &at(NOW)).unwrap();
+    // Kept: answered even with an empty key set passed (no signature check is made).
+    assert_eq!(cache.verify(&good, &one_text, &KeySet::default(), &at(NOW + 100)), Ok(first));
+    // Its expiry still counts.
+    assert_eq!(cache.verify(&good, &one_text, &set_one, &at(NOW + 360)), Err(TokenError::Expired(NOW + 300)));
+    // Other keys or another audience: checked anew (and refused here: key 1 is gone).
+    assert_eq!(cache.verify(&good, &two_text, &set_two, &at(NOW)), Err(TokenError::UnknownKey("k1".into())));
+    assert!(cache.verify(&good, &one_text, &set_one, &at(NOW)).is_ok());
+    let other_audience = Expected { audience: "other", now: NOW, leeway: 60 };
+    assert_eq!(
+        cache.verify(&good, &one_text, &set_one, &other_audience),
+        Err(TokenError::Audience("other".into()))
+    );
+    // A refused token is never kept.
+    let forged = good.replace('.', ".x");
+    for _ in 0..2 {
+        assert!(cache.verify(&forged, &one_text, &set_one, &at(NOW)).is_err());
+    }
+}
+
+#[test]
+fn at_most_so_many_tokens_are_kept() {
+    let jwks = json!({"keys": [jwk(1, None)]});
+    let (text, set) = (jwks.to_string(), keys(jwks));
+    let mut cache = VerifiedTokens::default();
+    let expected = Expected { audience: "synapse", now: NOW, leeway: 60 };
+    let tokens: Vec<String> = (0..MAX_VERIFIED_TOKENS + 1)
+        .map(|i| {
+            let mut c = claims();
+            c["jti"] = json!(i);
+            token(1, json!({"alg": "EdDSA"}), c)
+        })
+        .collect();
+    for t in &tokens {
+        cache.verify(t, &text, &set, &expected).unwrap();
+    }
+    assert_eq!(cache.kept.len(), MAX_VERIFIED_TOKENS);
+    assert!(!cache.kept.contains_key(&tokens[0]), "the oldest went first");
+    // Still answered, by a signature check again.
+    assert!(cache.verify(&tokens[0], &text, &set, &expected).is_ok());
+}

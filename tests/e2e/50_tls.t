@@ -71,6 +71,33 @@ out=$(handshake -tls1_1) && not_ok "a TLS 1.1 handshake is refused" "$(tail -5 <
        && ok "a TLS 1.1 handshake is refused ($(grep -o -m1 'alert protocol version\|unsupported protocol\|no protocols available' <<<"$out"))" \
        || not_ok "a TLS 1.1 handshake is refused for its version" "$(tail -5 <<<"$out")"; }
 
+# Certificate rotation: a new certificate and key, taken by a reload, no restart; a session
+# open meanwhile goes on.
+fingerprint() {
+  timeout 10 openssl s_client -connect "127.0.0.1:$PGPORT" -starttls postgres </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+before=$(fingerprint) started=$(psql_db postgres -c "SELECT pg_postmaster_start_time()")
+coproc SESSION { psql -X -w -q -At "host=127.0.0.1 port=$PGPORT dbname=$DB user=$APP" 2>&1; }
+echo "SELECT 'open ' || pg_backend_pid();" >&"${SESSION[1]}"
+read -r -t 20 opened <&"${SESSION[0]}" || true
+"$ROOT/scripts/cluster.sh" certificate "$SYNAPSE_TEST_CLUSTER"
+sleep 1
+after=$(fingerprint)
+[ -n "$before" ] && [ -n "$after" ] && [ "$before" != "$after" ] \
+  && ok "cluster.sh certificate: the server presents a new certificate after the reload" \
+  || not_ok "cluster.sh certificate: the server presents a new certificate after the reload" "before: $before" "after:  $after"
+is "$(psql_db postgres -c "SELECT pg_postmaster_start_time()")" "$started" "without a restart"
+out=$(tcp_as "$APP")
+[[ $out =~ ^true\ TLSv1\.[23]$ ]] && ok "a new connection verifies the new certificate (verify-full)" || not_ok "a new connection verifies the new certificate" "$out"
+echo "SELECT 'still ' || pg_backend_pid();" >&"${SESSION[1]}"
+read -r -t 20 still <&"${SESSION[0]}" || true
+[[ $opened =~ ^open\ ([0-9]+)$ ]] && [ "$still" = "still ${BASH_REMATCH[1]}" ] \
+  && ok "a session opened before the rotation goes on (backend ${BASH_REMATCH[1]})" \
+  || not_ok "a session opened before the rotation goes on" "before: $opened" "after:  $still"
+echo '\q' >&"${SESSION[1]}"
+wait "$SESSION_PID" 2>/dev/null || true
+
 # pg_hba.conf as loaded: TCP lines are TLS-only with SCRAM (or reject); nothing trusts.
 is "$(psql_db postgres -c "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL OR auth_method IN ('trust', 'password', 'md5', 'ident')
                             OR (type <> 'local' AND auth_method NOT IN ('scram-sha-256', 'reject'))

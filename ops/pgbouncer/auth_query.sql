@@ -20,8 +20,11 @@ GRANT SELECT (rolname, rolpassword, rolcanlogin, rolsuper, rolreplication, rolva
    ON pg_catalog.pg_authid TO pgbouncer_lookup;
 CREATE SCHEMA IF NOT EXISTS pgbouncer AUTHORIZATION pgbouncer_lookup;
 REVOKE ALL ON SCHEMA pgbouncer FROM PUBLIC;
-CREATE OR REPLACE FUNCTION pgbouncer.user_lookup(p_username text, OUT username text, OUT secret text)
-  RETURNS record
+-- A set: no row at all for an unknown role (PgBouncer takes a row of NULLs for a
+-- configuration error, not for "no such user").
+DROP FUNCTION IF EXISTS pgbouncer.user_lookup(text);
+CREATE FUNCTION pgbouncer.user_lookup(p_username text)
+  RETURNS TABLE (username text, secret text)
   LANGUAGE sql STABLE STRICT SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$

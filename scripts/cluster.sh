@@ -94,12 +94,14 @@ record() {
   as_root mv "$1.new" "$1"
   rm -f "$tmp"
 }
+# Role statements run in database synapse: on a Citus coordinator Citus passes them on to
+# the workers from there (its extension lives in that database).
 # set_password ROLE PASSWORD ATTRIBUTES: ROLE exists, may log in, has PASSWORD (its SCRAM
 # secret travels, computed here) and ATTRIBUTES (REPLICATION or nothing).
 set_password() {
   local secret
   secret=$("$root/scripts/scram-secret.py" <<<"$2")
-  psql_su -d postgres -v role="$1" -v secret="$secret" -v attributes="$3" <<'SQL'
+  psql_su -d synapse -v role="$1" -v secret="$secret" -v attributes="$3" <<'SQL'
 SET client_min_messages = warning;
 SELECT format('CREATE ROLE %I', :'role') WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I LOGIN %s PASSWORD %L', :'role', :'attributes', :'secret') \gexec
@@ -215,7 +217,7 @@ login)
   password=$(recorded "$passwords" "$role") || password=$(openssl rand -hex 24)
   set_password "$role" "$password" "$attributes"
   for g in "${groups[@]}"; do
-    psql_su -d postgres -v role="$role" -v grp="$g" >/dev/null <<'SQL'
+    psql_su -d synapse -v role="$role" -v grp="$g" >/dev/null <<'SQL'
 SELECT format('GRANT %I TO %I', :'grp', :'role') \gexec
 SQL
   done

@@ -398,17 +398,29 @@ is "$(as_user chen "UPDATE synapse.tasks SET status = 'Done' WHERE department_id
 # --- the nodes' own connections: TLS, verified, with a password -----------------------------
 is "$(sql $COORD -c "SHOW citus.node_conninfo" | cut -d' ' -f1)" "sslmode=verify-full" \
    "citus.node_conninfo: sslmode=verify-full (with the CA as sslrootcert)"
+# Citus's own connections (as the superuser): each worker reports the one that asks it.
+is "$(sql $COORD -c "SELECT string_agg(nodeport || ':' || result, ' ' ORDER BY nodeport) FROM run_command_on_workers(
+                       \$\$SELECT ssl || ' ' || (version IN ('TLSv1.2', 'TLSv1.3')) FROM pg_stat_ssl WHERE pid = pg_backend_pid()\$\$)")" \
+   "5442:true true 5443:true true" "the coordinator's connections to the workers as the superuser: TLS 1.2+"
+# The application's: held open by a transaction of its login that read every shard (an
+# Admin's count), and seen from each worker meanwhile.
+coproc HOLD { app 2>&1; }
+printf '%s\n' "BEGIN;" "SELECT synapse.set_current_user(md5('dev:user:priya')::uuid) \\g /dev/null" \
+  "SELECT 'held ' || count(*) FROM synapse.tasks;" >&"${HOLD[1]}"
+read -r -t 60 held <&"${HOLD[0]}" || true
+tasks_now=$(sql $COORD -c "SELECT count(*) FROM synapse.tasks")
 for p in 5442 5443; do
-  is "$(sql $p -c "SELECT count(*) > 0 AND bool_and(s.ssl AND s.version IN ('TLSv1.2', 'TLSv1.3'))
-                           || ' ' || string_agg(DISTINCT a.usename, ',' ORDER BY a.usename)
-                     FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.application_name LIKE 'citus_internal%'")" \
-     "true citus_check_app,postgres" "worker $p: the coordinator's connections (as postgres and as the application's login) use TLS 1.2+"
+  is "$held / $(sql $p -c "SELECT count(*) > 0 AND bool_and(s.ssl AND s.version IN ('TLSv1.2', 'TLSv1.3'))
+                             FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'citus_check_app'")" \
+     "held $tasks_now / true" "worker $p: the coordinator's connections as the application's login use TLS 1.2+"
   out=$(psql -X -w -At "host=127.0.0.1 port=$p user=postgres dbname=synapse sslmode=disable" -c "SELECT 1" 2>&1 || true)
   [[ $out == *"no encryption"* ]] && ok "worker $p refuses plain text, the superuser too" || not_ok "worker $p refuses plain text" "$out"
   out=$(PGPASSFILE=/dev/null psql -X -w -At "host=127.0.0.1 port=$p user=postgres dbname=synapse" -c "SELECT 1" 2>&1 || true)
   [[ $out == *"no password supplied"* ]] && ok "worker $p asks the superuser over TLS for its password" \
     || not_ok "worker $p asks the superuser over TLS for its password" "$out"
 done
+printf '%s\n' "COMMIT;" '\q' >&"${HOLD[1]}"
+wait "$HOLD_PID" 2>/dev/null || true
 
 # --- recurring generation on the shards ------------------------------------------------------
 source "$here/generation.sh"

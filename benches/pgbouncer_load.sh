@@ -9,6 +9,10 @@
 # 1,000 clients and at most 30 server connections, a transaction's latency is mostly its
 # wait for a server connection (PgBouncer's queue), which the p50/p95 show.
 # A third run, 25 clients through PgBouncer, separates PgBouncer's own cost from queueing.
+# Every connection is TLS with the certificate verified (verify-full) and SCRAM, as in
+# production: the environment of scripts/cluster.sh env (benches/run.sh) gives the load
+# tool PGSSLMODE, PGSSLROOTCERT and PGPASSFILE. docs/operations.md has the figures from
+# before TLS beside these.
 # Run by benches/run.sh (make bench, or make bench-load for this one) on the bench cluster.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -419,8 +419,9 @@ for p in 5442 5443; do
   [[ $out == *"no password supplied"* ]] && ok "worker $p asks the superuser over TLS for its password" \
     || not_ok "worker $p asks the superuser over TLS for its password" "$out"
 done
-printf '%s\n' "COMMIT;" '\q' >&"${HOLD[1]}"
-wait "$HOLD_PID" 2>/dev/null || true
+# (A session that failed has ended already, and bash has unset HOLD.)
+if [ -n "${HOLD[1]:-}" ]; then printf '%s\n' "COMMIT;" '\q' >&"${HOLD[1]}"; fi
+wait "${HOLD_PID:-}" 2>/dev/null || true
 
 # --- recurring generation on the shards ------------------------------------------------------
 source "$here/generation.sh"

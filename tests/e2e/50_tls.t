@@ -79,9 +79,11 @@ fingerprint() {
 }
 before=$(fingerprint) started=$(psql_db postgres -c "SELECT pg_postmaster_start_time()")
 coproc SESSION { psql -X -w -q -At "host=127.0.0.1 port=$PGPORT dbname=$DB user=$APP" 2>&1; }
-echo "SELECT 'open ' || pg_backend_pid();" >&"${SESSION[1]}"
 opened=""
-read -r -t 20 opened <&"${SESSION[0]}" || true
+if [ -n "${SESSION[1]:-}" ]; then
+  echo "SELECT 'open ' || pg_backend_pid();" >&"${SESSION[1]}"
+  read -r -t 20 opened <&"${SESSION[0]}" || true
+fi
 "$ROOT/scripts/cluster.sh" certificate "$SYNAPSE_TEST_CLUSTER"
 sleep 1
 after=$(fingerprint)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -60,6 +61,23 @@ func connectTo(t *testing.T, dsn string) (context.Context, *pgx.Conn) {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return ctx, conn
+}
+
+// The connection is TLS 1.2 or newer with the server's certificate and host name checked
+// (sslmode=verify-full and sslrootcert in SYNAPSE_DSN), directly and to PgBouncer alike.
+func TestConnectionUsesVerifiedTLS(t *testing.T) {
+	_, conn := connect(t)
+	tlsConn, ok := conn.PgConn().Conn().(*tls.Conn)
+	if !ok {
+		t.Fatalf("the connection is %T, not TLS: SYNAPSE_DSN needs sslmode=verify-full and sslrootcert", conn.PgConn().Conn())
+	}
+	if v := tlsConn.ConnectionState().Version; v < tls.VersionTLS12 {
+		t.Errorf("TLS version %#x, want 1.2 or newer", v)
+	}
+	// verify-full: pgx checks the chain and the host name (verify-ca would skip the name).
+	if cfg := conn.Config().TLSConfig; cfg == nil || cfg.InsecureSkipVerify || cfg.ServerName == "" {
+		t.Errorf("the server's certificate is not checked against its host name: %+v", cfg)
+	}
 }
 
 // seedUsers looks up two users of the development seed: Sofia, a Member in Engineering, and

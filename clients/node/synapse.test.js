@@ -27,6 +27,19 @@ after(() => pool.end());
 const berlinClock = (date) => new Intl.DateTimeFormat('en-GB',
   { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
 
+test('the connection is TLS 1.2+ with the certificate and host name checked (sslmode=verify-full)', async () => {
+  const client = await pool.connect();
+  try {
+    const socket = client.connection.stream;
+    assert.equal(socket.encrypted, true, 'not TLS: SYNAPSE_DSN needs sslmode=verify-full and sslrootcert');
+    assert.match(socket.getProtocol(), /^TLSv1\.[23]$/);
+    // Node checked the chain against sslrootcert and the host name (rejectUnauthorized).
+    assert.equal(socket.authorized, true, String(socket.authorizationError));
+  } finally {
+    client.release();
+  }
+});
+
 test('pattern errors list every problem', async () => {
   assert.deepEqual(await synapse.patternErrors(pool, { frequncy: 'weekly', daysOfWeek: [1, 8, 1] }), [
     'frequncy: unknown key (did you mean "frequency"?)',

@@ -41,6 +41,14 @@ class ClientTest(unittest.TestCase):
         self.addCleanup(self.conn.close)
 
 
+class ConnectionTest(ClientTest):
+    def test_connection_uses_verified_tls(self):
+        """TLS with the server's certificate and host name checked (sslmode=verify-full and
+        sslrootcert in SYNAPSE_DSN), directly and to PgBouncer alike."""
+        self.assertTrue(self.conn.pgconn.ssl_in_use)
+        self.assertEqual(self.conn.info.get_parameters().get("sslmode"), "verify-full")
+
+
 class PatternTest(ClientTest):
     def test_pattern_errors_lists_every_problem(self):
         problems = sc.pattern_errors(self.conn, {"frequncy": "weekly", "daysOfWeek": [1, 8, 1]})

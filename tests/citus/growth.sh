@@ -106,6 +106,7 @@ under_load() {
 
 # --- a third worker, rebalanced onto under load --------------------------------------------------
 SYNAPSE_PRELOAD_CITUS=1 cluster start citus-w3 $NEW_WORKER >/dev/null || bail "cannot start citus-w3 on port $NEW_WORKER"
+cluster login citus-w3 postgres --server || bail "cannot give citus-w3's superuser its password"
 sql $NEW_WORKER -c "CREATE EXTENSION citus" >/dev/null
 # Citus re-creates the schema's functions and their grants on the new node with type names
 # as the adding session's search_path prints them: under the database's search_path

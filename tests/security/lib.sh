@@ -20,7 +20,8 @@ wall_db() {
   "$ROOT/scripts/migrate.sh" --db "$db" --dir "${SYNAPSE_MIGRATIONS_DIR:-$ROOT/sql/migrations}" up 2>/dev/null
   psql_db "$db" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
   for r in "$APP:synapse_app" "$REPORT:synapse_readonly" "$MONITOR:synapse_monitoring" "$WORKER:synapse_worker"; do
-    psql_db postgres -c "DROP ROLE IF EXISTS ${r%%:*}" -c "CREATE ROLE ${r%%:*} LOGIN IN ROLE ${r#*:}"
+    psql_db postgres -c "DROP ROLE IF EXISTS ${r%%:*}"
+    login_role "${r%%:*}" "${r#*:}"
   done
   if [ "$MODE" = signed ]; then
     psql_db postgres -c "ALTER DATABASE \"$db\" SET synapse.identity_keys = '$(jwt_keygen "$KEYS" wall)'" \

@@ -8,20 +8,21 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${SYNAPSE_SECURITY_PORT:-25333}
-export SYNAPSE_TEST_PORT=$port
+export SYNAPSE_TEST_PORT=$port SYNAPSE_TEST_CLUSTER=security
 "$root/scripts/cluster.sh" start security "$port"
 trap '"$root/scripts/cluster.sh" stop security' EXIT
 cd "$root"
-psqlp() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+# The superuser over the cluster's socket (logins: TLS and their recorded passwords).
+eval "$("$root/scripts/cluster.sh" env security "$port")"
+psqlp() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 status=0
 prove --timer "$@" tests/security/*.t || status=1
 
 db=synapse_security_matrix
 psqlp -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres \
-  "$root/scripts/migrate.sh" --db "$db" --dir "${SYNAPSE_MIGRATIONS_DIR:-$root/sql/migrations}" up 2>/dev/null
+"$root/scripts/migrate.sh" --db "$db" --dir "${SYNAPSE_MIGRATIONS_DIR:-$root/sql/migrations}" up 2>/dev/null
 psqlp -d "$db" -c "CREATE SCHEMA tap" -c "CREATE EXTENSION pgtap SCHEMA tap"
-pg_prove --timer -h 127.0.0.1 -p "$port" -U postgres -d "$db" tests/security/*.sql || status=1
+pg_prove --timer -h "$PGHOST" -p "$port" -U postgres -d "$db" tests/security/*.sql || status=1
 psqlp -d postgres -c "DROP DATABASE $db WITH (FORCE)"
 exit $status

@@ -4,11 +4,14 @@
 #   make setup   install build and test dependencies (idempotent)
 #   make test    format check, clippy, every test layer: the pure core (cargo test -p
 #                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, those on
-#                hard dates (test-dates), the operations tests (test-ops), the example
-#                clients (test-clients), Citus (test-citus), the update from every
-#                release (test-upgrade), the Debian package (test-package)
+#                hard dates (test-dates), the department wall (test-security), the
+#                operations tests (test-ops), the example clients (test-clients), Citus
+#                (test-citus), the update from every release (test-upgrade), the Debian
+#                package (test-package)
 #   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
-#   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation
+#   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation;
+#                its login roles and a service file (TLS, passwords: make passwords)
+#   make passwords  the generated passwords of the `make run` cluster's login roles
 #   make stop    stop the scratch cluster, with its PgBouncer, exporter, Prometheus and standby (make
 #                destroy: delete it)
 #   make bench   the core's worst cases (cargo bench) and the SQL-level benchmarks in
@@ -22,9 +25,11 @@
 #                scripts under libfaketime (tests/dates/run.sh, port 25390; 4-8 minutes)
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
 #                tests, directly (.cluster/clients, port 25360) and through PgBouncer (25361)
+#   make test-security  the department wall (docs/security.md): issue 21's attacks in both
+#                identity modes and the privilege matrix (pgTAP), .cluster/security, port 25333
 #
 # Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
-#   make pgbouncer   PgBouncer (transaction mode, pool 25) on 127.0.0.1:25322 (pgbouncer-stop)
+#   make pgbouncer   PgBouncer (transaction mode, pool 25, TLS and SCRAM) on 127.0.0.1:25322 (pgbouncer-stop)
 #   make standby     a streaming hot standby on 127.0.0.1:25324 (standby-stop)
 #   make exporter    postgres_exporter, metrics on http://127.0.0.1:25323/metrics (exporter-stop)
 #   make prometheus  Prometheus with the alerting rules over that exporter, alerts on
@@ -44,21 +49,24 @@ export CITUS_VENDOR_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 RUN_PORT ?= 25320
 BENCH_PORT ?= 25340
-PGRX_TEST_DATA = $(shell scripts/pg-workdir.sh)/pgrx-test-data
-PSQL_RUN := psql -X -h 127.0.0.1 -p $(RUN_PORT) -U postgres -d synapse
+# The scratch clusters' directory; each cluster's socket is in its own directory there, the
+# only way in for the superuser postgres.
+CLUSTERS := $(shell scripts/pg-workdir.sh)
+PGRX_TEST_DATA = $(CLUSTERS)/pgrx-test-data
+PSQL_RUN := psql -X -h $(CLUSTERS)/main -p $(RUN_PORT) -U postgres -d synapse
 # As root directly; any other user through sudo (installing into the system PostgreSQL,
 # handing the test cluster's directory to the postgres user).
 ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy setup test fmt test-unit test-pg test-e2e test-dates test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
+.PHONY: destroy passwords setup test fmt test-unit test-pg test-e2e test-dates test-security test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
 	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop prometheus prometheus-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e test-dates test-ops test-clients test-citus test-upgrade test-package
+test: setup fmt clippy test-unit test-pg test-e2e test-dates test-security test-ops test-clients test-citus test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -85,6 +93,12 @@ test-e2e: setup install
 DATES_PORT ?= 25390
 test-dates: setup install
 	SYNAPSE_DATES_PORT=$(DATES_PORT) tests/dates/run.sh
+
+# The department wall: tests/security/*.t (prove) and the pgTAP matrix tests/security/*.sql
+# (pg_prove), on their own scratch cluster.
+SECURITY_PORT ?= 25333
+test-security: setup install
+	SYNAPSE_SECURITY_PORT=$(SECURITY_PORT) tests/security/run.sh
 
 # Go (pgx v4 from Debian, GOPATH mode), Python (psycopg 3 in clients/python/.venv) and Node
 # (pg from clients/node/package-lock.json), installed by scripts/setup-clients.sh.
@@ -133,9 +147,13 @@ stop:
 destroy:
 	scripts/cluster.sh destroy main
 
+# The login roles' passwords (random, kept 0600 in $(CLUSTERS)/passwords, a passfile).
+passwords:
+	@scripts/cluster.sh passwords main
+
 migrate: setup
 	scripts/cluster.sh start main $(RUN_PORT)
-	PGHOST=127.0.0.1 PGPORT=$(RUN_PORT) PGUSER=postgres PGDATABASE=synapse scripts/migrate.sh up
+	eval "$$(scripts/cluster.sh env main)" && scripts/migrate.sh up
 
 seed: migrate
 	$(PSQL_RUN) -v ON_ERROR_STOP=1 -1 -qf sql/seed/dev_seed.sql
@@ -164,8 +182,8 @@ BACKUP ?= $(lastword $(sort $(wildcard $(BACKUP_DIR)/*.dump)))
 pgbouncer:
 	scripts/cluster.sh start main $(RUN_PORT)
 	scripts/pgbouncer.sh start main $(RUN_PORT) $(PGBOUNCER_PORT)
-	@echo "PgBouncer: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres synapse"
-	@echo "its pools: psql -h 127.0.0.1 -p $(PGBOUNCER_PORT) -U postgres pgbouncer -c 'SHOW POOLS'"
+	@echo "PgBouncer (TLS, SCRAM): PGSERVICEFILE=$(CLUSTERS)/pg_service.conf psql 'service=synapse-api port=$(PGBOUNCER_PORT)'"
+	@echo "its pools: scripts/pgbouncer.sh admin main -c 'SHOW POOLS'"
 
 pgbouncer-stop:
 	scripts/pgbouncer.sh stop main
@@ -173,8 +191,8 @@ pgbouncer-stop:
 
 standby:
 	scripts/cluster.sh start main $(RUN_PORT)
-	scripts/standby.sh create main-standby $(RUN_PORT) $(STANDBY_PORT)
-	@echo "Hot standby: psql -h 127.0.0.1 -p $(STANDBY_PORT) -U postgres synapse  (read-only, streaming from $(RUN_PORT))"
+	scripts/standby.sh create main-standby main $(STANDBY_PORT)
+	@echo "Hot standby: psql -h $(CLUSTERS)/main-standby -p $(STANDBY_PORT) -U postgres synapse  (read-only, streaming from $(RUN_PORT) over TLS)"
 
 standby-stop:
 	scripts/cluster.sh stop main-standby
@@ -196,15 +214,16 @@ prometheus-stop:
 
 backup:
 	scripts/cluster.sh start main $(RUN_PORT)
-	scripts/backup.sh dump $(RUN_PORT) $(BACKUP_DIR)
+	eval "$$(scripts/cluster.sh env main)" && scripts/backup.sh dump $(RUN_PORT) $(BACKUP_DIR)
 
 # Into a fresh cluster .cluster/restore (deleted and made anew), never over the running one.
 restore:
 	@test -n "$(BACKUP)" || { echo "no backup in $(BACKUP_DIR)/: make backup first, or BACKUP=file.dump"; exit 1; }
 	scripts/cluster.sh destroy restore
 	scripts/cluster.sh start restore $(RESTORE_PORT)
-	scripts/backup.sh restore $(RESTORE_PORT) $(BACKUP)
-	@echo "Restored $(BACKUP): psql -h 127.0.0.1 -p $(RESTORE_PORT) -U postgres synapse  (stop: scripts/cluster.sh stop restore)"
+	eval "$$(scripts/cluster.sh env restore)" && scripts/backup.sh restore $(RESTORE_PORT) $(BACKUP)
+	scripts/cluster.sh passwords restore --apply >/dev/null
+	@echo "Restored $(BACKUP): psql -h $(CLUSTERS)/restore -p $(RESTORE_PORT) -U postgres synapse  (stop: scripts/cluster.sh stop restore)"
 
 # A few minutes; CI runs it after make test (.ci/run).
 test-ops: setup install

@@ -20,7 +20,7 @@ PORTS=(25710 25711 25712)
 COORD=25710
 CITUS_DB=synapse_search SINGLE_DB=synapse_search_single
 keep=0; [ "${1:-}" = --keep ] && keep=1
-export PGHOST=127.0.0.1 PGUSER=postgres PGOPTIONS="--client-min-messages=warning"
+export PGOPTIONS="--client-min-messages=warning"
 sql() { local port=$1 db=$2; shift 2; psql -X -q -v ON_ERROR_STOP=1 -At -p "$port" -d "$db" "$@"; }
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 cleanup() {
@@ -31,7 +31,15 @@ cleanup() {
 }
 trap cleanup EXIT
 for n in "${NAMES[@]}"; do cluster destroy "$n"; done
-for i in 0 1 2; do SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null; done
+# The nodes connect to each other over TLS with the superuser's password (the servers'
+# passfile, as in tests/citus/check.sh); so does this script.
+for i in 0 1 2; do
+  SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null
+  cluster login "${NAMES[$i]}" postgres --server
+done
+eval "$(cluster env "${NAMES[0]}")"
+export PGHOST=127.0.0.1 PGUSER=postgres
+unset PGPORT
 for p in "${PORTS[@]}"; do
   sql "$p" postgres -c "CREATE DATABASE $CITUS_DB" && sql "$p" "$CITUS_DB" -c "CREATE EXTENSION citus"
 done
@@ -47,6 +55,7 @@ for db in $CITUS_DB $SINGLE_DB; do
   sql $COORD "$db" -v tasks="$tasks" -f "$root/benches/data/search_data.sql" >/dev/null
 done
 sql $COORD $CITUS_DB -f "$root/tests/citus/distribute.sql" >/dev/null
+cluster login "${NAMES[0]}" synapse_migrate --server
 sql $COORD $CITUS_DB -c "ALTER DATABASE $CITUS_DB SET citus.propagate_set_commands = 'local'" \
                      -c "ALTER DATABASE $CITUS_DB SET citus.allow_nested_distributed_execution = on"
 for db in $SINGLE_DB $CITUS_DB; do sql $COORD "$db" -c "VACUUM ANALYZE" >/dev/null; done
@@ -55,7 +64,7 @@ echo "citus bench: $tasks tasks in 20 departments ($((tasks / 20)) per departmen
 declare -A p95
 for db in $SINGLE_DB $CITUS_DB; do
   echo "== $db"
-  out=$(BENCH_DB=$db "$root/benches/search.sh" $COORD 2>&1 | sed -n '1,/== EXPLAIN/p' | grep -v '== EXPLAIN')
+  out=$(BENCH_DB=$db BENCH_CLUSTER="${NAMES[0]}" BENCH_HOST=127.0.0.1 "$root/benches/search.sh" $COORD 2>&1 | sed -n '1,/== EXPLAIN/p' | grep -v '== EXPLAIN')
   echo "$out"
   p95[$db]=$(awk -F'|' '/search_tasks/ && !/baseline/ {gsub(/ /, "", $4); print $4; exit}' <<<"$out")
   p95[$db-my]=$(awk -F'|' '/my_tasks first page/ {gsub(/ /, "", $4); print $4; exit}' <<<"$out")

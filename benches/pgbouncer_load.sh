@@ -9,6 +9,10 @@
 # 1,000 clients and at most 30 server connections, a transaction's latency is mostly its
 # wait for a server connection (PgBouncer's queue), which the p50/p95 show.
 # A third run, 25 clients through PgBouncer, separates PgBouncer's own cost from queueing.
+# Every connection is TLS with the certificate verified (verify-full) and SCRAM, as in
+# production: the environment of scripts/cluster.sh env (benches/run.sh) gives the load
+# tool PGSSLMODE, PGSSLROOTCERT and PGPASSFILE. docs/operations.md has the figures from
+# before TLS beside these.
 # Run by benches/run.sh (make bench, or make bench-load for this one) on the bench cluster.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,13 +27,9 @@ psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 "$root/scripts/migrate.sh" --db "$DB" up >/dev/null 2>&1
 psql_db -v departments=20 -v users_per_department=10 -v tasks_per_user=20 -f "$root/tests/ops/load/setup.sql"
-psql_db <<'SQL'
-SET client_min_messages = warning;
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['load_api_a', 'load_api_b']) AS r
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
-GRANT synapse_app TO load_api_a, load_api_b;
-VACUUM ANALYZE;
-SQL
+"$root/scripts/cluster.sh" login bench load_api_a synapse_app
+"$root/scripts/cluster.sh" login bench load_api_b synapse_app
+psql_db -c "VACUUM ANALYZE"
 "$root/scripts/pgbouncer.sh" start bench "$PGPORT" "$BOUNCER_PORT"
 trap '"$root/scripts/pgbouncer.sh" stop bench' EXIT
 

@@ -10,7 +10,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:-25340}
 "$root/scripts/cluster.sh" start bench "$port"
 trap '"$root/scripts/cluster.sh" stop bench' EXIT
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+# The superuser over the cluster's socket; logins over TLS with their recorded passwords.
+eval "$("$root/scripts/cluster.sh" env bench "$port")"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS synapse_bench WITH (FORCE)" -c "CREATE DATABASE synapse_bench"
 "$root/scripts/migrate.sh" --db synapse_bench up >/dev/null
 # Arguments after the port: only the benchmarks of these file names.

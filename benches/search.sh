@@ -7,20 +7,26 @@
 # same run: the unranked full-text match (LIMIT 50) and the hand-written "my tasks" SELECT.
 # Then the plans of both (auto_explain inside the functions). Targets at 1,000,000 tasks:
 # my_tasks p95 <= 3 ms, search p95 <= 10 ms.
-# Needs the data of `make bench-data` (database synapse_search on port $1, default 25350);
-# without it (as under benches/run.sh) it says so and stops.
+# Needs the data of `make bench-data` (database synapse_search on port $1, default 25350, of
+# the scratch cluster BENCH_CLUSTER, default search-bench); without it (as under
+# benches/run.sh) it says so and stops. The superuser connects over that cluster's socket
+# (BENCH_HOST overrides it: benches/citus.sh, whose nodes let the superuser in over TLS).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:-25350}
 DB=${BENCH_DB:-synapse_search}   # benches/citus.sh runs it on a Citus coordinator too
 ROLE=bench_search_api
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+cluster=${BENCH_CLUSTER:-search-bench}
+eval "$("$root/scripts/cluster.sh" env "$cluster" "$port")"
+export PGHOST=${BENCH_HOST:-$PGHOST}
 if ! psql -X -At -d "$DB" -c "SELECT 1 FROM synapse.tasks LIMIT 1" >/dev/null 2>&1; then
   echo "search: no data on port $port (make bench-data first); skipped"
   exit 0
 fi
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
-psql_db -c "DROP ROLE IF EXISTS $ROLE" -c "CREATE ROLE $ROLE LOGIN IN ROLE synapse_app"
+psql_db -c "DROP ROLE IF EXISTS $ROLE"
+# --server: on Citus the coordinator passes the role's queries on to the workers as it.
+"$root/scripts/cluster.sh" login "$cluster" "$ROLE" --server synapse_app
 psql_db -c "DROP TABLE IF EXISTS public.bench_queries, public.bench_timings" \
         -c "CREATE TABLE public.bench_queries (n serial, q text)" \
         -c "CREATE TABLE public.bench_timings (what text, n int, ms float8)" \

@@ -10,15 +10,16 @@
 #   scripts/backup.sh dump PORT DIR [DB]      writes DIR/DB-<UTC time>.dump and .roles.sql, prints the .dump path
 #   scripts/backup.sh restore PORT FILE.dump  into the cluster on PORT; FILE.roles.sql beside it
 #
-# Connects to 127.0.0.1 as the postgres superuser (the scratch clusters' trust auth);
-# PGUSER/PGPASSWORD and friends work as usual for other servers.
+# Connects as PGUSER (default postgres, the superuser) to PGHOST, which the caller sets: for a
+# scratch cluster its socket directory (eval "$(scripts/cluster.sh env NAME)"), the only way
+# the superuser gets in; PGPASSFILE, PGSSLMODE and friends work as usual for other servers.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 usage="usage: backup.sh dump PORT DIR [DB] | restore PORT FILE.dump"
 cmd=${1:?$usage}
 port=${2:?$usage}
-export PGHOST=${PGHOST:-127.0.0.1} PGPORT=$port PGUSER=${PGUSER:-postgres}
+export PGHOST=${PGHOST:?backup.sh: set PGHOST (a scratch cluster: eval "\$(scripts/cluster.sh env NAME)")} PGPORT=$port PGUSER=${PGUSER:-postgres}
 
 case "$cmd" in
 dump)

@@ -2,8 +2,9 @@
 # Installs everything synapse_ext needs on a fresh Debian 12 machine, idempotently:
 # apt packages (PostgreSQL 15 server + headers, pg_cron, pg_partman, PgBouncer,
 # postgres_exporter, Prometheus for the alerting rules, Go with pgx for the Go client and
-# the load run, curl for the exporter test, faketime for make test-dates, python3-venv for
-# the Python client and the iCalendar test's library, build deps), cargo-pgrx 0.18.1 (it
+# the load run, curl for the exporter test, faketime for make test-dates, openssl for the
+# servers' certificates, python3 for the SCRAM secrets of generated passwords, python3-venv
+# for the Python client and the iCalendar test's library, build deps), cargo-pgrx 0.18.1 (it
 # must match the pgrx pinned in Cargo.toml), and `cargo pgrx init` for PostgreSQL 15.
 # Fast (a few checks) when everything is already there.
 set -euo pipefail
@@ -16,7 +17,7 @@ APT_PACKAGES="build-essential pkg-config libssl-dev libclang-dev clang sudo
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
   libtap-parser-sourcehandler-pgtap-perl
   pgbouncer prometheus-postgres-exporter postgresql-15-partman
-  golang-go golang-github-jackc-pgx-v4-dev curl faketime python3-venv"
+  golang-go golang-github-jackc-pgx-v4-dev curl faketime openssl python3 python3-venv"
 # Without its recommends (node_exporter and the rest): only prometheus and promtool are used.
 APT_PACKAGES_NO_RECOMMENDS="prometheus"
 

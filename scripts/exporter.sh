@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # prometheus-postgres-exporter (Debian's package) for a scratch cluster, as a plain process
 # on loopback, with Synapse's custom queries (ops/postgres_exporter/queries.yaml). It logs in
-# as synapse_exporter, a LOGIN member of synapse_monitoring this script creates when missing
-# (scratch clusters trust loopback: no password). State (pid, log) lives in the cluster's
-# directory, under exporter/.
+# as synapse_exporter, a LOGIN member of synapse_monitoring (scripts/cluster.sh login: a
+# random password, recorded beside the clusters, read from that passfile), over TLS with the
+# server's certificate verified (sslmode=verify-full). State (pid, log) lives in the
+# cluster's directory, under exporter/.
 #
 #   scripts/exporter.sh start NAME PG_PORT WEB_PORT [DB]   metrics on http://127.0.0.1:WEB_PORT/metrics
 #   scripts/exporter.sh stop NAME
@@ -29,12 +30,10 @@ start)
   if running; then exit 0; fi
   as_root mkdir -p "$state"
   as_root chown "$(id -u):$(id -g)" "$state"
-  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d "$db" <<'SQL'
-SET client_min_messages = warning;
-SELECT 'CREATE ROLE synapse_exporter LOGIN IN ROLE synapse_monitoring'
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'synapse_exporter') \gexec
-SQL
-  DATA_SOURCE_NAME="host=127.0.0.1 port=$pg_port user=synapse_exporter dbname=$db sslmode=disable" \
+  "$root/scripts/cluster.sh" login "$name" synapse_exporter synapse_monitoring
+  # PGPASSFILE (the recorded passwords) and the CA from the cluster's settings.
+  eval "$("$root/scripts/cluster.sh" env "$name" "$pg_port")"
+  DATA_SOURCE_NAME="host=127.0.0.1 port=$pg_port user=synapse_exporter dbname=$db sslmode=verify-full sslrootcert=$PGSSLROOTCERT" \
     start_daemon "$state/exporter.pid" "$state/exporter.log" "http://127.0.0.1:$web_port/metrics" "postgres_exporter $name" \
       "$EXPORTER" --web.listen-address="127.0.0.1:$web_port" \
       --extend.query-path="$root/ops/postgres_exporter/queries.yaml"

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # `make run`: the main job on the scratch cluster .cluster/main (already started by the
 # Makefile): the extension and pg_cron, the migrations, the development seed, generation
-# scheduled with pg_cron every five minutes, one generation run right away; then what that
-# run generated, the health view, and how to connect. Idempotent: a second run changes
-# nothing that is already there and generates only what has fallen due since.
+# scheduled with pg_cron every five minutes, one generation run right away, the login roles
+# an installation needs (random passwords, recorded beside the clusters: make passwords) and
+# a service file with their connection settings; then what that run generated, the health
+# view, and how to connect. Idempotent: a second run changes nothing that is already there
+# (passwords included) and generates only what has fallen due since.
+#   scripts/run-main.sh PORT [NAME]   (NAME: the cluster, main by default)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${1:?port}
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGDATABASE=synapse
+name=${2:-main}
+work=$("$root/scripts/pg-workdir.sh")
+eval "$("$root/scripts/cluster.sh" env "$name" "$port")"
+export PGDATABASE=synapse
 psql_run() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 psql_run -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS pg_cron"
@@ -21,13 +27,37 @@ psql_run -1 -f "$root/sql/seed/dev_seed.sql"
 job=$(psql_run -At -c "SELECT synapse.schedule_recurring_generation()")
 psql_run -c "CALL synapse.run_recurring_generation()"
 
+# The logins of an installation, one per group of the migrations (PgBouncer's, the
+# exporter's and the standby's come with make pgbouncer, exporter and standby).
+"$root/scripts/cluster.sh" login "$name" synapse_api synapse_app
+"$root/scripts/cluster.sh" login "$name" synapse_reporter synapse_readonly
+"$root/scripts/cluster.sh" login "$name" synapse_migrator synapse_migrate
+# Services for psql and any libpq client (PGSERVICEFILE): the superuser over the socket,
+# each login over TLS with the certificate checked (verify-full) and its password from the
+# passfile.
+services="$work/pg_service.conf"
+{
+  printf '# Written by scripts/run-main.sh (make run): PGSERVICEFILE=%s psql service=NAME\n' "$services"
+  printf '[synapse]\nhost=%s\nport=%s\ndbname=synapse\nuser=postgres\n' "$PGHOST" "$port"
+  for login in synapse_api synapse_reporter synapse_migrator; do
+    printf '\n[%s]\nhost=127.0.0.1\nport=%s\ndbname=synapse\nuser=%s\nsslmode=verify-full\nsslrootcert=%s\npassfile=%s\n' \
+      "${login/_/-}" "$port" "$login" "$PGSSLROOTCERT" "$PGPASSFILE"
+  done
+} >"$services"
+
 cat <<TEXT
 
-synapse_ext is installed in database "synapse" of the scratch cluster (127.0.0.1:$port),
-migrated and seeded; pg_cron job $job runs CALL synapse.run_recurring_generation() every
-five minutes. Connect with:
+synapse_ext is installed in database "synapse" of the scratch cluster (127.0.0.1:$port, TLS
+only), migrated and seeded; pg_cron job $job runs CALL synapse.run_recurring_generation()
+every five minutes. Connect with the service file make run wrote:
 
-    psql -h 127.0.0.1 -p $port -U postgres synapse
+    export PGSERVICEFILE=$services
+    psql service=synapse          # the superuser postgres, over the cluster's socket only
+    psql service=synapse-api      # the application's login (synapse_app), over TLS
+
+or with a connection string (a program gives the password itself: make passwords):
+
+    psql 'postgresql://synapse_api@127.0.0.1:$port/synapse?sslmode=verify-full&sslrootcert=$PGSSLROOTCERT&passfile=$PGPASSFILE'
 
 Stop it with: make stop
 

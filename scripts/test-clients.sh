@@ -4,12 +4,19 @@
 # (.cluster/clients) and through PgBouncer in transaction mode in front of it
 # (scripts/pgbouncer.sh). Each run gets a fresh copy of a database with the migrations and
 # the development seed, and connects as the login role synapse_client (in synapse_app), as
-# an API would. Expects the extension installed (make install does that first).
+# an API would: over TLS with the server's (or PgBouncer's) certificate verified against the
+# generated CA (sslmode=verify-full, sslrootcert) and its random password from the passfile
+# (PGPASSFILE). Expects the extension installed (make install does that first).
 #
 #   scripts/test-clients.sh [go|python|node]...     default: all three
 #
 # Ports: SYNAPSE_CLIENTS_PORT (cluster, default 25360), SYNAPSE_CLIENTS_BOUNCER_PORT
 # (PgBouncer, default 25361).
+#
+# Each run also gets a second copy, <database>_signed, for the signed identity mode: its test
+# connects there as the superuser (directly) to require tokens of a key it made, before
+# anyone else connects (database settings apply to new sessions; a fresh database has no
+# PgBouncer server connections yet).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${SYNAPSE_CLIENTS_PORT:-25360}
@@ -28,24 +35,18 @@ stop_all() {
 }
 trap stop_all EXIT
 "$root/scripts/pgbouncer.sh" start clients "$port" "$bouncer_port"
+# The superuser over the cluster's socket; the CA and the passfile for the clients.
+eval "$("$root/scripts/cluster.sh" env clients "$port")"
 
-psql_admin() { PGOPTIONS=--client-min-messages=warning psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+psql_admin() { PGOPTIONS=--client-min-messages=warning psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 # The database every run copies: migrated and seeded once (CREATE DATABASE … TEMPLATE is a
 # file copy, much faster than migrating again).
 psql_admin -d postgres -c "DROP DATABASE IF EXISTS clients_template WITH (FORCE)" -c "CREATE DATABASE clients_template"
-PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres "$root/scripts/migrate.sh" --db clients_template up 2>"$tmp/migrate.log" ||
+"$root/scripts/migrate.sh" --db clients_template up 2>"$tmp/migrate.log" ||
   { cat "$tmp/migrate.log" >&2; exit 1; }
 psql_admin -d clients_template -1 -f "$root/sql/seed/dev_seed.sql" >/dev/null
-psql_admin -d postgres <<'SQL'
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'synapse_client') THEN
-    CREATE ROLE synapse_client LOGIN IN ROLE synapse_app;
-  END IF;
-END
-$$;
-SQL
+"$root/scripts/cluster.sh" login clients synapse_client synapse_app
 
 # Go's build cache inside the project, so a machine without $HOME builds too.
 export GOCACHE=${GOCACHE:-$root/target/go-build}
@@ -81,7 +82,9 @@ passed=0 failed=0 failed_runs=()
 for language in "${languages[@]}"; do
   for path in direct pgbouncer; do
     db="clients_${language}_$path"
-    psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db TEMPLATE clients_template"
+    for d in "$db" "${db}_signed"; do
+      psql_admin -d postgres -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" -c "CREATE DATABASE $d TEMPLATE clients_template"
+    done
     if [ "$path" = direct ]; then
       dsn_port=$port pooling=0
     else
@@ -89,12 +92,14 @@ for language in "${languages[@]}"; do
     fi
     echo "=== $language, $path (127.0.0.1:$dsn_port/$db)"
     run_ok=1
-    SYNAPSE_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/$db?sslmode=disable" \
+    SYNAPSE_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/$db?sslmode=verify-full&sslrootcert=$PGSSLROOTCERT" \
+      SYNAPSE_SIGNED_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/${db}_signed?sslmode=verify-full&sslrootcert=$PGSSLROOTCERT" \
+      SYNAPSE_SIGNED_ADMIN_DSN="postgresql://postgres@/${db}_signed?host=$PGHOST&port=$port" \
       SYNAPSE_TRANSACTION_POOLING=$pooling run_client "$language" 2>&1 | tee "$log" || run_ok=0
     read -r p f < <(count_tests "$language" "$log")
     passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
     if [ "$run_ok" = 1 ]; then
-      psql_admin -d postgres -c "DROP DATABASE $db WITH (FORCE)"
+      psql_admin -d postgres -c "DROP DATABASE $db WITH (FORCE)" -c "DROP DATABASE ${db}_signed WITH (FORCE)"
     else
       failed_runs+=("$language/$path")
       # A run that failed before any test reported counts as one failure.

@@ -10,10 +10,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${1:-25350}
 tasks=${BENCH_TASKS:-1000000}
 DB=synapse_search
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 t0=$(date +%s)
 "$root/scripts/cluster.sh" start search-bench "$port"
+eval "$("$root/scripts/cluster.sh" env search-bench "$port")"
 # The working set (about 1.3 GB at a million tasks) fits in shared buffers, as it would on
 # a server sized for it; a scratch cluster's 128 MB default would measure the OS cache.
 if [ "$(psql -X -At -d postgres -c "SHOW shared_buffers")" != 2GB ]; then

@@ -2,7 +2,8 @@
 // calls a Go API makes, each a thin function over one SQL statement with its values as
 // parameters. Patterns go in as Go values (a struct or a map) and come back as maps;
 // timestamps go in and come back as time.Time; a bad argument (SQLSTATE 22023) comes back
-// as *InvalidArgumentError, what an API answers with HTTP 422.
+// as *InvalidArgumentError, what an API answers with HTTP 422, and a refused identity
+// (28000, 42501) as *IdentityError. identity.go signs the tokens of the signed identity mode.
 //
 // The tests beside it (synapse_test.go) run it against a migrated, seeded database, directly
 // and through PgBouncer in transaction mode: see Connect for the one setting that needs.
@@ -136,14 +137,10 @@ func Occurrences(ctx context.Context, q Querier, pattern interface{}, dtstart ti
 
 // AsUser runs fn in one transaction acting for a Synapse user: set_current_user records the
 // identity transaction-locally (SET LOCAL), so row-level security applies to everything fn
-// does and the identity is gone after COMMIT or ROLLBACK, also behind PgBouncer.
+// does and the identity is gone after COMMIT or ROLLBACK, also behind PgBouncer. An unknown
+// user, or a database that requires signed tokens (AsUserWithToken), is *IdentityError.
 func AsUser(ctx context.Context, conn *pgx.Conn, userID string, fn func(pgx.Tx) error) error {
-	return conn.BeginFunc(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT synapse.set_current_user($1)", userID); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
+	return actAs(ctx, conn, "SELECT synapse.set_current_user($1)", userID, fn)
 }
 
 // CurrentUserID is the user the transaction acts for; "" when none.
@@ -162,11 +159,12 @@ type User struct {
 	DepartmentID string
 }
 
-// UserByEmail looks an active user up.
+// UserByEmail looks an active user up (any case), before any identity: through
+// synapse.login_lookup, as row-level security shows no user without a current one.
 func UserByEmail(ctx context.Context, q Querier, email string) (User, error) {
 	var u User
 	err := q.QueryRow(ctx,
-		"SELECT id, department_id FROM synapse.users WHERE email = $1 AND deleted_at IS NULL", email).
+		"SELECT user_id, department_id FROM synapse.login_lookup($1)", email).
 		Scan(&u.ID, &u.DepartmentID)
 	return u, err
 }

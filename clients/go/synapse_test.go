@@ -3,14 +3,22 @@ package synapse
 // The example client as a test, against a migrated and seeded database (the development
 // organisation of sql/seed/dev_seed.sql) named by SYNAPSE_DSN, as a login role in
 // synapse_app; SYNAPSE_TRANSACTION_POOLING=1 when SYNAPSE_DSN points at PgBouncer in
-// transaction mode. scripts/test-clients.sh sets both.
+// transaction mode. The signed identity mode runs in a second copy of that database no one
+// has connected to yet: SYNAPSE_SIGNED_DSN (the same way in, as the same role) and
+// SYNAPSE_SIGNED_ADMIN_DSN (a superuser, directly), which configures it.
+// scripts/test-clients.sh sets them all.
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,13 +27,15 @@ import (
 
 var (
 	dsn                = os.Getenv("SYNAPSE_DSN")
+	signedDSN          = os.Getenv("SYNAPSE_SIGNED_DSN")
+	signedAdminDSN     = os.Getenv("SYNAPSE_SIGNED_ADMIN_DSN")
 	transactionPooling = os.Getenv("SYNAPSE_TRANSACTION_POOLING") == "1"
 	berlin             *time.Location
 )
 
 func TestMain(m *testing.M) {
-	if dsn == "" {
-		fmt.Fprintln(os.Stderr, "SYNAPSE_DSN is not set: run through scripts/test-clients.sh (make test-clients)")
+	if dsn == "" || signedDSN == "" || signedAdminDSN == "" {
+		fmt.Fprintln(os.Stderr, "SYNAPSE_DSN, SYNAPSE_SIGNED_DSN or SYNAPSE_SIGNED_ADMIN_DSN is not set: run through scripts/test-clients.sh (make test-clients)")
 		os.Exit(2)
 	}
 	var err error
@@ -38,6 +48,11 @@ func TestMain(m *testing.M) {
 
 func connect(t *testing.T) (context.Context, *pgx.Conn) {
 	t.Helper()
+	return connectTo(t, dsn)
+}
+
+func connectTo(t *testing.T, dsn string) (context.Context, *pgx.Conn) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
 	conn, err := Connect(ctx, dsn, transactionPooling)
@@ -46,6 +61,37 @@ func connect(t *testing.T) (context.Context, *pgx.Conn) {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return ctx, conn
+}
+
+// The connection is TLS 1.2 or newer with the server's certificate and host name checked
+// (sslmode=verify-full and sslrootcert in SYNAPSE_DSN), directly and to PgBouncer alike.
+func TestConnectionUsesVerifiedTLS(t *testing.T) {
+	_, conn := connect(t)
+	tlsConn, ok := conn.PgConn().Conn().(*tls.Conn)
+	if !ok {
+		t.Fatalf("the connection is %T, not TLS: SYNAPSE_DSN needs sslmode=verify-full and sslrootcert", conn.PgConn().Conn())
+	}
+	if v := tlsConn.ConnectionState().Version; v < tls.VersionTLS12 {
+		t.Errorf("TLS version %#x, want 1.2 or newer", v)
+	}
+	// verify-full: pgx checks the chain and the host name (verify-ca would skip the name).
+	if cfg := conn.Config().TLSConfig; cfg == nil || cfg.InsecureSkipVerify || cfg.ServerName == "" {
+		t.Errorf("the server's certificate is not checked against its host name: %+v", cfg)
+	}
+}
+
+// seedUsers looks up two users of the development seed: Sofia, a Member in Engineering, and
+// Priya, an Admin in Operations.
+func seedUsers(ctx context.Context, t *testing.T, conn *pgx.Conn) (sofia, priya User) {
+	t.Helper()
+	var err error
+	if sofia, err = UserByEmail(ctx, conn, "sofia.martins@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if priya, err = UserByEmail(ctx, conn, "priya.raman@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	return sofia, priya
 }
 
 func TestPatternErrorsListsEveryProblem(t *testing.T) {
@@ -176,18 +222,11 @@ func TestNativePatternsAndZonedTimes(t *testing.T) {
 // each may run on another server connection): create a template, generate, list, search.
 func TestRecurringTemplateMyTasksAndSearch(t *testing.T) {
 	ctx, conn := connect(t)
-	sofia, err := UserByEmail(ctx, conn, "sofia.martins@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	priya, err := UserByEmail(ctx, conn, "priya.raman@example.com") // Admin, Operations
-	if err != nil {
-		t.Fatal(err)
-	}
+	sofia, priya := seedUsers(ctx, t, conn)
 
 	// Tuesdays and Thursdays at 09:30 Berlin time, assigned to Sofia herself.
 	var templateID string
-	err = AsUser(ctx, conn, sofia.ID, func(tx pgx.Tx) error {
+	err := AsUser(ctx, conn, sofia.ID, func(tx pgx.Tx) error {
 		var next time.Time
 		var err error
 		templateID, next, err = CreateTemplate(ctx, tx, Template{
@@ -377,5 +416,200 @@ func TestStatementsMoveBetweenServerConnections(t *testing.T) {
 	}
 	if transactionPooling && len(backends) < 2 {
 		t.Errorf("through PgBouncer b ran on %d server connection(s): the test shows nothing", len(backends))
+	}
+}
+
+// The signing key of RFC 8032's first Ed25519 test vector, and the token openssl makes with
+// it for these claims (header and claims as compact JSON in this order; openssl pkeyutl
+// -sign -rawin): Ed25519 is deterministic, so the Python and Node clients expect the same
+// text.
+const (
+	katSeed  = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"
+	katX     = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+	katUser  = "8c9d1d3e-0d8f-4c1a-9f2b-6e7a5b4c3d2e"
+	katToken = "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6ImthdC0yMDI2In0." +
+		"eyJzdWIiOiI4YzlkMWQzZS0wZDhmLTRjMWEtOWYyYi02ZTdhNWI0YzNkMmUiLCJhdWQiOiJzeW5hcHNlIiwiaWF0IjoxNzkwMDAwMDAwLCJleHAiOjE3OTAwMDAzMDB9." +
+		"WYsbBQNeo9AmHsf6Thl2ACa7zlpIyDborM4TgCXMPLzfOdrX_SKYqVJ-sZqfNy1scvmZaKK8qYIlUAWTGgGeBQ"
+)
+
+func TestSignIdentityTokenMatchesOpenSSL(t *testing.T) {
+	seed, err := hex.DecodeString(katSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := IdentityKey{ID: "kat-2026", Private: ed25519.NewKeyFromSeed(seed)}
+	token, err := SignIdentityToken(key, katUser, DefaultAudience, time.Unix(1790000000, 0), 5*time.Minute)
+	if err != nil || token != katToken {
+		t.Errorf("token:\n got %s (%v)\nwant %s", token, err, katToken)
+	}
+	jwks, err := IdentityKeySet(map[string]ed25519.PublicKey{"kat-2026": key.Private.Public().(ed25519.PublicKey)})
+	want := `{"keys":[{"alg":"EdDSA","crv":"Ed25519","kid":"kat-2026","kty":"OKP","use":"sig","x":"` + katX + `"}]}`
+	if err != nil || jwks != want {
+		t.Errorf("key set:\n got %s (%v)\nwant %s", jwks, err, want)
+	}
+	if _, err := SignIdentityToken(IdentityKey{ID: "short", Private: seed}, katUser, DefaultAudience, time.Now(), time.Minute); err == nil {
+		t.Error("a 32-byte seed passed as the private key was accepted")
+	}
+}
+
+// newIdentityKey is a fresh Ed25519 key pair, as an identity service makes one per rotation.
+func newIdentityKey(t *testing.T, kid string) IdentityKey {
+	t.Helper()
+	_, private, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return IdentityKey{ID: kid, Private: private}
+}
+
+// requireTokens puts the signed database into signed mode as its superuser: tokens of the
+// keys in jwks, set_current_user refused. Database settings apply to sessions that start
+// afterwards, and PgBouncer keeps its server connections, so the database must be one no
+// one has connected to yet (scripts/test-clients.sh makes a fresh copy for every run).
+func requireTokens(t *testing.T, jwks string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, signedAdminDSN)
+	if err != nil {
+		t.Fatalf("connecting as the superuser: %v", err)
+	}
+	defer admin.Close(ctx)
+	var used bool
+	err = admin.QueryRow(ctx, `
+		SELECT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+		                WHERE d.datname = current_database())
+		    OR EXISTS (SELECT FROM pg_catalog.pg_stat_activity
+		                WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid())`).
+		Scan(&used)
+	if err != nil || used {
+		t.Fatalf("the signed database must be a fresh copy without settings or sessions (scripts/test-clients.sh makes one): %v", err)
+	}
+	// ALTER DATABASE takes no parameters: the server quotes the name and the value (format).
+	for _, alter := range []struct {
+		query string
+		args  []interface{}
+	}{
+		{"SELECT format('ALTER DATABASE %I SET synapse.identity_keys = %L', current_database(), $1::text)", []interface{}{jwks}},
+		{"SELECT format('ALTER DATABASE %I SET synapse.identity_require_token = on', current_database())", nil},
+	} {
+		var statement string
+		if err := admin.QueryRow(ctx, alter.query, alter.args...).Scan(&statement); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := admin.Exec(ctx, statement); err != nil {
+			t.Fatalf("%s: %v", statement, err)
+		}
+	}
+}
+
+// Signed mode: the identity comes only from a token the identity service signed; the
+// wall of the other tests holds the same way.
+func TestSignedIdentityMode(t *testing.T) {
+	key := newIdentityKey(t, "clients-go")
+	jwks, err := IdentityKeySet(map[string]ed25519.PublicKey{key.ID: key.Private.Public().(ed25519.PublicKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireTokens(t, jwks)
+	ctx, conn := connectTo(t, signedDSN)
+	sofia, priya := seedUsers(ctx, t, conn)
+	mint := func(key IdentityKey, userID string, issued time.Time) string {
+		token, err := SignIdentityToken(key, userID, DefaultAudience, issued, 5*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+
+	// Sofia's token: her open tasks and "stage" (Engineering's and Sales' tasks), only
+	// Engineering's.
+	err = AsUserWithToken(ctx, conn, mint(key, sofia.ID, time.Now()), func(tx pgx.Tx) error {
+		if user, err := CurrentUserID(ctx, tx); err != nil || user != sofia.ID {
+			t.Errorf("current user with Sofia's token: %q %v", user, err)
+		}
+		mine, err := MyTasks(ctx, tx, nil, 50)
+		if err != nil {
+			return err
+		}
+		found, err := SearchTasks(ctx, tx, "stage", 50)
+		if err != nil {
+			return err
+		}
+		if len(mine) == 0 || len(found) == 0 {
+			t.Errorf("Sofia's tasks %+v, her search %+v: both should list her tasks", mine, found)
+		}
+		for _, task := range append(mine, found...) {
+			if task.DepartmentID != sofia.DepartmentID {
+				t.Errorf("Sofia sees a task of another department: %+v", task)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Priya's token (an Admin) finds "stage" in Sales too: the search above was filtered.
+	err = AsUserWithToken(ctx, conn, mint(key, priya.ID, time.Now()), func(tx pgx.Tx) error {
+		found, err := SearchTasks(ctx, tx, "stage", 50)
+		departments := map[string]bool{}
+		for _, task := range found {
+			departments[task.DepartmentID] = true
+		}
+		if err == nil && (len(departments) < 2 || !departments[sofia.DepartmentID]) {
+			t.Errorf("search as an Admin: departments %v", departments)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After COMMIT the identity is gone.
+	if user, err := CurrentUserID(ctx, conn); err != nil || user != "" {
+		t.Errorf("current user after the transaction: %q %v", user, err)
+	}
+	if mine, err := MyTasks(ctx, conn, nil, 50); err != nil || len(mine) != 0 {
+		t.Errorf("my tasks after the transaction: %+v %v", mine, err)
+	}
+
+	// Refused, each with its SQLSTATE, before fn runs: the trusted way in (42501), an
+	// expired token, a key the database does not list, and a stranger's key under the
+	// listed kid (28000).
+	stranger := newIdentityKey(t, "clients-go-stranger")
+	refusals := []struct {
+		name, sqlstate, message string
+		as                      func(fn func(pgx.Tx) error) error
+	}{
+		{"set_current_user", "42501", "identity_require_token is on", func(fn func(pgx.Tx) error) error {
+			return AsUser(ctx, conn, sofia.ID, fn)
+		}},
+		{"expired token", "28000", "the token expired at", func(fn func(pgx.Tx) error) error {
+			return AsUserWithToken(ctx, conn, mint(key, sofia.ID, time.Now().Add(-10*time.Minute)), fn)
+		}},
+		{"unknown key", "28000", `no key in synapse.identity_keys has kid "clients-go-stranger"`, func(fn func(pgx.Tx) error) error {
+			return AsUserWithToken(ctx, conn, mint(stranger, sofia.ID, time.Now()), fn)
+		}},
+		{"forged kid", "28000", "the token's signature does not verify", func(fn func(pgx.Tx) error) error {
+			return AsUserWithToken(ctx, conn, mint(IdentityKey{ID: key.ID, Private: stranger.Private}, sofia.ID, time.Now()), fn)
+		}},
+	}
+	for _, r := range refusals {
+		ran := false
+		err := r.as(func(pgx.Tx) error { ran = true; return nil })
+		var refused *IdentityError
+		if !errors.As(err, &refused) || refused.SQLState != r.sqlstate || !strings.Contains(refused.Message, r.message) || ran {
+			t.Errorf("%s: want *IdentityError %s %q before fn, got %T %v (fn ran: %v)", r.name, r.sqlstate, r.message, err, err, ran)
+		}
+	}
+	// The connection is still usable, and the token still accepted.
+	err = AsUserWithToken(ctx, conn, mint(key, sofia.ID, time.Now()), func(tx pgx.Tx) error {
+		user, err := CurrentUserID(ctx, tx)
+		if err == nil && user != sofia.ID {
+			t.Errorf("current user after the refusals: %q", user)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

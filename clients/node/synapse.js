@@ -3,7 +3,8 @@
 // service makes, each a thin function over one SQL statement with its values as parameters.
 // Patterns go in as plain objects and come back as objects; timestamps go in as Dates (or
 // ISO strings with an offset) and come back as Dates; a bad argument (SQLSTATE 22023) throws
-// InvalidArgumentError, what an API answers with HTTP 422.
+// InvalidArgumentError, what an API answers with HTTP 422, and a refused identity (28000,
+// 42501) IdentityError. signIdentityToken mints the tokens of the signed identity mode.
 //
 // PgBouncer in transaction mode (1.18) needs nothing special from pg: a query with values is
 // sent as the unnamed statement of the extended protocol, which any server connection
@@ -13,6 +14,7 @@
 // The tests beside it (synapse.test.js) run it against a migrated, seeded database, directly
 // and through PgBouncer.
 
+const crypto = require('node:crypto');
 const pg = require('pg');
 
 /** A pool of connections for the given connection string. */
@@ -74,16 +76,35 @@ async function occurrences(db, pattern, dtstart, maxCount) {
 }
 
 /**
- * Runs fn(client) in one transaction acting for a Synapse user, on one client of the pool:
- * set_current_user records the identity transaction-locally (SET LOCAL), so row-level
- * security applies to everything fn does and the identity is gone after COMMIT or ROLLBACK,
- * also behind PgBouncer. Returns what fn returns.
+ * The server refusing to act for a user. sqlstate 28000 (invalid_authorization_specification):
+ * the token is bad, expired, signed by a key synapse.identity_keys does not list, or its user
+ * is unknown or deactivated; an API answers HTTP 401. 42501 (insufficient_privilege):
+ * set_current_user while the database requires signed tokens
+ * (synapse.identity_require_token), a deployment error.
  */
-async function asUser(pool, userId, fn) {
+class IdentityError extends Error {
+  constructor(sqlstate, message) {
+    super(message);
+    this.name = 'IdentityError';
+    this.sqlstate = sqlstate;
+  }
+}
+
+/** Runs fn(client) in a transaction on one client of the pool that first sets the identity
+ * with identitySql ($1 = value). Returns what fn returns. */
+async function actingAs(pool, identitySql, value, fn) {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT synapse.set_current_user($1)', [userId]);
+    try {
+      await client.query(identitySql, [value]);
+    } catch (err) {
+      // Only this call's refusals: a 42501 elsewhere is a missing privilege.
+      if (err instanceof pg.DatabaseError && (err.code === '28000' || err.code === '42501')) {
+        throw new IdentityError(err.code, err.message);
+      }
+      throw err;
+    }
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
@@ -95,15 +116,74 @@ async function asUser(pool, userId, fn) {
   }
 }
 
+/**
+ * Runs fn(client) in one transaction acting for a Synapse user, on one client of the pool:
+ * set_current_user records the identity transaction-locally (SET LOCAL), so row-level
+ * security applies to everything fn does and the identity is gone after COMMIT or ROLLBACK,
+ * also behind PgBouncer. Returns what fn returns. An unknown user, or a database that
+ * requires signed tokens (asUserWithToken), throws IdentityError.
+ */
+function asUser(pool, userId, fn) {
+  return actingAs(pool, 'SELECT synapse.set_current_user($1)', userId, fn);
+}
+
+/**
+ * asUser in signed mode: fn(client) runs in one transaction acting for the user the token
+ * names, after synapse.set_current_user_token checked its signature, audience and expiry. A
+ * refused token throws IdentityError before fn runs.
+ */
+function asUserWithToken(pool, token, fn) {
+  return actingAs(pool, 'SELECT synapse.set_current_user_token($1)', token, fn);
+}
+
+/** The audience the server expects unless synapse.identity_audience says otherwise. */
+const DEFAULT_AUDIENCE = 'synapse';
+
+const base64url = (buffer) => Buffer.from(buffer).toString('base64url'); // no padding
+
+/**
+ * The token synapse.set_current_user_token accepts for userId: a compact JWT (base64url
+ * without padding) signed with Ed25519, header alg "EdDSA" and kid (the key's id in
+ * synapse.identity_keys; null leaves it out), claims sub, aud, iat now and exp now + ttl in
+ * whole seconds. privateKey: an Ed25519 KeyObject (crypto.generateKeyPairSync('ed25519') or
+ * crypto.createPrivateKey(pem)). Keep ttlSeconds short (minutes): the token is the user's
+ * identity for as long as it is valid.
+ */
+function signIdentityToken(privateKey, userId, { kid, audience = DEFAULT_AUDIENCE, ttlSeconds = 300, now = new Date() } = {}) {
+  const issued = Math.floor(now.getTime() / 1000);
+  const header = { alg: 'EdDSA', typ: 'JWT', ...(kid != null ? { kid } : {}) };
+  const claims = { sub: String(userId), aud: audience, iat: issued, exp: issued + Math.floor(ttlSeconds) };
+  const signed = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
+  // Ed25519 signs the message itself (JWS EdDSA, RFC 8037): no digest, hence algorithm null.
+  return `${signed}.${base64url(crypto.sign(null, Buffer.from(signed), privateKey))}`;
+}
+
+/**
+ * The JWKS document of Ed25519 public keys by key id ({ kid: KeyObject }): the value of
+ * synapse.identity_keys (during a rotation, the old key and the new one). The private keys
+ * stay with the identity service.
+ */
+function identityKeySet(keys) {
+  return JSON.stringify({
+    keys: Object.keys(keys).sort().map((kid) => { // the same keys, the same text
+      const { kty, crv, x } = keys[kid].export({ format: 'jwk' });
+      if (kty !== 'OKP' || crv !== 'Ed25519') throw new Error(`identity key ${kid}: not an Ed25519 key`);
+      return { alg: 'EdDSA', crv, kid, kty, use: 'sig', x };
+    }),
+  });
+}
+
 /** The user the transaction acts for; null when none. */
 async function currentUserId(db) {
   const { rows } = await query(db, 'SELECT synapse.current_user_id() AS id');
   return rows[0].id;
 }
 
+// Before any identity (login): login_lookup, the one read of synapse.users that row-level
+// security lets the application make without a current user (docs/security.md).
 async function userByEmail(db, email) {
   const { rows } = await query(db,
-    'SELECT id, department_id AS "departmentId" FROM synapse.users WHERE email = $1 AND deleted_at IS NULL', [email]);
+    'SELECT user_id AS id, department_id AS "departmentId" FROM synapse.login_lookup($1)', [email]);
   if (rows.length === 0) throw new Error(`no active user ${email}`);
   return rows[0];
 }
@@ -167,6 +247,7 @@ async function searchTasks(db, text, maxResults = 50) {
 }
 
 module.exports = {
-  createPool, InvalidArgumentError, patternErrors, validatePattern, nextOccurrence, occurrences,
-  asUser, currentUserId, userByEmail, createTemplate, generateRecurring, instances, myTasks, searchTasks,
+  createPool, InvalidArgumentError, IdentityError, patternErrors, validatePattern, nextOccurrence, occurrences,
+  asUser, asUserWithToken, signIdentityToken, identityKeySet, DEFAULT_AUDIENCE,
+  currentUserId, userByEmail, createTemplate, generateRecurring, instances, myTasks, searchTasks,
 };

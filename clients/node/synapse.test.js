@@ -2,14 +2,22 @@
 // The example client as tests (node --test), against a migrated and seeded database (the
 // development organisation of sql/seed/dev_seed.sql) named by SYNAPSE_DSN, as a login role
 // in synapse_app; SYNAPSE_TRANSACTION_POOLING=1 when SYNAPSE_DSN points at PgBouncer in
-// transaction mode (pg needs no other setting there). scripts/test-clients.sh sets both.
+// transaction mode (pg needs no other setting there). The signed identity mode runs in a
+// second copy of that database no one has connected to yet: SYNAPSE_SIGNED_DSN (the same way
+// in, as the same role) and SYNAPSE_SIGNED_ADMIN_DSN (a superuser, directly), which
+// configures it. scripts/test-clients.sh sets them all.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const pg = require('pg');
 const synapse = require('./synapse');
 
-const dsn = process.env.SYNAPSE_DSN;
-if (!dsn) throw new Error('SYNAPSE_DSN is not set: run through scripts/test-clients.sh (make test-clients)');
+const { SYNAPSE_DSN: dsn, SYNAPSE_SIGNED_DSN: signedDsn, SYNAPSE_SIGNED_ADMIN_DSN: signedAdminDsn } = process.env;
+if (!dsn || !signedDsn || !signedAdminDsn) {
+  throw new Error('SYNAPSE_DSN, SYNAPSE_SIGNED_DSN or SYNAPSE_SIGNED_ADMIN_DSN is not set: '
+    + 'run through scripts/test-clients.sh (make test-clients)');
+}
 
 let pool;
 before(() => { pool = synapse.createPool(dsn); });
@@ -18,6 +26,19 @@ after(() => pool.end());
 // Local wall-clock time of an instant in Berlin, e.g. "09:30".
 const berlinClock = (date) => new Intl.DateTimeFormat('en-GB',
   { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+
+test('the connection is TLS 1.2+ with the certificate and host name checked (sslmode=verify-full)', async () => {
+  const client = await pool.connect();
+  try {
+    const socket = client.connection.stream;
+    assert.equal(socket.encrypted, true, 'not TLS: SYNAPSE_DSN needs sslmode=verify-full and sslrootcert');
+    assert.match(socket.getProtocol(), /^TLSv1\.[23]$/);
+    // Node checked the chain against sslrootcert and the host name (rejectUnauthorized).
+    assert.equal(socket.authorized, true, String(socket.authorizationError));
+  } finally {
+    client.release();
+  }
+});
 
 test('pattern errors list every problem', async () => {
   assert.deepEqual(await synapse.patternErrors(pool, { frequncy: 'weekly', daysOfWeek: [1, 8, 1] }), [
@@ -184,4 +205,113 @@ test('statements move between server connections', async (t) => {
   if (process.env.SYNAPSE_TRANSACTION_POOLING === '1') {
     assert.ok(backends.size >= 2, 'through PgBouncer b ran on one server connection: the test shows nothing');
   }
+});
+
+// The signing key of RFC 8032's first Ed25519 test vector (a PKCS #8 DER prefix before the
+// seed), and the token openssl makes with it for these claims (header and claims as compact
+// JSON in this order; openssl pkeyutl -sign -rawin): Ed25519 is deterministic, so the Go and
+// Python clients expect the same text.
+const KAT_KEY = crypto.createPrivateKey({ format: 'der', type: 'pkcs8', key: Buffer.from(
+  '302e020100300506032b657004220420' + '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex') });
+const KAT_TOKEN = 'eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6ImthdC0yMDI2In0.'
+  + 'eyJzdWIiOiI4YzlkMWQzZS0wZDhmLTRjMWEtOWYyYi02ZTdhNWI0YzNkMmUiLCJhdWQiOiJzeW5hcHNlIiwiaWF0IjoxNzkwMDAwMDAwLCJleHAiOjE3OTAwMDAzMDB9.'
+  + 'WYsbBQNeo9AmHsf6Thl2ACa7zlpIyDborM4TgCXMPLzfOdrX_SKYqVJ-sZqfNy1scvmZaKK8qYIlUAWTGgGeBQ';
+
+test('signIdentityToken makes the token openssl makes', () => {
+  assert.equal(synapse.signIdentityToken(KAT_KEY, '8c9d1d3e-0d8f-4c1a-9f2b-6e7a5b4c3d2e',
+    { kid: 'kat-2026', now: new Date(1790000000e3) }), KAT_TOKEN);
+  assert.equal(synapse.identityKeySet({ 'kat-2026': crypto.createPublicKey(KAT_KEY) }),
+    '{"keys":[{"alg":"EdDSA","crv":"Ed25519","kid":"kat-2026","kty":"OKP","use":"sig",'
+    + '"x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}');
+});
+
+// Puts the signed database into signed mode as its superuser: tokens of the keys in jwks,
+// set_current_user refused. Database settings apply to sessions that start afterwards, and
+// PgBouncer keeps its server connections, so the database must be one no one has connected
+// to yet (scripts/test-clients.sh makes a fresh copy for every run).
+async function requireTokens(jwks) {
+  const admin = new pg.Client({ connectionString: signedAdminDsn });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query(`
+      SELECT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d
+                                 ON d.oid = s.setdatabase WHERE d.datname = current_database())
+          OR EXISTS (SELECT FROM pg_catalog.pg_stat_activity
+                      WHERE datname = current_database() AND backend_type = 'client backend'
+                        AND pid <> pg_backend_pid()) AS used`);
+    assert.equal(rows[0].used, false,
+      'the signed database must be a fresh copy without settings or sessions (scripts/test-clients.sh makes one)');
+    // ALTER DATABASE takes no parameters: pg quotes the name and the value.
+    const database = admin.escapeIdentifier(admin.database);
+    await admin.query(`ALTER DATABASE ${database} SET synapse.identity_keys = ${admin.escapeLiteral(jwks)}`);
+    await admin.query(`ALTER DATABASE ${database} SET synapse.identity_require_token = on`);
+  } finally {
+    await admin.end();
+  }
+}
+
+// Signed mode: the identity comes only from a token the identity service signed; the wall of
+// the other tests holds the same way.
+test('signed identity mode: tokens only, the user\'s department only', async (t) => {
+  const { privateKey: key, publicKey } = crypto.generateKeyPairSync('ed25519');
+  await requireTokens(synapse.identityKeySet({ 'clients-node': publicKey }));
+  const signedPool = synapse.createPool(signedDsn);
+  t.after(() => signedPool.end());
+  const sofia = await synapse.userByEmail(signedPool, 'sofia.martins@example.com');
+  const priya = await synapse.userByEmail(signedPool, 'priya.raman@example.com'); // Admin, Operations
+  const mint = (user, { signingKey = key, kid = 'clients-node', now } = {}) =>
+    synapse.signIdentityToken(signingKey, user.id, { kid, now });
+
+  // Sofia's token: her open tasks and "stage" (Engineering's and Sales' tasks), only
+  // Engineering's.
+  const seen = await synapse.asUserWithToken(signedPool, mint(sofia), async (db) => ({
+    user: await synapse.currentUserId(db),
+    mine: await synapse.myTasks(db),
+    found: await synapse.searchTasks(db, 'stage'),
+  }));
+  assert.equal(seen.user, sofia.id);
+  assert.ok(seen.mine.length > 0 && seen.found.length > 0, JSON.stringify(seen));
+  assert.deepEqual([...new Set([...seen.mine, ...seen.found].map((r) => r.departmentId))], [sofia.departmentId]);
+  // Priya's token (an Admin) finds "stage" in Sales too: the search above was filtered.
+  const adminFound = await synapse.asUserWithToken(signedPool, mint(priya), (db) => synapse.searchTasks(db, 'stage'));
+  const departments = new Set(adminFound.map((r) => r.departmentId));
+  assert.ok(departments.has(sofia.departmentId) && departments.size >= 2, [...departments].join());
+
+  // After COMMIT the identity is gone from the connection.
+  const client = await signedPool.connect();
+  try {
+    const token = mint(sofia);
+    await client.query('BEGIN');
+    assert.equal((await client.query('SELECT synapse.set_current_user_token($1) AS id', [token])).rows[0].id, sofia.id);
+    await client.query('COMMIT');
+    assert.equal(await synapse.currentUserId(client), null);
+    assert.deepEqual(await synapse.myTasks(client), []);
+  } finally {
+    client.release();
+  }
+
+  // Refused, each with its SQLSTATE, before fn runs: the trusted way in (42501), an expired
+  // token, a key the database does not list, and a stranger's key under the listed kid
+  // (28000).
+  const { privateKey: stranger } = crypto.generateKeyPairSync('ed25519');
+  const refusals = [
+    ['set_current_user', (fn) => synapse.asUser(signedPool, sofia.id, fn), '42501', 'identity_require_token is on'],
+    ['expired token', (fn) => synapse.asUserWithToken(signedPool, mint(sofia, { now: new Date(Date.now() - 600e3) }), fn),
+      '28000', 'the token expired at'],
+    ['unknown key', (fn) => synapse.asUserWithToken(signedPool,
+      mint(sofia, { signingKey: stranger, kid: 'clients-node-stranger' }), fn),
+    '28000', 'no key in synapse.identity_keys has kid "clients-node-stranger"'],
+    ['forged kid', (fn) => synapse.asUserWithToken(signedPool, mint(sofia, { signingKey: stranger }), fn),
+      '28000', 'the token\'s signature does not verify'],
+  ];
+  for (const [name, acting, sqlstate, message] of refusals) {
+    await assert.rejects(acting(() => assert.fail(`${name}: fn ran`)), (err) => {
+      assert.ok(err instanceof synapse.IdentityError, `${name}: ${err}`);
+      assert.equal(err.sqlstate, sqlstate, name);
+      assert.ok(err.message.includes(message), `${name}: ${err.message}`);
+      return true;
+    });
+  }
+  // The pool is still usable, and the token still accepted.
+  assert.equal(await synapse.asUserWithToken(signedPool, mint(sofia), (db) => synapse.currentUserId(db)), sofia.id);
 });

@@ -3,7 +3,8 @@
 The calls a script or service makes, each a thin function over one SQL statement with its
 values as parameters. Patterns go in as dicts and come back as dicts; timestamps go in and
 come back as time-zone-aware datetimes; a bad argument (SQLSTATE 22023) raises
-InvalidArgument, what an API answers with HTTP 422.
+InvalidArgument, what an API answers with HTTP 422, and a refused identity (28000, 42501)
+IdentityError. sign_identity_token mints the tokens of the signed identity mode.
 
 The tests beside it (test_synapse_client.py) run it against a migrated, seeded database,
 directly and through PgBouncer in transaction mode: see connect() for what that needs.
@@ -11,13 +12,17 @@ directly and through PgBouncer in transaction mode: see connect() for what that 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from psycopg.rows import class_row
 from psycopg.types.json import JsonbDumper
 
@@ -90,14 +95,83 @@ def occurrences(conn: psycopg.Connection, pattern: dict, dtstart: dt.datetime,
         return [o for (o,) in rows]
 
 
+class IdentityError(Exception):
+    """The server refusing to act for a user. sqlstate 28000
+    (invalid_authorization_specification): the token is bad, expired, signed by a key
+    synapse.identity_keys does not list, or its user is unknown or deactivated; an API
+    answers HTTP 401. 42501 (insufficient_privilege): set_current_user while the database
+    requires signed tokens (synapse.identity_require_token), a deployment error."""
+
+    def __init__(self, sqlstate: str, message: str):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+        self.message = message
+
+
 @contextlib.contextmanager
-def as_user(conn: psycopg.Connection, user_id: uuid.UUID) -> Iterator[psycopg.Connection]:
+def _acting_as(conn: psycopg.Connection, identity_sql: str, value: object) -> Iterator[psycopg.Connection]:
+    """A transaction that first sets the identity with identity_sql (one parameter)."""
+    with conn.transaction():
+        try:
+            conn.execute(identity_sql, [value])
+        # Only this call's refusals: a 42501 elsewhere is a missing privilege.
+        except (psycopg.errors.InvalidAuthorizationSpecification, psycopg.errors.InsufficientPrivilege) as e:
+            raise IdentityError(e.sqlstate, e.diag.message_primary) from e
+        yield conn
+
+
+def as_user(conn: psycopg.Connection, user_id: uuid.UUID) -> contextlib.AbstractContextManager[psycopg.Connection]:
     """One transaction acting for a Synapse user: set_current_user records the identity
     transaction-locally (SET LOCAL), so row-level security applies to everything inside
-    and the identity is gone after COMMIT or ROLLBACK, also behind PgBouncer."""
-    with conn.transaction():
-        conn.execute("SELECT synapse.set_current_user(%s)", [user_id])
-        yield conn
+    and the identity is gone after COMMIT or ROLLBACK, also behind PgBouncer. An unknown
+    user, or a database that requires signed tokens (as_user_token), raises IdentityError."""
+    return _acting_as(conn, "SELECT synapse.set_current_user(%s)", user_id)
+
+
+def as_user_token(conn: psycopg.Connection, token: str) -> contextlib.AbstractContextManager[psycopg.Connection]:
+    """as_user in signed mode: one transaction acting for the user the token names, after
+    synapse.set_current_user_token checked its signature, audience and expiry. A refused
+    token raises IdentityError before the block runs."""
+    return _acting_as(conn, "SELECT synapse.set_current_user_token(%s)", token)
+
+
+DEFAULT_AUDIENCE = "synapse"
+"""The audience the server expects unless synapse.identity_audience says otherwise."""
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _compact_json(value: dict) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def sign_identity_token(private_key: Ed25519PrivateKey, user_id: uuid.UUID | str, *, kid: str | None,
+                        audience: str = DEFAULT_AUDIENCE, ttl: dt.timedelta = dt.timedelta(minutes=5),
+                        now: dt.datetime | None = None) -> str:
+    """The token synapse.set_current_user_token accepts for user_id: a compact JWT (base64url
+    without padding) signed with Ed25519, header alg "EdDSA" and kid (the key's id in
+    synapse.identity_keys; None leaves it out), claims sub, aud, iat now and exp now + ttl in
+    whole seconds. Keep ttl short (minutes): the token is the user's identity for as long as
+    it is valid."""
+    issued = int((now or dt.datetime.now(dt.timezone.utc)).timestamp())
+    header = {"alg": "EdDSA", "typ": "JWT"} | ({"kid": kid} if kid is not None else {})
+    claims = {"sub": str(user_id), "aud": audience, "iat": issued, "exp": issued + int(ttl.total_seconds())}
+    signed = f"{_b64url(_compact_json(header))}.{_b64url(_compact_json(claims))}"
+    # Ed25519 signs the message itself (JWS EdDSA, RFC 8037): no digest first.
+    return f"{signed}.{_b64url(private_key.sign(signed.encode('ascii')))}"
+
+
+def identity_key_set(keys: Mapping[str, Ed25519PublicKey]) -> str:
+    """The JWKS document of Ed25519 public keys by key id: the value of synapse.identity_keys
+    (during a rotation, the old key and the new one). The private keys stay with the
+    identity service."""
+    return json.dumps({"keys": [
+        {"alg": "EdDSA", "crv": "Ed25519", "kid": kid, "kty": "OKP", "use": "sig",
+         "x": _b64url(keys[kid].public_bytes(Encoding.Raw, PublicFormat.Raw))}
+        for kid in sorted(keys)  # the same keys, the same text
+    ]}, separators=(",", ":"))
 
 
 def current_user_id(conn: psycopg.Connection) -> uuid.UUID | None:
@@ -111,8 +185,10 @@ class User:
 
 
 def user_by_email(conn: psycopg.Connection, email: str) -> User:
+    """The active user with this email (any case), before any identity: through
+    synapse.login_lookup, as row-level security shows no user without a current one."""
     with conn.cursor(row_factory=class_row(User)) as cur:
-        user = cur.execute("SELECT id, department_id FROM synapse.users WHERE email = %s AND deleted_at IS NULL",
+        user = cur.execute("SELECT user_id AS id, department_id FROM synapse.login_lookup(%s)",
                            [email]).fetchone()
     if user is None:
         raise LookupError(f"no active user {email}")

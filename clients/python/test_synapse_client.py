@@ -1,16 +1,26 @@
 """The example client as tests, against a migrated and seeded database (the development
 organisation of sql/seed/dev_seed.sql) named by SYNAPSE_DSN, as a login role in
 synapse_app; SYNAPSE_TRANSACTION_POOLING=1 when SYNAPSE_DSN points at PgBouncer in
-transaction mode. scripts/test-clients.sh sets both."""
+transaction mode. The signed identity mode runs in a second copy of that database no one has
+connected to yet: SYNAPSE_SIGNED_DSN (the same way in, as the same role) and
+SYNAPSE_SIGNED_ADMIN_DSN (a superuser, directly), which configures it.
+scripts/test-clients.sh sets them all."""
 
 import datetime as dt
 import os
 import unittest
+import uuid
 from zoneinfo import ZoneInfo
+
+import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from psycopg import sql
 
 import synapse_client as sc
 
 DSN = os.environ.get("SYNAPSE_DSN")
+SIGNED_DSN = os.environ.get("SYNAPSE_SIGNED_DSN")
+SIGNED_ADMIN_DSN = os.environ.get("SYNAPSE_SIGNED_ADMIN_DSN")
 TRANSACTION_POOLING = os.environ.get("SYNAPSE_TRANSACTION_POOLING") == "1"
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -22,12 +32,21 @@ def berlin(*args: int) -> dt.datetime:
 class ClientTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not DSN:
-            raise RuntimeError("SYNAPSE_DSN is not set: run through scripts/test-clients.sh (make test-clients)")
+        if not (DSN and SIGNED_DSN and SIGNED_ADMIN_DSN):
+            raise RuntimeError("SYNAPSE_DSN, SYNAPSE_SIGNED_DSN or SYNAPSE_SIGNED_ADMIN_DSN is not set: "
+                               "run through scripts/test-clients.sh (make test-clients)")
 
     def setUp(self):
         self.conn = sc.connect(DSN, TRANSACTION_POOLING)
         self.addCleanup(self.conn.close)
+
+
+class ConnectionTest(ClientTest):
+    def test_connection_uses_verified_tls(self):
+        """TLS with the server's certificate and host name checked (sslmode=verify-full and
+        sslrootcert in SYNAPSE_DSN), directly and to PgBouncer alike."""
+        self.assertTrue(self.conn.pgconn.ssl_in_use)
+        self.assertEqual(self.conn.info.get_parameters().get("sslmode"), "verify-full")
 
 
 class PatternTest(ClientTest):
@@ -192,6 +211,105 @@ class ServerConnectionsTest(ClientTest):
             on_b()  # after a released it
         if TRANSACTION_POOLING:
             self.assertGreaterEqual(len(backends), 2, "through PgBouncer b ran on one server connection: the test shows nothing")
+
+
+# The signing key of RFC 8032's first Ed25519 test vector, and the token openssl makes with it
+# for these claims (header and claims as compact JSON in this order; openssl pkeyutl -sign
+# -rawin): Ed25519 is deterministic, so the Go and Node clients expect the same text.
+KAT_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+KAT_X = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+KAT_USER = uuid.UUID("8c9d1d3e-0d8f-4c1a-9f2b-6e7a5b4c3d2e")
+KAT_TOKEN = (
+    "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCIsImtpZCI6ImthdC0yMDI2In0."
+    "eyJzdWIiOiI4YzlkMWQzZS0wZDhmLTRjMWEtOWYyYi02ZTdhNWI0YzNkMmUiLCJhdWQiOiJzeW5hcHNlIiwiaWF0IjoxNzkwMDAwMDAwLCJleHAiOjE3OTAwMDAzMDB9."
+    "WYsbBQNeo9AmHsf6Thl2ACa7zlpIyDborM4TgCXMPLzfOdrX_SKYqVJ-sZqfNy1scvmZaKK8qYIlUAWTGgGeBQ")
+
+
+class IdentityTokenTest(unittest.TestCase):
+    def test_sign_identity_token_matches_openssl(self):
+        key = Ed25519PrivateKey.from_private_bytes(KAT_SEED)
+        now = dt.datetime.fromtimestamp(1790000000, dt.timezone.utc)
+        self.assertEqual(sc.sign_identity_token(key, KAT_USER, kid="kat-2026", now=now), KAT_TOKEN)
+        self.assertEqual(
+            sc.identity_key_set({"kat-2026": key.public_key()}),
+            '{"keys":[{"alg":"EdDSA","crv":"Ed25519","kid":"kat-2026","kty":"OKP","use":"sig","x":"' + KAT_X + '"}]}')
+
+
+def require_tokens(jwks: str) -> None:
+    """Puts the signed database into signed mode as its superuser: tokens of the keys in
+    jwks, set_current_user refused. Database settings apply to sessions that start
+    afterwards, and PgBouncer keeps its server connections, so the database must be one no
+    one has connected to yet (scripts/test-clients.sh makes a fresh copy for every run)."""
+    with psycopg.connect(SIGNED_ADMIN_DSN, autocommit=True) as admin:
+        used = admin.execute(
+            """SELECT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d
+                                        ON d.oid = s.setdatabase WHERE d.datname = current_database())
+                   OR EXISTS (SELECT FROM pg_catalog.pg_stat_activity
+                               WHERE datname = current_database() AND backend_type = 'client backend'
+                                 AND pid <> pg_backend_pid())""").fetchone()[0]
+        if used:
+            raise AssertionError("the signed database must be a fresh copy without settings or sessions "
+                                 "(scripts/test-clients.sh makes one)")
+        # ALTER DATABASE takes no parameters: psycopg quotes the name and the value.
+        database = sql.Identifier(admin.info.dbname)
+        admin.execute(sql.SQL("ALTER DATABASE {} SET synapse.identity_keys = {}").format(database, sql.Literal(jwks)))
+        admin.execute(sql.SQL("ALTER DATABASE {} SET synapse.identity_require_token = on").format(database))
+
+
+class SignedIdentityModeTest(unittest.TestCase):
+    """Signed mode: the identity comes only from a token the identity service signed; the
+    wall of the other tests holds the same way."""
+
+    def test_signed_identity_mode(self):
+        key = Ed25519PrivateKey.generate()
+        require_tokens(sc.identity_key_set({"clients-python": key.public_key()}))
+        conn = sc.connect(SIGNED_DSN, TRANSACTION_POOLING)
+        self.addCleanup(conn.close)
+        sofia = sc.user_by_email(conn, "sofia.martins@example.com")
+        priya = sc.user_by_email(conn, "priya.raman@example.com")  # Admin, Operations
+
+        def mint(user: sc.User, signing_key=key, kid="clients-python", now=None) -> str:
+            return sc.sign_identity_token(signing_key, user.id, kid=kid, now=now)
+
+        # Sofia's token: her open tasks and "stage" (Engineering's and Sales' tasks), only
+        # Engineering's.
+        with sc.as_user_token(conn, mint(sofia)):
+            self.assertEqual(sc.current_user_id(conn), sofia.id)
+            mine = sc.my_tasks(conn)
+            found = sc.search_tasks(conn, "stage")
+        self.assertTrue(mine and found, (mine, found))
+        self.assertEqual({t.department_id for t in mine + found}, {sofia.department_id})
+        # Priya's token (an Admin) finds "stage" in Sales too: the search above was filtered.
+        with sc.as_user_token(conn, mint(priya)):
+            departments = {t.department_id for t in sc.search_tasks(conn, "stage")}
+        self.assertIn(sofia.department_id, departments)
+        self.assertGreaterEqual(len(departments), 2)
+        # After COMMIT the identity is gone.
+        self.assertIsNone(sc.current_user_id(conn))
+        self.assertEqual(sc.my_tasks(conn), [])
+
+        # Refused, each with its SQLSTATE, before the block runs: the trusted way in (42501),
+        # an expired token, a key the database does not list, and a stranger's key under the
+        # listed kid (28000).
+        stranger = Ed25519PrivateKey.generate()
+        long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)
+        for name, acting, sqlstate, message in [
+            ("set_current_user", sc.as_user(conn, sofia.id), "42501", "identity_require_token is on"),
+            ("expired token", sc.as_user_token(conn, mint(sofia, now=long_ago)), "28000", "the token expired at"),
+            ("unknown key", sc.as_user_token(conn, mint(sofia, stranger, "clients-python-stranger")), "28000",
+             'no key in synapse.identity_keys has kid "clients-python-stranger"'),
+            ("forged kid", sc.as_user_token(conn, mint(sofia, stranger)), "28000",
+             "the token's signature does not verify"),
+        ]:
+            with self.subTest(name):
+                with self.assertRaises(sc.IdentityError) as caught:
+                    with acting:
+                        self.fail("the block ran")
+                self.assertEqual(caught.exception.sqlstate, sqlstate)
+                self.assertIn(message, caught.exception.message)
+        # The connection is still usable, and the token still accepted.
+        with sc.as_user_token(conn, mint(sofia)):
+            self.assertEqual(sc.current_user_id(conn), sofia.id)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ DROP FUNCTION IF EXISTS synapse._title_words(text);
 DROP INDEX IF EXISTS synapse.tasks_title_trgm_idx;
 CREATE INDEX IF NOT EXISTS tasks_department_title_trgm_idx ON synapse.tasks USING gin (department_id, title public.gin_trgm_ops);
 DROP INDEX IF EXISTS synapse.tasks_search_keys_idx;
+REVOKE ALL ON FUNCTION synapse._search_keys(uuid, tsvector), synapse._search_key_array(text, text[], text[])
+  FROM synapse_migrate;
 
 CREATE OR REPLACE FUNCTION synapse.my_tasks(
   after_due      timestamptz           DEFAULT NULL,

@@ -216,7 +216,11 @@ GRANT EXECUTE ON FUNCTION synapse._task_is_open(synapse.task_status, timestamptz
 
 -- The keys and the index query are the extension's (synapse._search_keys,
 -- synapse._search_keys_query, sql/search.sql and src/search.rs): the keys are made for
--- every inserted task, in Rust.
+-- every inserted task, in Rust. PostgreSQL evaluates an index expression as the table's
+-- owner when it builds the index, REINDEXes or ANALYZEs (autovacuum too): synapse_migrate
+-- must execute them once synapse_ext 0.3.0 takes EXECUTE from PUBLIC on its internals.
+GRANT EXECUTE ON FUNCTION synapse._search_keys(uuid, tsvector), synapse._search_key_array(text, text[], text[])
+  TO synapse_migrate;
 CREATE INDEX tasks_search_keys_idx ON synapse.tasks USING gin (synapse._search_keys(department_id, search_vector));
 -- Migration 9's trigram index served only the fallback's one-department path, which now
 -- goes through search_words; the all-departments fallback reads titles by this one.

@@ -13,7 +13,11 @@
 #    synapse_ext must be installed too (`make install`).
 # 2. Starts a coordinator and two workers on 127.0.0.1 with scripts/cluster.sh (data under
 #    scripts/pg-workdir.sh, normally .cluster/): citus-coord (5441), citus-w1 (5442),
-#    citus-w2 (5443), with citus preloaded (SYNAPSE_PRELOAD_CITUS=1).
+#    citus-w2 (5443), with citus preloaded (SYNAPSE_PRELOAD_CITUS=1). The nodes talk to
+#    each other over TLS (citus.node_conninfo sslmode=verify-full) and log in with SCRAM
+#    passwords from the servers' passfile: the superuser's, synapse_migrate's (finding 10)
+#    and the application login's, each made by scripts/cluster.sh login --server. The check
+#    connects the same way: over TLS, the passwords from the passfile.
 # 3. Migrates the coordinator's database synapse (scripts/migrate.sh), loads the dev seed,
 #    distributes the tables (tests/citus/distribute.sql), and loads the same seed into a
 #    plain single-node database (synapse_single, on the coordinator, without Citus) to
@@ -48,7 +52,6 @@ for arg in "$@"; do
   esac
 done
 
-export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=synapse
 export PGOPTIONS="--client-min-messages=warning"
 unset PGPORT PGSERVICE PGPASSWORD 2>/dev/null || true
 
@@ -131,7 +134,13 @@ export SYNAPSE_IDENTITY_SECRET=${SYNAPSE_IDENTITY_SECRET:-$(openssl rand -hex 32
 for i in 0 1 2; do
   SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null ||
     bail "cannot start ${NAMES[$i]} on port ${PORTS[$i]} (see $("$root/scripts/pg-workdir.sh")/${NAMES[$i]}/server.log)"
+  # One superuser password on every node (the first call makes it, the others reuse it).
+  cluster login "${NAMES[$i]}" postgres --server || bail "cannot give ${NAMES[$i]}'s superuser its password"
 done
+# The CA and the passfile from the clusters' settings; TCP to 127.0.0.1 as the superuser.
+eval "$(cluster env citus-coord)"
+export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=synapse
+unset PGPORT
 for p in "${PORTS[@]:0:3}"; do
   spl=$(sql "$p" -c "SHOW shared_preload_libraries")
   [[ $spl == citus* ]] || bail "port $p: shared_preload_libraries = '$spl', citus must come first"
@@ -153,8 +162,8 @@ if out=$(migrate up 2>&1); then ok "migrations apply on the Citus coordinator (s
 else not_ok "migrations apply on the Citus coordinator" "$out"; bail "cannot go on without the schema"; fi
 for p in 5442 5443; do
   is "$(sql $p -c "SELECT string_agg(extname || ' ' || extversion, ', ' ORDER BY extname) FROM pg_extension WHERE extname IN ('pg_trgm', 'pgcrypto', 'synapse_ext')") / $(sql $p -c "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'synapse\_%'")" \
-     "pg_trgm 1.6, pgcrypto 1.3, synapse_ext $(sql $COORD -c "SELECT extversion FROM pg_extension WHERE extname = 'synapse_ext'") / 4" \
-     "worker $p got the extensions and the four group roles from the migrations (Citus propagates them)"
+     "pg_trgm 1.6, pgcrypto 1.3, synapse_ext $(sql $COORD -c "SELECT extversion FROM pg_extension WHERE extname = 'synapse_ext'") / 5" \
+     "worker $p got the extensions and the five group roles from the migrations (Citus propagates them)"
 done
 try "dev seed loads before distribution" $COORD -1 -f "$root/sql/seed/dev_seed.sql" || bail "seed failed"
 
@@ -189,14 +198,17 @@ else
     "writes by an assignee as a synapse_app member fail: ERROR: could not create distributed plan / DETAIL: Possibly this is caused by the use of parameters in SQL functions, which is not supported in Citus." \
     "fix (migration 6): the same bodies as LANGUAGE plpgsql (BEGIN RETURN EXISTS (SELECT ...); END)"
 fi
-# The read policies read no table (migration 6): nothing in them can start a nested query.
+# The read policies of the distributed tables read no table (migration 6): nothing in them
+# can start a nested query. (The reference tables' own-rows policies of migration 14 may:
+# a reference table is read on the node the query runs on.)
 readq=$(sql $COORD -c "SELECT string_agg(pol.polname, ', ' ORDER BY pol.polname) FROM pg_policy pol
                          JOIN pg_class c ON c.oid = pol.polrelid
                         WHERE c.relnamespace = 'synapse'::regnamespace AND pol.polcmd = 'r'
+                          AND c.relname IN ('projects', 'tasks', 'task_assignees', 'task_dependencies', 'comments', 'search_words')
                           AND pg_get_expr(pol.polqual, pol.polrelid) <> 'true'
                           AND pg_get_expr(pol.polqual, pol.polrelid) !~
                               '^\(\(department_id >= (synapse\.)?_rls_departments_from\(\)\) AND \(department_id <= (synapse\.)?_rls_departments_to\(\)\)\)$'")
-is "$readq" "" "every read policy is the department range of the extension's helpers (or true for synapse_readonly)"
+is "$readq" "" "every read policy of a distributed table is the department range of the extension's helpers (or true for synapse_readonly)"
 
 # Without citus.enable_unsafe_triggers, Citus refuses every table of the schema that has a trigger.
 sqlstate $COORD -c "SELECT create_reference_table('synapse.departments')"
@@ -208,6 +220,8 @@ if out=$(sql $COORD -f "$here/distribute.sql" 2>&1); then
 else
   not_ok "tests/citus/distribute.sql distributes the seeded schema" "$out"; bail "nothing distributed"
 fi
+# distribute.sql makes synapse_migrate LOGIN (finding 10); it authenticates like any login.
+cluster login citus-coord synapse_migrate --server
 is "$(sql $COORD -c "SELECT string_agg(logicalrelid::regclass::text || ':' || partmethod::text || coalesce(':' || column_to_column_name(logicalrelid, partkey), ''), ' ' ORDER BY partmethod, logicalrelid::regclass::text)
                      FROM pg_dist_partition" | sed 's/synapse\.//g')" \
    "comments:h:department_id projects:h:department_id search_words:h:department_id task_assignees:h:department_id task_dependencies:h:department_id tasks:h:department_id auth_sessions:n departments:n email_integrations:n email_processing_log:n users:n" \
@@ -313,8 +327,10 @@ grep -q "synapse._set_current_user" \
   <<<"$(sql $COORD -c "SELECT prosrc FROM pg_proc WHERE oid = 'synapse.set_current_user(uuid)'::regprocedure")" &&
   ok "set_current_user sets the identity through the extension (a signed claim, SET LOCAL)" ||
   not_ok "set_current_user sets the identity through the extension (a signed claim, SET LOCAL)"
-sql $COORD -c "CREATE ROLE citus_check_app LOGIN" -c "GRANT synapse_app TO citus_check_app" \
-           -c "ALTER DATABASE synapse SET citus.propagate_set_commands = 'local'" >/dev/null
+# The application's login, with a password the nodes know too (the coordinator passes its
+# queries on to the workers as this role).
+cluster login citus-coord citus_check_app --server synapse_app
+sql $COORD -c "ALTER DATABASE synapse SET citus.propagate_set_commands = 'local'" >/dev/null
 is "$(sql $COORD -c "SHOW citus.allow_nested_distributed_execution")" "off" \
    "the RLS reads below run with citus.allow_nested_distributed_execution off (the default)"
 app() { psql -X -q -v ON_ERROR_STOP=1 -At -U citus_check_app -p $COORD -d synapse "$@"; }
@@ -381,6 +397,34 @@ sql $COORD -c "ALTER DATABASE synapse SET citus.allow_nested_distributed_executi
 is "$(as_user sofia "$assignee_update")" "In Review" "with it on, the assignee updates the task"
 is "$(as_user chen "UPDATE synapse.tasks SET status = 'Done' WHERE department_id = $eng AND task_id = 'ENG-101' RETURNING status")" "" \
    "a member neither creator nor assignee of it updates nothing"
+
+# --- the nodes' own connections: TLS, verified, with a password -----------------------------
+is "$(sql $COORD -c "SHOW citus.node_conninfo" | cut -d' ' -f1)" "sslmode=verify-full" \
+   "citus.node_conninfo: sslmode=verify-full (with the CA as sslrootcert)"
+# Citus's own connections (as the superuser): each worker reports the one that asks it.
+is "$(sql $COORD -c "SELECT string_agg(nodeport || ':' || result, ' ' ORDER BY nodeport) FROM run_command_on_workers(
+                       \$\$SELECT ssl || ' ' || (version IN ('TLSv1.2', 'TLSv1.3')) FROM pg_stat_ssl WHERE pid = pg_backend_pid()\$\$)")" \
+   "5442:true true 5443:true true" "the coordinator's connections to the workers as the superuser: TLS 1.2+"
+# The application's: held open by a transaction of its login that read every shard (an
+# Admin's count), and seen from each worker meanwhile.
+coproc HOLD { app 2>&1; }
+printf '%s\n' "BEGIN;" "SELECT synapse.set_current_user(md5('dev:user:priya')::uuid) \\g /dev/null" \
+  "SELECT 'held ' || count(*) FROM synapse.tasks;" >&"${HOLD[1]}"
+read -r -t 60 held <&"${HOLD[0]}" || true
+tasks_now=$(sql $COORD -c "SELECT count(*) FROM synapse.tasks")
+for p in 5442 5443; do
+  is "$held / $(sql $p -c "SELECT count(*) > 0 AND bool_and(s.ssl AND s.version IN ('TLSv1.2', 'TLSv1.3'))
+                             FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'citus_check_app'")" \
+     "held $tasks_now / true" "worker $p: the coordinator's connections as the application's login use TLS 1.2+"
+  out=$(psql -X -w -At "host=127.0.0.1 port=$p user=postgres dbname=synapse sslmode=disable" -c "SELECT 1" 2>&1 || true)
+  [[ $out == *"no encryption"* ]] && ok "worker $p refuses plain text, the superuser too" || not_ok "worker $p refuses plain text" "$out"
+  out=$(PGPASSFILE=/dev/null psql -X -w -At "host=127.0.0.1 port=$p user=postgres dbname=synapse" -c "SELECT 1" 2>&1 || true)
+  [[ $out == *"no password supplied"* ]] && ok "worker $p asks the superuser over TLS for its password" \
+    || not_ok "worker $p asks the superuser over TLS for its password" "$out"
+done
+# (A session that failed has ended already, and bash has unset HOLD.)
+if [ -n "${HOLD[1]:-}" ]; then printf '%s\n' "COMMIT;" '\q' >&"${HOLD[1]}"; fi
+wait "${HOLD_PID:-}" 2>/dev/null || true
 
 # --- recurring generation on the shards ------------------------------------------------------
 source "$here/generation.sh"

@@ -85,8 +85,10 @@ SELECT truncate_local_data_after_distributing_table(t)
 -- search helper synapse._search_task_matches_for_user (migration 9) is owned by
 -- synapse_migrate, a NOLOGIN group: without LOGIN, search_tasks fails for every
 -- application user ("role "synapse_migrate" is not permitted to log in"). Citus propagates
--- this to the workers. Let only the coordinator's address use it in the workers'
--- pg_hba.conf (docs/citus.md, finding 10).
+-- this to the workers. Like any login it authenticates: over TLS with a SCRAM password that
+-- the nodes' passfile holds (tests/citus/check.sh gives it one with scripts/cluster.sh login
+-- --server, never here); let only the nodes' addresses use it in pg_hba.conf
+-- (docs/citus.md, finding 10).
 ALTER ROLE synapse_migrate LOGIN;
 
 -- A function's own SET clause applies on the coordinator only, never in the shard queries
@@ -118,3 +120,7 @@ BEGIN
   END IF;
 END
 $$;
+
+-- Citus never propagates a GRANT on an extension's functions: copy the migration set's
+-- grants on synapse_ext's internals to the workers (finding 21).
+\ir extension_grants.sql

@@ -106,6 +106,7 @@ under_load() {
 
 # --- a third worker, rebalanced onto under load --------------------------------------------------
 SYNAPSE_PRELOAD_CITUS=1 cluster start citus-w3 $NEW_WORKER >/dev/null || bail "cannot start citus-w3 on port $NEW_WORKER"
+cluster login citus-w3 postgres --server || bail "cannot give citus-w3's superuser its password"
 sql $NEW_WORKER -c "CREATE EXTENSION citus" >/dev/null
 # Citus re-creates the schema's functions and their grants on the new node with type names
 # as the adding session's search_path prints them: under the database's search_path
@@ -116,6 +117,13 @@ try "a third worker joins (citus_add_node 5444, from a session with search_path 
   -c "SET search_path = pg_catalog" -c "SELECT citus_add_node('127.0.0.1', $NEW_WORKER)"
 is "$(sql $NEW_WORKER -c "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension WHERE extname IN ('pg_trgm', 'pgcrypto', 'synapse_ext', 'btree_gin')") $(sql $NEW_WORKER -c "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'synapse_migrate'")" \
    "btree_gin,pg_trgm,pgcrypto,synapse_ext t" "the new worker got the extensions and roles from the coordinator"
+# The grants on synapse_ext's functions, which Citus does not copy (finding 21): before any
+# shard moves there, since building a shard's search index needs synapse_migrate's EXECUTE
+# on _search_keys.
+try "the new worker gets the grants on synapse_ext's functions (tests/citus/extension_grants.sql)" $COORD \
+  -f "$here/extension_grants.sql"
+is "$(sql $NEW_WORKER -c "SELECT has_function_privilege('synapse_migrate', 'synapse._search_keys(uuid, tsvector)', 'EXECUTE') AND has_function_privilege('synapse_app', 'synapse._rls_departments_from()', 'EXECUTE') AND NOT has_function_privilege('synapse_readonly', 'synapse._set_current_user(uuid)', 'EXECUTE')")" t \
+   "there: synapse_migrate builds search keys, synapse_app reads its department range, reporting takes no identity"
 is "$(sql $NEW_WORKER -c "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = 'synapse')")" \
    "$(sql $COORD -c "SELECT setconfig FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = (SELECT oid FROM pg_database WHERE datname = 'synapse')")" \
    "the new worker got the database settings (search_path, trigram threshold, Citus settings)"

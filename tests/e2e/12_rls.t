@@ -104,27 +104,25 @@ is "$(state "$API" "" "DROP TABLE synapse.comments")" 42501 "synapse_app cannot 
 is "$(state "$API" "" "TRUNCATE synapse.tasks")" 42501 "synapse_app cannot truncate"
 is "$(state "$API" "$PRIYA" "DELETE FROM synapse.users WHERE id = '$LIAM'")" 23001 "users cannot be hard-deleted, even by an Admin"
 
-# --- the identity settings (migration 6) ---------------------------------------------------------------
-# A fresh connection has not loaded synapse_ext yet: the settings start as placeholders and
-# the extension takes them over (with the transaction's SET LOCAL values) when it loads.
+# --- the identity settings (read-only views since migration 14 and synapse_ext 0.3.0) -------------------
+# Until migration 14 the application set them itself; now only the extension sets the
+# identity (docs/security.md), and a value set by hand is refused or dropped.
+# A fresh connection has not loaded synapse_ext yet: a setting is a placeholder anyone may
+# set, and the extension drops a value its setter had no right to (a WARNING) when it loads.
 is "$(as "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SET LOCAL synapse.current_department_id = '$ENG';
-                    SET LOCAL synapse.current_user_role = 'Member'; SELECT count(*) FROM synapse.tasks")" 13 \
-   "the policies read the transaction-local settings set_current_user writes (set before the extension loaded)"
-is "$(as "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SELECT count(*) FROM synapse.tasks")" 0 \
-   "a user id alone (no department, no role) shows nothing"
-is "$(as "$API" "$SOFIA" "SELECT current_setting('synapse.current_department_id') = '$ENG' AND current_setting('synapse.current_user_role') = 'Member'")" t \
-   "set_current_user records the user's department and role"
+                    SET LOCAL synapse.current_user_role = 'Member'; SELECT count(*) FROM synapse.tasks" | tail -1)" 0 \
+   "the settings set by hand before the extension loaded give no identity: nothing visible"
+is "$(as "$API" "$SOFIA" "SELECT current_setting('synapse.current_user_id') = '$SOFIA' AND current_setting('synapse.current_department_id') = '$ENG' AND current_setting('synapse.current_user_role') = 'Member'")" t \
+   "set_current_user shows the user, department and role in the settings"
 # Once synapse_ext is loaded in the session (any of its functions ran, e.g. a policy's
-# helper), it validates every new value.
-is "$(state "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks; SET LOCAL synapse.current_department_id = 'engineering'")" 22023 \
-   "a malformed department setting is refused (22023)"
-is "$(state "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks; SET LOCAL synapse.current_user_role = 'Root'")" 22023 \
-   "a malformed role setting is refused (22023)"
-# Before that, a malformed value is a placeholder's text, which the extension drops with a
-# WARNING when it loads: no identity, nothing visible.
+# helper), setting them is refused.
+is "$(state "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks; SET LOCAL synapse.current_department_id = '$MKT'")" 42501 \
+   "the department setting is read-only (42501)"
+is "$(state "$API" "$SOFIA" "SELECT count(*) FROM synapse.tasks; SET LOCAL synapse.current_user_role = 'Admin'")" 42501 \
+   "the role setting is read-only (42501)"
 is "$(as "$API" "" "SET LOCAL synapse.current_user_id = '$SOFIA'; SET LOCAL synapse.current_department_id = 'engineering';
                     SET LOCAL synapse.current_user_role = 'Member'; SELECT count(*) FROM synapse.tasks" | tail -1)" 0 \
-   "a malformed value set before the extension loaded is dropped: nothing visible"
+   "a malformed value set before the extension loaded is dropped as well: nothing visible"
 
 out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>&1
 BEGIN;
@@ -144,10 +142,12 @@ SQL
 is "$out" "$(printf 'admin|36\nback|13\ncleared|0')" \
    "a set_current_user rolled back to a savepoint restores the previous identity; a released one stays"
 
+# The change is an Admin's (migration 14: nobody changes their own role or department), in
+# another session (\!) while Sofia's transaction runs.
 out=$(psql -X -q -At -d "$DB" -U "$API" <<SQL 2>&1
 BEGIN;
 SELECT synapse.set_current_user('$SOFIA') \g /dev/null
-UPDATE synapse.users SET role = 'Admin', department_id = '$MKT' WHERE id = '$SOFIA';
+\! psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -U "$API" -c "BEGIN" -c "SELECT synapse.set_current_user('$PRIYA')" -c "UPDATE synapse.users SET role = 'Admin', department_id = '$MKT' WHERE id = '$SOFIA'" -c "COMMIT" >/dev/null
 SELECT 'same', count(*) || ' ' || bool_and(department_id = '$ENG') FROM synapse.tasks;
 COMMIT;
 BEGIN;

@@ -105,7 +105,8 @@ is "$(q "SELECT count(*) = count(DISTINCT (recurrence_parent_id, occurrence_at))
    "no duplicate instance anywhere"
 is "$(sqlstate_of "$DB" "$LOADED; SET synapse.generation_max_instances_per_template = 0")" 22023 \
    "a cap below 1 is refused"
-psql_db postgres -c "DROP ROLE IF EXISTS t24_app" -c "CREATE ROLE t24_app LOGIN IN ROLE synapse_app" >/dev/null
+psql_db postgres -c "DROP ROLE IF EXISTS t24_app" >/dev/null
+login_role t24_app synapse_app
 is "$(psql -X -q -At -d "$DB" -U t24_app -c "SET synapse.generation_max_instances_per_template = 100000" \
           -c "$LOADED" -c "SHOW synapse.generation_max_instances_per_template" 2>&1 | tail -1)" 1000 \
    "an application login cannot raise it (a value it set before the library loaded is dropped when it loads)"

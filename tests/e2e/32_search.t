@@ -161,10 +161,12 @@ is "$(q "SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t
           WHERE (a.task_open, a.task_due_key, a.task_priority)
                 IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)")" 0 \
    "every assignment's copies equal its task's facts"
-is "$(state "$API" "$SOFIA" "UPDATE synapse.task_assignees SET task_open = NOT task_open")" "" "an assignment's copies may be written ..."
+is "$(state "$API" "$SOFIA" "UPDATE synapse.task_assignees SET task_open = NOT task_open")" 42501 \
+   "an assignment's copies are not the application's to write (migration 14's column privileges) ..."
+q "UPDATE synapse.task_assignees SET task_open = NOT task_open" >/dev/null
 is "$(q "SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
           WHERE a.task_open IS DISTINCT FROM synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)")" 0 \
-   "... but they are read from the task again"
+   "... and whoever writes them, they are read from the task again"
 is "$(mine "$PRIYA" "page_size => 500")" "$(reference "$PRIYA")" "an Admin's list (every department): the reference list"
 q "UPDATE synapse.tasks SET title = 'Persimmon harvest' WHERE task_id = 'S-OFFSITE'" >/dev/null
 is "$(how "$SOFIA" 'persimon')" "S-OFFSITE:trigram" "a changed title's words reach the typo fallback"

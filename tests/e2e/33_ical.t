@@ -34,20 +34,8 @@ uid() { q "SELECT md5('dev:user:$1')::uuid"; }
 SOFIA=$(uid sofia); PRIYA=$(uid priya)
 ENG=$(q "SELECT md5('dev:dept:eng')::uuid")
 API_PROJECT=$(q "SELECT md5('dev:project:api')::uuid"); MKT_PROJECT=$(q "SELECT md5('dev:project:q1camp')::uuid")
-# The application's group reads through the _rls_ helpers its policies call (migration 14
-# grants them; granted here too so this test does not depend on it).
-# Likewise the tasks' owner, as whom generation writes instances (the search index's keys)
-# and a trigger schedules a completion-anchored template when an instance is done.
-q "GRANT EXECUTE ON FUNCTION synapse._rls_departments_from(), synapse._rls_departments_to(), synapse._rls_can_read(uuid),
-         synapse._rls_can_write(uuid, uuid), synapse._rls_current_user(), synapse._rls_is_admin() TO $API;
-   GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA synapse TO synapse_migrate" >/dev/null
-
-# as USER SQL: one transaction of the application login acting for USER (the identity set
-# by the extension, then the role switched as a connection pooler would).
-as() {
-  printf 'BEGIN;\nSELECT synapse._set_current_user(%s) \\g /dev/null\nSET LOCAL ROLE %s;\n%s;\nCOMMIT;\n' \
-    "'$1'" "$API" "$2" | psql -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -At -d "$DB" 2>&1
-}
+# as USER SQL: one transaction of the application login acting for USER.
+as() { login_as "$DB" "$API" "$1" "$2"; }
 as_state() { local out; if out=$(as "$@"); then echo ""; else sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1; fi; }
 # calendar USER [PROJECT] > FILE: the text exactly (psql's own final newline dropped).
 calendar() { local out; out=$(as "$1" "SELECT synapse.ical_calendar(${2:+'$2'})") && printf '%s\n' "$out"; }

@@ -1,11 +1,15 @@
 # Shared helpers for the end-to-end tests (tests/e2e/*.t). Each .t is an executable that
 # prints TAP; `prove` runs them all (tests/e2e/run.sh). They talk to the scratch cluster that
-# run.sh started: 127.0.0.1, port $SYNAPSE_TEST_PORT, superuser postgres; its name (for
-# scripts/cluster.sh) is $SYNAPSE_TEST_CLUSTER.
+# run.sh started: its name (for scripts/cluster.sh) is $SYNAPSE_TEST_CLUSTER, its port
+# $SYNAPSE_TEST_PORT; psql is the superuser postgres over the cluster's socket, and a login
+# role (login_role) over the socket or TLS with its recorded password
+# (scripts/cluster.sh env: PGHOST, PGPASSFILE, PGSSLMODE=verify-full, PGSSLROOTCERT).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export PGHOST=127.0.0.1 PGPORT=${SYNAPSE_TEST_PORT:?run through tests/e2e/run.sh} PGUSER=postgres
+: "${SYNAPSE_TEST_PORT:?run through tests/e2e/run.sh}"
+export SYNAPSE_TEST_CLUSTER=${SYNAPSE_TEST_CLUSTER:-e2e}
+eval "$("$ROOT/scripts/cluster.sh" env "$SYNAPSE_TEST_CLUSTER" "$SYNAPSE_TEST_PORT")"
 export PGOPTIONS="--client-min-messages=warning"
 _tap_n=0
 
@@ -36,6 +40,10 @@ sqlstate_of() {
   fi
 }
 
+# login_role ROLE [GROUP...]: ROLE made a LOGIN role of the test cluster, member of each
+# GROUP, with a random password recorded in the passfile (scripts/cluster.sh login).
+login_role() { "$ROOT/scripts/cluster.sh" login "$SYNAPSE_TEST_CLUSTER" "$@"; }
+
 # rls_db DB API_ROLE REPORT_ROLE: a fresh database DB, migrated, with the seed data, and the
 # LOGIN roles API_ROLE (in synapse_app) and REPORT_ROLE (in synapse_readonly), made anew.
 rls_db() {
@@ -43,7 +51,8 @@ rls_db() {
   psql_db postgres -c "DROP ROLE IF EXISTS $2" -c "DROP ROLE IF EXISTS $3"
   "$ROOT/scripts/migrate.sh" --db "$1" up 2>/dev/null
   psql_db "$1" -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
-  psql_db postgres -c "CREATE ROLE $2 LOGIN IN ROLE synapse_app" -c "CREATE ROLE $3 LOGIN IN ROLE synapse_readonly"
+  login_role "$2" synapse_app
+  login_role "$3" synapse_readonly
 }
 
 # login_as DB ROLE USER_UUID SQL [END]: one transaction of login ROLE acting for USER_UUID

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# A hot standby of the primary (scripts/standby.sh: pg_basebackup -R, streaming): it
-# follows the primary; previews, next occurrence, search, "my tasks" and the monitoring
+# A hot standby of the primary (scripts/standby.sh: pg_basebackup, streaming over TLS as
+# synapse_replication with its password): it follows the primary; previews, next occurrence, search, "my tasks" and the monitoring
 # views answer on it as on the primary; generation there does nothing and says why; the
 # pg_cron job runs on the primary only.
 source "$(dirname "$0")/lib.sh"
-standby() { on "$OPS_STANDBY_PORT" "$@"; }
+standby() { on ops-standby "$@"; }
 # as_app PORT USER_UUID SQL: one transaction of load_api_a acting for the user.
 as_app() {
   printf "BEGIN;\nSELECT synapse.set_current_user('%s') \\\\g /dev/null\n%s;\nCOMMIT;\n" "$2" "$3" |
-    psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$1" -U load_api_a -d synapse
+    psql -X -w -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$1" -U load_api_a -d synapse
 }
 caught_up() { [ "$(standby -c "SELECT count(*) FROM synapse.departments WHERE name = '$1'")" = 1 ]; }
 
-"$ROOT/scripts/standby.sh" create ops-standby "$OPS_PRIMARY_PORT" "$OPS_STANDBY_PORT" >/dev/null
+"$ROOT/scripts/standby.sh" create ops-standby ops-primary "$OPS_STANDBY_PORT" >/dev/null
 is "$(standby -c "SELECT pg_is_in_recovery()")" t "the standby runs in recovery on its own port"
 is "$(primary -c "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" 1 "the primary streams to it"
+is "$(primary -c "SELECT r.usename || ' ' || r.application_name || ' ' || s.ssl || ' ' || (s.version IN ('TLSv1.2', 'TLSv1.3'))
+                    FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)")" \
+   "synapse_replication ops-standby true true" "it streams as synapse_replication over TLS 1.2+ (pg_stat_ssl)"
+is "$(standby -c "SELECT regexp_replace(setting, '.*(sslmode=[^ ]+).*', '\1') FROM pg_settings WHERE name = 'primary_conninfo'")" \
+   "sslmode=verify-full" "with the primary's certificate verified (primary_conninfo)"
 
 marker="Standby check $(date +%s%N)"
 primary -c "INSERT INTO synapse.departments (name) VALUES ('$marker')"
@@ -46,7 +51,7 @@ is "$m_standby" "$(as_app "$OPS_PRIMARY_PORT" "$U" "$mine")" "my_tasks on the st
 views=$(primary -c "SELECT string_agg(viewname, ' ' ORDER BY viewname) FROM pg_views WHERE schemaname = 'synapse' AND viewname LIKE 'monitoring\_%'")
 failed=""
 for v in $views; do
-  psql -X -q -At -h 127.0.0.1 -p "$OPS_STANDBY_PORT" -U ops_monitor -d synapse -c "SELECT * FROM synapse.$v" >/dev/null 2>&1 || failed="$failed $v"
+  psql -X -w -q -At -h 127.0.0.1 -p "$OPS_STANDBY_PORT" -U ops_monitor -d synapse -c "SELECT * FROM synapse.$v" >/dev/null 2>&1 || failed="$failed $v"
 done
 is "$failed" "" "all $(wc -w <<<"$views") monitoring views answer on the standby"
 is "$(psql -X -At -h 127.0.0.1 -p "$OPS_STANDBY_PORT" -U ops_monitor -d synapse -c "SELECT server_role || ' ' || (replay_lag_seconds >= 0) FROM synapse.monitoring_replication")" \
@@ -57,13 +62,13 @@ is "$(psql -X -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U ops_monitor -d synapse 
 # Generation on the standby: the procedure says why it does nothing, the function fails
 # cleanly as any write does there.
 runs=$(standby -c "SELECT count(*) FROM synapse.generation_runs")
-out=$(PGOPTIONS= psql -X -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$OPS_STANDBY_PORT" -U postgres -d synapse \
+out=$(PGOPTIONS= psql -X -v ON_ERROR_STOP=1 -h "$WORK/ops-standby" -p "$OPS_STANDBY_PORT" -U postgres -d synapse \
         -c "CALL synapse.run_recurring_generation()" 2>&1) && rc=0 || rc=$?
 is "$rc" 0 "CALL synapse.run_recurring_generation() on the standby succeeds"
 case "$out" in *"NOTICE:  synapse.run_recurring_generation: skipped, this server is a standby"*) ok "with a NOTICE saying it is skipped on a standby" ;;
                *) not_ok "with a NOTICE saying it is skipped on a standby" "$out" ;; esac
 is "$(standby -c "SELECT count(*) FROM synapse.generation_runs")" "$runs" "and records no run"
-is "$(sqlstate_of_port "$OPS_STANDBY_PORT" "SELECT * FROM synapse.generate_recurring_tasks()")" 25006 \
+is "$(sqlstate_on ops-standby "SELECT * FROM synapse.generate_recurring_tasks()")" 25006 \
    "generate_recurring_tasks() on the standby: 25006 (read-only transaction), no crash"
 
 # pg_cron: the launcher runs on the primary only, and the job fires there.

@@ -6,7 +6,7 @@
 # unit-tested with promtool and evaluated by a real Prometheus over the exporter.
 source "$(dirname "$0")/lib.sh"
 . "$ROOT/scripts/privileges.sh"
-mon() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U ops_monitor -d "${DB:-synapse}" -c "$1"; }
+mon() { psql -X -w -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U ops_monitor -d "${DB:-synapse}" -c "$1"; }
 views="monitoring_connections monitoring_cache_hit_ratio monitoring_table_sizes monitoring_index_sizes
        monitoring_unused_indexes monitoring_dead_tuples monitoring_slowest_statements monitoring_statements_source
        monitoring_replication monitoring_generation monitoring_alerts"
@@ -14,7 +14,7 @@ views="monitoring_connections monitoring_cache_hit_ratio monitoring_table_sizes 
 for v in $views; do
   if mon "SELECT count(*) FROM synapse.$v" >/dev/null 2>&1; then ok "synapse_monitoring reads $v"; else not_ok "synapse_monitoring reads $v"; fi
 done
-is "$(PGOPTIONS= psql -X -At -v VERBOSITY=verbose -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U load_api_a -d synapse \
+is "$(PGOPTIONS= psql -X -w -At -v VERBOSITY=verbose -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U load_api_a -d synapse \
        -c "SELECT * FROM synapse.monitoring_connections" 2>&1 | sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p')" 42501 \
    "the application's login may not read them (42501)"
 
@@ -75,6 +75,9 @@ metrics=$(curl -fsS "http://127.0.0.1:$OPS_EXPORTER_PORT/metrics")
 # metric NAME [LABEL_MATCH]: the value of the first sample of NAME (whose labels contain LABEL_MATCH).
 metric() { awk -v n="$1" -v l="${2:-}" '$1 ~ "^" n "({|$)" && index($1, l) { print $2; exit }' <<<"$metrics"; }
 is "$(metric pg_up)" 1 "pg_up 1: the exporter reaches the primary"
+is "$(primary -c "SELECT count(*) > 0 AND bool_and(s.ssl AND s.version IN ('TLSv1.2', 'TLSv1.3'))
+                    FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'synapse_exporter'")" t \
+   "as synapse_exporter, over TLS 1.2+ (pg_stat_ssl; sslmode=verify-full in its DSN)"
 for m in synapse_connections_total synapse_connections_used_ratio synapse_cache_database_ratio synapse_table_total_bytes \
          synapse_dead_tuples_dead_ratio synapse_index_index_bytes synapse_index_unused synapse_statements_listed \
          synapse_replication_replay_lag_seconds synapse_generation_overdue_templates synapse_alerts_state; do

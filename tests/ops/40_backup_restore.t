@@ -3,8 +3,10 @@
 # database synapse, dumped after the load run, restored into a fresh cluster
 # (.cluster/ops-restore); every row of every synapse table, the extensions, the roles'
 # memberships and grants, the policies and row-level security at work, as on the primary.
+# The roles come without passwords (pg_dumpall --no-role-passwords): the logins get theirs
+# again from the recorded ones (scripts/cluster.sh passwords --apply), as after make restore.
 source "$(dirname "$0")/lib.sh"
-restored() { on "$OPS_RESTORE_PORT" "$@"; }
+restored() { on ops-restore "$@"; }
 both_equal() {  # both_equal DESCRIPTION SQL
   local a b
   a=$(primary -c "$2"); b=$(restored -c "$2")
@@ -21,8 +23,10 @@ grep -qi 'password' "${dump%.dump}.roles.sql" && not_ok "the roles file holds no
 
 "$ROOT/scripts/cluster.sh" destroy ops-restore
 "$ROOT/scripts/cluster.sh" start ops-restore "$OPS_RESTORE_PORT"
-"$ROOT/scripts/backup.sh" restore "$OPS_RESTORE_PORT" "$dump" && ok "backup.sh restore into a fresh cluster" || not_ok "backup.sh restore into a fresh cluster"
-out=$("$ROOT/scripts/backup.sh" restore "$OPS_RESTORE_PORT" "$dump" 2>&1) && not_ok "a second restore over it is refused" \
+# The superuser reaches the copy over its socket.
+restore() { PGHOST="$WORK/ops-restore" "$ROOT/scripts/backup.sh" restore "$OPS_RESTORE_PORT" "$dump"; }
+restore && ok "backup.sh restore into a fresh cluster" || not_ok "backup.sh restore into a fresh cluster"
+out=$(restore 2>&1) && not_ok "a second restore over it is refused" \
   || { [[ $out == *"has a synapse schema"* ]] && ok "a second restore over it is refused" || not_ok "a second restore over it is refused" "$out"; }
 
 # Every row: each synapse table's rows in a canonical order, hashed.
@@ -50,17 +54,25 @@ both_equal "row-level security enabled on the same tables" \
 both_equal "the same policies" \
   "SELECT string_agg(tablename || ' ' || policyname || ' ' || cmd || ' ' || roles::text || ' ' || coalesce(qual, '') || ' ' || coalesce(with_check, ''), E'\n' ORDER BY tablename, policyname) FROM pg_policies WHERE schemaname = 'synapse'"
 
+# The logins on the copy: no password until they get theirs again.
+out=$(psql -X -w -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U load_api_b -d synapse -c "SELECT 1" 2>&1 || true)
+[[ $out == *"password authentication failed"* ]] && ok "a restored login has no password (it cannot log in yet)" \
+  || not_ok "a restored login has no password (it cannot log in yet)" "$out"
+"$ROOT/scripts/cluster.sh" passwords ops-restore --apply >/dev/null
+is "$(restored -c "SELECT count(*) FROM pg_authid WHERE rolname IN ('load_api_b', 'ops_monitor') AND rolpassword LIKE 'SCRAM-SHA-256\$%'")" 2 \
+   "cluster.sh passwords --apply gives them their recorded passwords again"
+
 # Row-level security at work on the restored copy: a member sees her department only.
 U=$(user_of 11); D=$(dept_of 11)
 rls="BEGIN; SELECT synapse.set_current_user('$U') \\g /dev/null
 SELECT count(*) || ' ' || count(*) FILTER (WHERE department_id <> '$D') FROM synapse.tasks; COMMIT;"
-p=$(psql -X -q -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U load_api_b -d synapse <<<"$rls")
-r=$(psql -X -q -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U load_api_b -d synapse <<<"$rls")
+p=$(psql -X -w -q -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U load_api_b -d synapse <<<"$rls")
+r=$(psql -X -w -q -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U load_api_b -d synapse <<<"$rls")
 is "$r" "$p" "an application login acting for a user sees the same tasks on the copy"
 [[ $r == *" 0" && $r != "0 0" ]] && ok "all of them in her department ($r)" || not_ok "all of them in her department" "$r"
-is "$(psql -X -q -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U load_api_b -d synapse -c "SELECT count(*) FROM synapse.tasks")" 0 \
+is "$(psql -X -w -q -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U load_api_b -d synapse -c "SELECT count(*) FROM synapse.tasks")" 0 \
    "without a user it sees nothing"
-is "$(psql -X -q -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U ops_monitor -d synapse -c "SELECT count(*) FROM synapse.monitoring_alerts")" 7 \
+is "$(psql -X -w -q -At -h 127.0.0.1 -p "$OPS_RESTORE_PORT" -U ops_monitor -d synapse -c "SELECT count(*) FROM synapse.monitoring_alerts")" 7 \
    "the monitoring login reads the monitoring views on the copy"
 
 # The copy works: the extension answers and generation runs there.

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 work=$("$ROOT/scripts/pg-workdir.sh")
 src="$work/ops-archive"; dst="$work/ops-pitr"; archive="$src/wal-archive"
-src_db() { on "$OPS_ARCHIVE_PORT" "$@"; }
+src_db() { on ops-archive "$@"; }
 
 "$ROOT/scripts/cluster.sh" destroy ops-archive
 "$ROOT/scripts/cluster.sh" destroy ops-pitr
@@ -22,11 +22,11 @@ CONF
 "$ROOT/scripts/cluster.sh" stop ops-archive
 "$ROOT/scripts/cluster.sh" start ops-archive "$OPS_ARCHIVE_PORT"
 is "$(src_db -c "SHOW archive_mode")" on "archive_mode on"
-"$ROOT/scripts/migrate.sh" --port "$OPS_ARCHIVE_PORT" --db synapse up >/dev/null 2>&1
+"$ROOT/scripts/migrate.sh" --host "$src" --port "$OPS_ARCHIVE_PORT" --db synapse up >/dev/null 2>&1
 src_db -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
 
 as_root mkdir -p "$dst" && as_root chown postgres: "$dst"
-as_postgres "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$OPS_ARCHIVE_PORT" -U postgres -D "$dst/data" -X fetch -c fast
+as_postgres "$PG_BIN/pg_basebackup" -h "$src" -p "$OPS_ARCHIVE_PORT" -U postgres -D "$dst/data" -X fetch -c fast
 ok "a base backup (pg_basebackup)"
 
 src_db -c "INSERT INTO synapse.departments (name) VALUES ('Before the target')"
@@ -52,12 +52,12 @@ recovery_target_action = 'promote'
 CONF
 as_postgres touch "$dst/data/recovery.signal"
 "$ROOT/scripts/cluster.sh" start ops-pitr "$OPS_PITR_PORT"
-promoted() { [ "$(on "$OPS_PITR_PORT" -c "SELECT pg_is_in_recovery()")" = f ]; }
+promoted() { [ "$(on ops-pitr -c "SELECT pg_is_in_recovery()")" = f ]; }
 wait_for "recovery" 60 promoted && ok "recovered to the target time and promoted" || not_ok "recovered to the target time and promoted"
-is "$(on "$OPS_PITR_PORT" -c "SELECT string_agg(name, ',' ORDER BY name) FROM synapse.departments WHERE name LIKE '%the target'")" \
+is "$(on ops-pitr -c "SELECT string_agg(name, ',' ORDER BY name) FROM synapse.departments WHERE name LIKE '%the target'")" \
    "Before the target" "the row written before the target is there, the one after it is not"
-is "$(on "$OPS_PITR_PORT" -c "SELECT count(*) FROM synapse.tasks")" 36 "the seed's 36 tasks are there"
-is "$(on "$OPS_PITR_PORT" -c "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', '2026-01-01 10:00+00')")" \
+is "$(on ops-pitr -c "SELECT count(*) FROM synapse.tasks")" 36 "the seed's 36 tasks are there"
+is "$(on ops-pitr -c "SELECT synapse.calculate_next_occurrence('{\"frequency\":\"daily\"}', '2026-01-01 10:00+00')")" \
    "2026-01-02 10:00:00+00" "the extension answers"
 grep -q "recovery stopping before commit" "$dst/server.log" && ok "the log says where recovery stopped" || not_ok "the log says where recovery stopped"
 

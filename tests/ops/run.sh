@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Operations tests against the real components (make test-ops): PgBouncer with 1,000
-# clients, a hot standby, postgres_exporter scraped over HTTP and by Prometheus with the
+# clients over TLS, a hot standby streaming over TLS, postgres_exporter scraped over HTTP and by Prometheus with the
 # alerting rules, backup and restore into a fresh cluster, point-in-time recovery from
 # archived WAL. Starts .cluster/ops-primary
 # (pg_cron and pg_stat_statements preloaded), builds the load tool (tests/ops/load, Go with
@@ -38,7 +38,9 @@ trap cleanup EXIT
 tests/ops/load/build.sh "$OPS_LOAD_BIN"
 
 scripts/cluster.sh start ops-primary "$OPS_PRIMARY_PORT"
-psql_p() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$OPS_PRIMARY_PORT" -U postgres "$@"; }
+# The superuser over the primary's socket; logins over TLS with their recorded passwords.
+eval "$(scripts/cluster.sh env ops-primary "$OPS_PRIMARY_PORT")"
+psql_p() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 preload=$(psql_p -d postgres -c "SHOW shared_preload_libraries")
 if [[ ,$preload, != *,pg_stat_statements,* ]]; then
   # A list setting: each library its own quoted item.
@@ -51,18 +53,15 @@ psql_p -d postgres -c "DROP DATABASE IF EXISTS synapse WITH (FORCE)" -c "CREATE 
 scripts/cluster.sh stop ops-primary
 scripts/cluster.sh start ops-primary "$OPS_PRIMARY_PORT"
 psql_p -d synapse -c "SET client_min_messages = warning" -c "CREATE EXTENSION pg_cron" -c "CREATE EXTENSION pg_stat_statements"
-if ! out=$(scripts/migrate.sh --host 127.0.0.1 --port "$OPS_PRIMARY_PORT" --user postgres --db synapse up 2>&1); then
+if ! out=$(scripts/migrate.sh --db synapse up 2>&1); then
   echo "$out" >&2; exit 1
 fi
 psql_p -d synapse -1 -f sql/seed/dev_seed.sql >/dev/null
 psql_p -d synapse -v departments=20 -v users_per_department=10 -v tasks_per_user=20 -f tests/ops/load/setup.sql
-# LOGIN roles as an operator would make them (the migrations only create groups).
-psql_p -d synapse <<'SQL'
-SET client_min_messages = warning;
-SELECT format('CREATE ROLE %I LOGIN', r) FROM unnest(ARRAY['load_api_a', 'load_api_b', 'ops_monitor']) AS r
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) \gexec
-GRANT synapse_app TO load_api_a, load_api_b;
-GRANT synapse_monitoring TO ops_monitor;
-SQL
+# LOGIN roles as an operator would make them (the migrations only create groups), each with
+# a random password.
+scripts/cluster.sh login ops-primary load_api_a synapse_app
+scripts/cluster.sh login ops-primary load_api_b synapse_app
+scripts/cluster.sh login ops-primary ops_monitor synapse_monitoring
 
 if [ $# -gt 0 ]; then prove --timer ${OPS_PROVE_FLAGS:-} "$@"; else prove --timer tests/ops/*.t; fi

@@ -7,7 +7,7 @@
 # EXTENSION, the recurrence tour (tests/sql, tests/expected), update paths from every
 # release, the migrations, the seed and a generation run.
 # Port SYNAPSE_PACKAGE_PORT (default 25332), cluster NAME package, tree package-pg.
-export SYNAPSE_TEST_PORT=${SYNAPSE_PACKAGE_PORT:-25332}
+export SYNAPSE_TEST_PORT=${SYNAPSE_PACKAGE_PORT:-25332} SYNAPSE_TEST_CLUSTER=package
 source "$(dirname "$0")/../e2e/lib.sh"
 
 version=$("$ROOT/scripts/version.sh")

@@ -24,7 +24,7 @@
 started=$SECONDS
 port=${SYNAPSE_NO_CRASH_PORT:-$((${SYNAPSE_SECURITY_PORT:-${SYNAPSE_TEST_PORT:-25333}} + 1))}
 memory_mb=${SYNAPSE_NO_CRASH_MEMORY_MB:-2048}
-export SYNAPSE_TEST_PORT=$port
+export SYNAPSE_TEST_PORT=$port SYNAPSE_TEST_CLUSTER=no-crash
 source "$(dirname "$0")/../e2e/lib.sh"
 DB=synapse_t90_no_crash
 # A function that crashes the server in this many cases for one role is not run further for
@@ -64,7 +64,8 @@ for group in synapse_app synapse_readonly synapse_monitoring synapse_worker syna
   if [ -n "$group" ] && [ -z "$(psql_db postgres -c "SELECT 1 FROM pg_roles WHERE rolname = '$group'")" ]; then
     continue
   fi
-  psql_db postgres -c "DROP ROLE IF EXISTS $login" -c "CREATE ROLE $login LOGIN${group:+ IN ROLE $group}"
+  psql_db postgres -c "DROP ROLE IF EXISTS $login"
+  login_role "$login" $group
   app=$([ "$group" = synapse_app ] && echo true || echo false)
   psql_db "$DB" -c "INSERT INTO crashwalk.roles VALUES ('$login', '${group:-no group}', $app, $app, false)"
 done

@@ -19,7 +19,7 @@
 #     11, 12, 20, 23, 30 and 32 (below, why these).
 # Port SYNAPSE_UPGRADE_PORT (default 25331), cluster NAME upgrade, tree upgrade-pg, both in
 # the scripts/pg-workdir.sh directory.
-export SYNAPSE_TEST_PORT=${SYNAPSE_UPGRADE_PORT:-25331}
+export SYNAPSE_TEST_PORT=${SYNAPSE_UPGRADE_PORT:-25331} SYNAPSE_TEST_CLUSTER=upgrade
 source "$(dirname "$0")/../e2e/lib.sh"
 
 workdir=$("$ROOT/scripts/pg-workdir.sh")
@@ -172,8 +172,8 @@ for entry in "${releases[@]}"; do
     sed 's/^/#   /' "$tmp/diff"
   fi
   # \restrict lines carry a random key per dump.
-  "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$SYNAPSE_TEST_PORT" -U postgres --schema-only "$FRESH" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$tmp/schema_fresh"
-  "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$SYNAPSE_TEST_PORT" -U postgres --schema-only "$DB" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$tmp/schema_updated"
+  "$PG_BIN/pg_dump" --schema-only "$FRESH" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$tmp/schema_fresh"
+  "$PG_BIN/pg_dump" --schema-only "$DB" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$tmp/schema_updated"
   if diff -u "$tmp/schema_fresh" "$tmp/schema_updated" >"$tmp/diff"; then
     ok "the updated database's schema equals a freshly migrated one (pg_dump --schema-only: CHECKs, generated columns, triggers, policies)"
   else
@@ -208,7 +208,8 @@ for entry in "${releases[@]}"; do
   is "$(q "SELECT count(*) FROM synapse.tasks i JOIN synapse.tasks t ON t.department_id = i.department_id AND t.id = i.recurrence_parent_id WHERE t.task_id = 'UPG-WEEKLY'")" 3 \
      "generation makes a new template's three due occurrences"
 
-  psql_db postgres -c "DROP ROLE IF EXISTS upg_api" -c "CREATE ROLE upg_api LOGIN IN ROLE synapse_app" >/dev/null
+  psql_db postgres -c "DROP ROLE IF EXISTS upg_api" >/dev/null
+  login_role upg_api synapse_app
   sofia=$(q "SELECT md5('dev:user:sofia')::uuid")
   sofia_department=$(q "SELECT department_id FROM synapse.users WHERE id = '$sofia'")
   is "$(login_as "$DB" upg_api "$sofia" "SELECT count(DISTINCT department_id) || ' ' || bool_and(department_id = '$sofia_department') FROM synapse.tasks")" "1 true" \

@@ -10,6 +10,10 @@
 // left on the server connection by an earlier client would show here); one bad pattern,
 // which must fail with SQLSTATE 22023.
 //
+// Connections take TLS, the CA and the passwords from the environment, as libpq does
+// (PGSSLMODE, PGSSLROOTCERT, PGPASSFILE: scripts/cluster.sh env), and the summary counts
+// those that are TLS.
+//
 // Queries use the simple protocol: PgBouncer 1.18 in transaction mode does not keep
 // prepared statements, so pgx's default (named statements, cached per connection) would
 // fail as soon as a client's next transaction lands on another server connection.
@@ -21,6 +25,7 @@ package main
 import (
 	"context"
 	"crypto/md5"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -253,7 +258,7 @@ func main() {
 
 	// Connect every client first, a few at a time, so the mix really runs on all of them.
 	clients := make([]*client, o.clients)
-	var connectErrs int64
+	var connectErrs, tlsConns int64
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, o.connectParallel)
 	connectStart := time.Now()
@@ -263,12 +268,15 @@ func main() {
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=disable connect_timeout=60",
+			cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d dbname=%s user=%s connect_timeout=60",
 				o.host, o.port, o.db, roles[i%len(roles)]))
 			if err == nil {
 				cfg.PreferSimpleProtocol = true
 				var conn *pgx.Conn
 				if conn, err = pgx.ConnectConfig(ctx, cfg); err == nil {
+					if _, ok := conn.PgConn().Conn().(*tls.Conn); ok {
+						atomic.AddInt64(&tlsConns, 1)
+					}
 					clients[i] = &client{conn: conn, rng: rand.New(rand.NewSource(o.seed + int64(i))), users: users, st: st}
 					return
 				}
@@ -322,9 +330,9 @@ func main() {
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 
-	fmt.Printf("clients=%d connected=%d connect_s=%.1f duration_s=%.1f transactions=%d tps=%.0f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f "+
+	fmt.Printf("clients=%d connected=%d tls=%d connect_s=%.1f duration_s=%.1f transactions=%d tps=%.0f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f "+
 		"rows_checked=%d tasks_created=%d bad_pattern_22023=%d leaks=%d unexpected_errors=%d connect_errors=%d\n",
-		o.clients, connected, connectTime.Seconds(), elapsed.Seconds(), st.ops, float64(st.ops)/elapsed.Seconds(),
+		o.clients, connected, tlsConns, connectTime.Seconds(), elapsed.Seconds(), st.ops, float64(st.ops)/elapsed.Seconds(),
 		percentile(all, 0.50), percentile(all, 0.95), percentile(all, 0.99),
 		st.rowsChecked, st.created, st.bad22023, st.leaks, st.unexpected, connectErrs)
 	for _, e := range st.firstErrors {

@@ -113,7 +113,8 @@ COMMENT ON FUNCTION ical_import(text, text) IS
 -- Least privilege: PostgreSQL lets PUBLIC execute every new function. The internals (a
 -- leading underscore), the trigger functions and the jobs (generation runs as the owner of
 -- the tasks; scheduling writes pg_cron's table) are for the roles the migration set grants
--- them to (migration 14), not for every role.
+-- them to (migration 14), not for every role. Except the two an index expression evaluates
+-- (finalize.sql says why).
 DO $$
 DECLARE
   routine regprocedure;
@@ -123,7 +124,7 @@ BEGIN
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'synapse_ext'
-     WHERE p.proname LIKE '\_%'
+     WHERE (p.proname LIKE '\_%' AND p.proname NOT IN ('_search_keys', '_search_key_array'))
         OR p.prorettype = 'pg_catalog.trigger'::regtype
         OR p.proname IN ('generate_recurring_tasks', 'run_recurring_generation',
                          'schedule_recurring_generation', 'unschedule_recurring_generation')

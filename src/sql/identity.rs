@@ -421,8 +421,8 @@ fn users_owner(function: &str) -> pg_sys::Oid {
 fn claim_for(function: &str, user: Uuid, expires_at: Option<i64>) -> Option<Claim> {
     let owner = users_owner(function);
     let row = super::as_owner(owner, || {
-        Spi::connect_mut(|client| {
-            super::exec(client, ACTIVE_USER, &[user.into()]).first().get_two::<Uuid, String>()
+        Spi::connect(|client| {
+            super::query(client, ACTIVE_USER, &[user.into()]).first().get_two::<Uuid, String>()
         })
     });
     let (department, role) = row.ok()?;

@@ -59,24 +59,42 @@ thread_local! {
     static PLANS: RefCell<HashMap<&'static str, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
 }
 
+/// This backend's prepared plan for `sql`, made on first use. A statement is either always
+/// run by [`exec`] or always by [`query`]: the plan remembers which (whether it may write).
+fn plan_for(
+    client: &SpiClient<'_>,
+    sql: &'static str,
+    args: &[DatumWithOid],
+    writes: bool,
+) -> Rc<OwnedPreparedStatement> {
+    if let Some(plan) = PLANS.with(|plans| plans.borrow().get(sql).cloned()) {
+        return plan;
+    }
+    let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
+    let prepared = if writes { client.prepare_mut(sql, &types) } else { client.prepare(sql, &types) };
+    let plan = Rc::new(prepared.unwrap_or_else(|e| panic!("preparing {sql}: {e}")).keep());
+    PLANS.with(|plans| plans.borrow_mut().insert(sql, Rc::clone(&plan)));
+    plan
+}
+
 /// Runs `sql` with `args` through this backend's prepared plan for it. Re-entrant: the
 /// statement may fire a trigger that runs another (the counter trigger inside generation).
+/// It takes a transaction id, as anything that writes must.
 fn exec<'conn>(
     client: &mut SpiClient<'conn>,
     sql: &'static str,
     args: &[DatumWithOid],
 ) -> SpiTupleTable<'conn> {
-    let plan = match PLANS.with(|plans| plans.borrow().get(sql).cloned()) {
-        Some(plan) => plan,
-        None => {
-            let types: Vec<PgOid> = args.iter().map(|a| PgOid::from(a.oid())).collect();
-            let plan = client.prepare_mut(sql, &types).unwrap_or_else(|e| panic!("preparing {sql}: {e}"));
-            let plan = Rc::new(plan.keep());
-            PLANS.with(|plans| plans.borrow_mut().insert(sql, Rc::clone(&plan)));
-            plan
-        }
-    };
+    let plan = plan_for(client, sql, args, true);
     client.update(&*plan, None, args).unwrap_or_else(|e| panic!("running {sql}: {e}"))
+}
+
+/// Runs the read-only `sql` with `args` through this backend's prepared plan for it, without
+/// taking a transaction id: it works on a hot standby, and a transaction that only reads
+/// (setting the identity, above all) writes no commit record for it.
+fn query<'conn>(client: &SpiClient<'conn>, sql: &'static str, args: &[DatumWithOid]) -> SpiTupleTable<'conn> {
+    let plan = plan_for(client, sql, args, false);
+    client.select(&*plan, None, args).unwrap_or_else(|e| panic!("running {sql}: {e}"))
 }
 
 /// Runs `work` as role `owner` with row-level security not forced and `search_path` set to

@@ -95,6 +95,8 @@ is "$out" "$(printf 'in|13\nafter|0\nsetting|\nautocommit|0')" \
 is "$(state "$API" "" "BEGIN; SELECT synapse.set_current_user('$SOFIA'); ROLLBACK; SELECT 1/(count(*) = 0)::int FROM synapse.tasks")" "" \
    "and with ROLLBACK"
 is "$(state "$API" "00000000-0000-4000-8000-000000000000" "SELECT 1")" 28000 "an unknown user cannot be set"
+is "$(as "$API" "$SOFIA" "SELECT count(*) > 0, pg_current_xact_id_if_assigned() IS NULL FROM synapse.tasks")" "t|t" \
+   "setting the identity and reading take no transaction id (a read-only transaction stays one: a hot standby serves it)"
 
 # --- other roles ---------------------------------------------------------------------------------------
 is "$(as "$REPORT" "" "SELECT count(*) FROM synapse.tasks")" 36 "synapse_readonly reports over all departments"

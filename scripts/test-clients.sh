@@ -92,9 +92,10 @@ for language in "${languages[@]}"; do
     fi
     echo "=== $language, $path (127.0.0.1:$dsn_port/$db)"
     run_ok=1
+    # The superuser over the socket, where there is no TLS (the environment's PGSSLMODE is for TCP).
     SYNAPSE_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/$db?sslmode=verify-full&sslrootcert=$PGSSLROOTCERT" \
       SYNAPSE_SIGNED_DSN="postgresql://synapse_client@127.0.0.1:$dsn_port/${db}_signed?sslmode=verify-full&sslrootcert=$PGSSLROOTCERT" \
-      SYNAPSE_SIGNED_ADMIN_DSN="postgresql://postgres@/${db}_signed?host=$PGHOST&port=$port" \
+      SYNAPSE_SIGNED_ADMIN_DSN="postgresql://postgres@/${db}_signed?host=$PGHOST&port=$port&sslmode=disable" \
       SYNAPSE_TRANSACTION_POOLING=$pooling run_client "$language" 2>&1 | tee "$log" || run_ok=0
     read -r p f < <(count_tests "$language" "$log")
     passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))

@@ -2,8 +2,9 @@
 # packages, cargo-pgrx 0.18.1, cargo pgrx init), quickly when it is already there.
 #
 #   make setup   install build and test dependencies (idempotent)
-#   make test    format check, clippy, every test layer: the pure core (cargo test -p
-#                synapse_recurrence), #[pg_test] (cargo pgrx test), end-to-end, those on
+#   make test    format check, clippy, every test layer: the pure parts (test-unit: cargo
+#                test of synapse_recurrence, synapse_identity and the extension's pure
+#                modules), #[pg_test] (cargo pgrx test), end-to-end, those on
 #                hard dates (test-dates), the department wall (test-security), the
 #                operations tests (test-ops), the example clients (test-clients), Citus
 #                (test-citus), the update from every release (test-upgrade), the Debian
@@ -29,7 +30,8 @@
 #                identity modes and the privilege matrix (pgTAP), .cluster/security, port 25333
 #
 # Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
-#   make pgbouncer   PgBouncer (transaction mode, pool 25, TLS and SCRAM) on 127.0.0.1:25322 (pgbouncer-stop)
+#   make pgbouncer   PgBouncer (transaction mode, pool 25, TLS and SCRAM) on 127.0.0.1:25322
+#                    (pgbouncer-stop, which also stops Prometheus)
 #   make standby     a streaming hot standby on 127.0.0.1:25324 (standby-stop)
 #   make exporter    postgres_exporter, metrics on http://127.0.0.1:25323/metrics (exporter-stop)
 #   make prometheus  Prometheus with the alerting rules over that exporter, alerts on
@@ -225,7 +227,7 @@ restore:
 	scripts/cluster.sh passwords restore --apply >/dev/null
 	@echo "Restored $(BACKUP): psql -h $(CLUSTERS)/restore -p $(RESTORE_PORT) -U postgres synapse  (stop: scripts/cluster.sh stop restore)"
 
-# A few minutes; CI runs it after make test (.ci/run).
+# A few minutes; part of make test, which is what CI runs (.ci/run).
 test-ops: setup install
 	tests/ops/run.sh
 

@@ -1,4 +1,6 @@
-//! The pgrx boundary: each file wraps one pure capability; nothing here computes.
+//! The pgrx boundary: each file wraps one capability, converting arguments and running its
+//! statements. The decisions are the pure modules' and the core crates', except a few of
+//! generation's (the batch-size check, the starting department, the per-template cap).
 
 pub(crate) mod counters;
 pub(crate) mod generation;

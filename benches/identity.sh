@@ -37,7 +37,9 @@ trap 'rm -rf "$work"' EXIT
 export PGOPTIONS=--client-min-messages=warning
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 "$root/scripts/migrate.sh" --db "$DB" up >/dev/null 2>"$work/migrate.log" || { cat "$work/migrate.log" >&2; exit 1; }
-psql -X -q -d postgres -c "DROP ROLE IF EXISTS $APP" -c "CREATE ROLE $APP LOGIN IN ROLE synapse_app"
+psql -X -q -d postgres -c "DROP ROLE IF EXISTS $APP"
+# A login with a recorded password (pg_hba: SCRAM for every login, the socket too).
+"$root/scripts/cluster.sh" login "${BENCH_CLUSTER:-bench}" "$APP" synapse_app
 jwks=$(jwt_keygen "$work" bench)
 psql_db -v db="$DB" -v jwks="$jwks" -v users="$USERS" <<'SQL'
 ALTER DATABASE :"db" SET synapse.identity_keys = :'jwks';
@@ -158,6 +160,7 @@ for round in $(seq "$ROUNDS"); do
   for variant in baseline set_current_user set_current_user_token; do
     tps=$("$PGBENCH" -n -M extended -c 1 -T "$SECS" -U "$APP" -f "$work/$variant.pgbench" "$DB" 2>&1 |
             sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+    [ -n "$tps" ] || { echo "identity.sh: pgbench of $variant failed" >&2; exit 1; }
     tx_us[$variant]+="$(awk -v t="$tps" 'BEGIN {printf "%.0f", 1e6 / t}') "
   done
 done

@@ -130,6 +130,15 @@ BEGIN
                          'schedule_recurring_generation', 'unschedule_recurring_generation')
   LOOP
     EXECUTE pg_catalog.format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', routine);
+    -- A privilege changed by an extension script becomes the routine's initial privileges
+    -- (pg_init_privs), all of them: here also what the migration set had granted its
+    -- groups. pg_dump leaves initial privileges out, so a dump of this database would lose
+    -- those grants. The initial privileges are made what CREATE EXTENSION gives: the owner's.
+    UPDATE pg_catalog.pg_init_privs i
+       SET initprivs = ARRAY[pg_catalog.makeaclitem(p.proowner, p.proowner, 'EXECUTE', false)]
+      FROM pg_catalog.pg_proc p
+     WHERE p.oid = routine AND i.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+       AND i.objoid = p.oid AND i.objsubid = 0;
   END LOOP;
 END
 $$;

@@ -33,9 +33,15 @@ SELECT line FROM (
     FROM members m JOIN pg_catalog.pg_proc p ON m.classid = 'pg_catalog.pg_proc'::regclass AND p.oid = m.objid
     JOIN pg_catalog.pg_language l ON l.oid = p.prolang
   UNION ALL
-  -- For C functions the library and symbol, otherwise the body.
-  SELECT format('function %s | owner=%s acl=%s | %s %s',
-                p.oid::regprocedure, pg_catalog.pg_get_userbyid(p.proowner), p.proacl,
+  -- For C functions the library and symbol, otherwise the body. The privileges in a fixed
+  -- order (their order means nothing), and the extension's own (pg_init_privs: what
+  -- pg_dump leaves out and a restore gets from CREATE EXTENSION).
+  SELECT format('function %s | owner=%s acl=%s initial=%s | %s %s',
+                p.oid::regprocedure, pg_catalog.pg_get_userbyid(p.proowner),
+                (SELECT array_agg(a::text ORDER BY a::text) FROM unnest(p.proacl) a),
+                (SELECT array_agg(a::text ORDER BY a::text)
+                   FROM pg_catalog.pg_init_privs i, unnest(i.initprivs) a
+                  WHERE i.classoid = 'pg_catalog.pg_proc'::regclass AND i.objoid = p.oid AND i.objsubid = 0),
                 p.probin, replace(p.prosrc, E'\n', '\n'))
     FROM members m JOIN pg_catalog.pg_proc p ON m.classid = 'pg_catalog.pg_proc'::regclass AND p.oid = m.objid
   UNION ALL

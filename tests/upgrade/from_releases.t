@@ -171,9 +171,14 @@ for entry in "${releases[@]}"; do
       "- fresh CREATE EXTENSION, + updated from $ver: sql/synapse_ext--*--$current.sql must make them equal"
     sed 's/^/#   /' "$tmp/diff"
   fi
-  # \restrict lines carry a random key per dump.
-  "$PG_BIN/pg_dump" --schema-only "$FRESH" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$tmp/schema_fresh"
-  "$PG_BIN/pg_dump" --schema-only "$DB" | grep -v '^\\\(un\)\{0,1\}restrict ' >"$tmp/schema_updated"
+  # \restrict lines carry a random key per dump. An object's GRANTs come in the order they
+  # were made, which means nothing: each run of them sorted.
+  schema_of() {
+    "$PG_BIN/pg_dump" --schema-only "$1" | grep -v '^\\\(un\)\{0,1\}restrict ' |
+      perl -ne 'if (/^(GRANT|REVOKE) /) { push @g, $_; next } print sort @g; @g = (); print; END { print sort @g }'
+  }
+  schema_of "$FRESH" >"$tmp/schema_fresh"
+  schema_of "$DB" >"$tmp/schema_updated"
   if diff -u "$tmp/schema_fresh" "$tmp/schema_updated" >"$tmp/diff"; then
     ok "the updated database's schema equals a freshly migrated one (pg_dump --schema-only: CHECKs, generated columns, triggers, policies)"
   else

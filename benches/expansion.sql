@@ -19,20 +19,7 @@ SELECT i AS id,
   FROM generate_series(1, 10000) AS i;
 ANALYZE bench_expansion;
 
-CREATE OR REPLACE FUNCTION pg_temp.median_ms(query text, runs int) RETURNS numeric
-LANGUAGE plpgsql AS $$
-DECLARE
-  started timestamptz;
-  samples numeric[] := '{}';
-BEGIN
-  EXECUTE query;  -- warm-up
-  FOR i IN 1..runs LOOP
-    started := clock_timestamp();
-    EXECUTE query;
-    samples := samples || (extract(epoch FROM clock_timestamp() - started) * 1000)::numeric;
-  END LOOP;
-  RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM unnest(samples) AS s);
-END $$;
+\ir lib/median_ms.sql
 
 -- One line of results: the expansion in FROM and in the select list (ProjectSet, no
 -- tuplestore), each against generate_series used the same way.

@@ -413,7 +413,7 @@ printf '%s\n' "BEGIN;" "SELECT synapse.set_current_user(md5('dev:user:priya')::u
 read -r -t 60 held <&"${HOLD[0]}" || true
 tasks_now=$(sql $COORD -c "SELECT count(*) FROM synapse.tasks")
 for p in 5442 5443; do
-  is "$held / $(sql $p -c "SELECT count(*) > 0 AND bool_and(s.ssl AND s.version IN ('TLSv1.2', 'TLSv1.3'))
+  is "$held / $(sql $p -c "SELECT (count(*) > 0 AND bool_and(s.ssl AND s.version IN ('TLSv1.2', 'TLSv1.3')))::text
                              FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'citus_check_app'")" \
      "held $tasks_now / true" "worker $p: the coordinator's connections as the application's login use TLS 1.2+"
   out=$(psql -X -w -At "host=127.0.0.1 port=$p user=postgres dbname=synapse sslmode=disable" -c "SELECT 1" 2>&1 || true)

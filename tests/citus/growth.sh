@@ -130,8 +130,13 @@ is "$(sql $NEW_WORKER -c "SELECT setconfig FROM pg_db_role_setting WHERE setrole
 under_load "rebalance onto the third worker (citus_rebalance_start, citus_rebalance_wait)" '2026-06-02 12:00+00' '2026-06-20 12:00+00' \
   "SELECT citus_rebalance_start()" "SELECT citus_rebalance_wait()"
 spread=$(sql $COORD -c "SELECT string_agg(nodeport || ':' || n, ' ' ORDER BY nodeport) FROM (SELECT nodeport, count(*) n FROM citus_shards WHERE table_name = 'synapse.tasks'::regclass GROUP BY 1) s")
-[[ $spread =~ ^5442:1[01]\ 5443:1[01]\ 5444:1[01]$ ]] && ok "the 32 task shards are spread over the three workers ($spread)" ||
-  not_ok "the 32 task shards are spread over the three workers" "got: $spread"
+# Citus 12+ rebalances by disk size by default (pg_dist_rebalance_strategy): shards that grew
+# weigh more, so the counts vary from run to run (11/11/10, 12/11/9 seen); each worker holds
+# at least a quarter of the 32.
+if [[ $spread =~ ^5442:([0-9]+)\ 5443:([0-9]+)\ 5444:([0-9]+)$ ]] &&
+   [ "${BASH_REMATCH[1]}" -ge 8 ] && [ "${BASH_REMATCH[2]}" -ge 8 ] && [ "${BASH_REMATCH[3]}" -ge 8 ]; then
+  ok "the 32 task shards are spread over the three workers ($spread)"
+else not_ok "the 32 task shards are spread over the three workers (at least 8 each)" "got: $spread"; fi
 is "$(sql $COORD -c "SELECT count(DISTINCT c.department_id) > 0 FROM synapse.comments c WHERE c.content = 'ledger'
                         AND get_shard_id_for_distribution_column('synapse.comments', c.department_id)
                             IN (SELECT shardid FROM citus_shards WHERE nodeport = $NEW_WORKER)")" t \

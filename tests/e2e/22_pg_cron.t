@@ -13,7 +13,8 @@ cluster=${SYNAPSE_TEST_CLUSTER:-e2e}
 "$ROOT/scripts/cluster.sh" stop "$cluster" && "$ROOT/scripts/cluster.sh" start "$cluster" "$PGPORT" >/dev/null
 q "CREATE EXTENSION pg_cron" >/dev/null
 "$ROOT/scripts/migrate.sh" --db "$DB" up >/dev/null 2>&1
-ok "database synapse created anew, migrated, pg_cron created"
+is "$(q "SELECT string_agg(extname, ',' ORDER BY extname) FROM pg_extension WHERE extname IN ('pg_cron', 'synapse_ext')")/$(q "SELECT to_regclass('synapse.tasks') IS NOT NULL")" \
+   "pg_cron,synapse_ext/t" "database $DB created anew, migrated, pg_cron created"
 
 DEPT=$(q "INSERT INTO synapse.departments (name) VALUES ('Cron check ' || gen_random_uuid()) RETURNING id")
 USER_ID=$(q "INSERT INTO synapse.users (email, name, department_id)

@@ -13,8 +13,12 @@ config() { admin "SHOW CONFIG" | awk -F'|' -v k="$1" '$1 == k { print $2 }'; }
 
 "$ROOT/scripts/pgbouncer.sh" start ops-primary "$OPS_PRIMARY_PORT" "$BOUNCER"
 is "$("$ROOT/scripts/pgbouncer.sh" status ops-primary)" "ops-primary pgbouncer: running" "pgbouncer.sh start: running"
+bouncer_pid() { pgrep -o -f "ops-primary/pgbouncer/pgbouncer.ini" || echo none; }
+pid_before=$(bouncer_pid)
 "$ROOT/scripts/pgbouncer.sh" start ops-primary "$OPS_PRIMARY_PORT" "$BOUNCER"
-ok "starting it again is a no-op"
+pid_after=$(bouncer_pid)
+[ "$pid_before" != none ] && [ "$pid_after" = "$pid_before" ] && ok "starting it again is a no-op (the same process, $pid_before)" \
+  || not_ok "starting it again is a no-op (the same process)" "before: $pid_before, after: $pid_after"
 is "$(config pool_mode)|$(config default_pool_size)|$(config max_client_conn)|$(config listen_addr)" \
    "transaction|25|1200|127.0.0.1" "transaction mode, pool of 25, 1,200 clients, loopback only"
 

@@ -27,7 +27,8 @@ src_db -1 -f "$ROOT/sql/seed/dev_seed.sql" >/dev/null
 
 as_root mkdir -p "$dst" && as_root chown postgres: "$dst"
 as_postgres "$PG_BIN/pg_basebackup" -h "$src" -p "$OPS_ARCHIVE_PORT" -U postgres -D "$dst/data" -X fetch -c fast
-ok "a base backup (pg_basebackup)"
+as_root test -s "$dst/data/backup_label" && as_root test -s "$dst/data/global/pg_control" \
+  && ok "a base backup (pg_basebackup: backup_label, pg_control)" || not_ok "a base backup (pg_basebackup)" "no backup_label or pg_control in $dst/data"
 
 src_db -c "INSERT INTO synapse.departments (name) VALUES ('Before the target')"
 sleep 1

@@ -664,18 +664,37 @@ proptest! {
 
     #[test]
     fn any_text_is_answered(text in ".{0,300}") {
-        let _ = from_rrule(&text);
+        answered(&text)?;
     }
 
     #[test]
     fn any_rule_soup_is_answered(text in arb_rule_soup()) {
-        let _ = from_rrule(&text);
+        answered(&text)?;
     }
 
     #[test]
     fn any_bytes_are_answered(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        let _ = from_rrule(&String::from_utf8_lossy(&bytes));
+        answered(&String::from_utf8_lossy(&bytes))?;
     }
+}
+
+/// Any text gets an answer, never a panic: a pattern whose own RRULE text reads back, or an
+/// error that says something.
+fn answered(text: &str) -> Result<(), TestCaseError> {
+    match from_rrule(text) {
+        Ok(p) => {
+            let again = to_text(&p, None);
+            prop_assert!(
+                from_rrule(&again).is_ok(),
+                "{:?} read as {:?}, written as {:?}, which does not read",
+                text,
+                p,
+                again
+            );
+        }
+        Err(e) => prop_assert!(!e.to_string().trim().is_empty(), "{:?}: an error without a message", text),
+    }
+    Ok(())
 }
 
 #[test]

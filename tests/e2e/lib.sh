@@ -69,28 +69,31 @@ login_state() {
   if out=$(login_as "$@"); then echo ""; else sed -n 's/^ERROR: *\([0-9A-Z]\{5\}\):.*/\1/p' <<<"$out" | head -1; fi
 }
 
-# tour_matches DB WHERE SETUP_SQL...: pg_regress style. Each tests/sql/NAME.sql (the psql
-# tour) runs in a fresh database DB made by the SETUP_SQL statements, and its whole output
-# (results and error texts) must equal tests/expected/NAME.out ("... on WHERE matches ...").
+# tour_matches DB WHERE SETUP_SQL...: PostgreSQL's own pg_regress, against this cluster
+# (--use-existing). Each tests/sql/NAME.sql (the psql tour) runs in a fresh database DB made
+# by the SETUP_SQL statements, and its whole output (results and error texts) must equal
+# tests/expected/NAME.out ("... on WHERE matches ..."; a failure shows pg_regress's diff).
 # SYNAPSE_REGRESS_UPDATE=1 rewrites the expected files instead.
+PG_REGRESS=${PG_REGRESS:-$("${PG_CONFIG:-pg_config}" --pkglibdir)/pgxs/src/test/regress/pg_regress}
 tour_matches() {
-  local db=$1 where=$2 sql name actual setup diff_file
+  local db=$1 where=$2 sql name setup out shown
   shift 2
-  diff_file=$(mktemp)
   for sql in "$ROOT"/tests/sql/*.sql; do
     name=$(basename "$sql" .sql)
     fresh_db "$db"
     for setup in "$@"; do psql_db "$db" -c "$setup"; done
-    actual=$(psql -X -a -d "$db" -v VERBOSITY=default -f "$sql" 2>&1 | sed -e 's/^psql:[^ ]* ERROR/ERROR/')
-    if [ "${SYNAPSE_REGRESS_UPDATE:-0}" = 1 ]; then
-      printf '%s\n' "$actual" >"$ROOT/tests/expected/$name.out"
-    fi
-    if diff -u "$ROOT/tests/expected/$name.out" <(printf '%s\n' "$actual") >"$diff_file"; then
-      ok "tests/sql/$name.sql on $where matches tests/expected/$name.out"
+    out=$(mktemp -d)
+    if "$PG_REGRESS" --use-existing ${PGHOST:+--host="$PGHOST"} ${PGPORT:+--port="$PGPORT"} --user="${PGUSER:-postgres}" \
+         --inputdir="$ROOT/tests" --outputdir="$out" --dbname="$db" "$name" >"$out/stdout" 2>&1; then
+      ok "tests/sql/$name.sql on $where matches tests/expected/$name.out (pg_regress)"
     else
-      not_ok "tests/sql/$name.sql on $where matches tests/expected/$name.out"
-      sed 's/^/#   /' "$diff_file" | head -80
+      not_ok "tests/sql/$name.sql on $where matches tests/expected/$name.out (pg_regress)"
+      shown=$out/regression.diffs; [ -s "$shown" ] || shown=$out/stdout
+      sed 's/^/#   /' "$shown" | head -80
     fi
+    if [ "${SYNAPSE_REGRESS_UPDATE:-0}" = 1 ] && [ -f "$out/results/$name.out" ]; then
+      cp "$out/results/$name.out" "$ROOT/tests/expected/$name.out"
+    fi
+    rm -rf "$out"
   done
-  rm -f "$diff_file"
 }

@@ -1,6 +1,8 @@
 -- What a psql user sees from the recurrence functions, error texts included.
--- tests/e2e/01_regress.t runs this file and compares the output with tests/expected/.
+-- PostgreSQL's pg_regress runs this file (tests/e2e/01_regress.t) and compares the output
+-- with tests/expected/. pg_regress sets its own DateStyle and TimeZone; the tour sets ours.
 SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, MDY';
 \pset footer off
 
 -- Validation: every problem, each naming its key as a JSON path.

@@ -40,6 +40,14 @@ sqlstate_of() {
   fi
 }
 
+# pgtap_db DB: a fresh database DB, migrated, with pgTAP in schema tap (apart from synapse),
+# for the pgTAP files that pg_prove runs (tests/e2e/run.sh).
+pgtap_db() {
+  fresh_db "$1"
+  "$ROOT/scripts/migrate.sh" --db "$1" up 2>/dev/null
+  psql_db "$1" -c "CREATE SCHEMA tap" -c "CREATE EXTENSION pgtap SCHEMA tap"
+}
+
 # login_role ROLE [GROUP...]: ROLE made a LOGIN role of the test cluster, member of each
 # GROUP, with a random password recorded in the passfile (scripts/cluster.sh login).
 login_role() { "$ROOT/scripts/cluster.sh" login "$SYNAPSE_TEST_CLUSTER" "$@"; }

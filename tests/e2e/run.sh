@@ -3,10 +3,22 @@
 # preloaded): what a rolled-back #[pg_test] transaction cannot show (migrations up/down,
 # roles and row-level security across connections, pg_cron). Expects the extension to be
 # installed into the system PostgreSQL already (make test does that first).
+#   tests/e2e/*.t    TAP scripts, run by prove (the psql tour through pg_regress: 01_regress.t)
+#   tests/e2e/*.sql  pgTAP files, run by pg_prove on one migrated database (each file one
+#                    transaction, rolled back)
+#   tests/e2e/run.sh [prove arguments]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export SYNAPSE_TEST_PORT=${SYNAPSE_TEST_PORT:-25329} SYNAPSE_TEST_CLUSTER=${SYNAPSE_TEST_CLUSTER:-e2e}
 "$root/scripts/cluster.sh" start "$SYNAPSE_TEST_CLUSTER" "$SYNAPSE_TEST_PORT"
 trap '"$root/scripts/cluster.sh" stop "$SYNAPSE_TEST_CLUSTER"' EXIT
 cd "$root"
-prove --timer "$@" tests/e2e/*.t
+status=0
+prove --timer "$@" tests/e2e/*.t || status=1
+
+source tests/e2e/lib.sh
+db=synapse_e2e_pgtap
+pgtap_db "$db"
+pg_prove --timer -d "$db" tests/e2e/*.sql || status=1
+psql_db postgres -c "DROP DATABASE \"$db\" WITH (FORCE)"
+exit $status

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Every down migration restores its predecessor exactly, and its up applies again after it.
+# From nothing, for each migration N in turn: the catalog's fingerprint at N-1, up N, the
+# fingerprint, down N, the fingerprint again (must equal the one at N-1), up N again (must
+# equal the one after the first up). The fingerprint (tests/e2e/data/catalog_fingerprint.sql)
+# covers every non-system schema, the database and the synapse_* roles; the probes at the
+# end show that a change of each kind it covers changes it.
+source "$(dirname "$0")/lib.sh"
+DB=synapse_t13_down_migrations
+fresh_db "$DB"
+
+ERR=$(mktemp); trap 'rm -f "$ERR"' EXIT
+M() { "$ROOT/scripts/migrate.sh" --db "$DB" "$@" 2>>"$ERR" || { tail -5 "$ERR" >&2; return 1; }; }
+fingerprint() { psql_db "$DB" "$@" -f "$ROOT/tests/e2e/data/catalog_fingerprint.sql"; }
+# same LABEL A B: ok when the fingerprints A and B are equal, else their difference.
+same() {
+  if [ "$2" = "$3" ]; then ok "$1 ($(grep -c . <<<"$2") catalog facts)"
+  else not_ok "$1" "$(diff <(echo "$2") <(echo "$3") | head -40)"; fi
+}
+
+is "$(M version)" none "version before any migration"
+versions=$(ls "$ROOT"/sql/migrations/*.up.sql | sed 's#.*/0*\([0-9]*\)_.*#\1#' | sort -n)
+again=$(fingerprint)
+for v in $versions; do
+  before=$again; M up 1; up=$(fingerprint); M down 1; after=$(fingerprint)
+  same "migration $v's down restores the catalog before it exactly" "$before" "$after"
+  M up 1; again=$(fingerprint)
+  same "migration $v applies again after its down, to the same catalog as its first up" "$up" "$again"
+done
+is "$(M version)" "$(tail -1 <<<"$versions")" "and the walk ends at the latest migration"
+
+# --- the fingerprint sees each kind of change it claims to cover -----------------------------
+# Each probe changes one thing in a transaction that is rolled back, and must change the
+# fingerprint; a blind spot here would let a wrong down migration pass above.
+latest=$again
+probe() {  # probe WHAT SQL
+  local probed
+  probed=$(fingerprint -c "BEGIN" -c "$2" -f "$ROOT/tests/e2e/data/catalog_fingerprint.sql" -c "ROLLBACK" 2>&1)
+  if [ "$probed" != "$latest" ]; then ok "the fingerprint sees $1"
+  else not_ok "the fingerprint sees $1" "$(diff <(echo "$latest") <(echo "$probed") | head -10)"; fi
+}
+probe "a column's default"          "ALTER TABLE synapse.tasks ALTER COLUMN priority SET DEFAULT 'High'"
+probe "a column's type"             "ALTER TABLE synapse.comments ALTER COLUMN content TYPE varchar(100000)"
+probe "a generated expression"      "ALTER TABLE synapse.tasks DROP COLUMN search_vector CASCADE; ALTER TABLE synapse.tasks ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED"
+probe "a constraint"                "ALTER TABLE synapse.tasks DROP CONSTRAINT tasks_recurrence_pattern_valid"
+probe "an index"                    "DROP INDEX synapse.tasks_metadata_idx"
+probe "a function's body"           "CREATE OR REPLACE FUNCTION synapse._set_updated_at() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN NEW; END\$\$"
+probe "a function's SET setting"    "ALTER FUNCTION synapse.set_current_user(uuid) RESET ALL"
+probe "SECURITY DEFINER"            "ALTER FUNCTION synapse.set_current_user(uuid) SECURITY INVOKER"
+probe "a function's volatility"     "ALTER FUNCTION synapse.recount_project_tasks(uuid) STABLE"
+probe "a function's privileges"     "GRANT EXECUTE ON FUNCTION synapse.recount_project_tasks(uuid) TO synapse_readonly"
+probe "an owner"                    "ALTER TABLE synapse.comments OWNER TO postgres"
+probe "a trigger"                   "ALTER TABLE synapse.tasks DISABLE TRIGGER tasks_schedule_template"
+probe "a policy"                    "DROP POLICY users_update ON synapse.users"
+probe "row-level security"          "ALTER TABLE synapse.projects NO FORCE ROW LEVEL SECURITY; ALTER TABLE synapse.departments NO FORCE ROW LEVEL SECURITY"
+probe "a view's options"            "ALTER VIEW synapse.generation_recent_runs RESET (security_invoker)"
+probe "a table's privileges"        "REVOKE SELECT ON synapse.tasks FROM synapse_readonly"
+probe "a column's privileges"       "GRANT UPDATE (name) ON synapse.users TO synapse_readonly"
+probe "a comment"                   "COMMENT ON COLUMN synapse.tasks.title IS 'changed'"
+probe "an enum label"               "ALTER TYPE synapse.task_priority ADD VALUE 'Someday'"
+probe "a sequence"                  "ALTER SEQUENCE synapse.task_external_id_seq INCREMENT BY 2"
+probe "default privileges"          "ALTER DEFAULT PRIVILEGES FOR ROLE synapse_migrate IN SCHEMA synapse GRANT SELECT ON TABLES TO synapse_monitoring"
+probe "the database's settings"     "ALTER DATABASE $DB RESET search_path"
+probe "a role's attributes"         "ALTER ROLE synapse_worker BYPASSRLS"
+probe "a role's membership"         "GRANT synapse_readonly TO synapse_worker"
+probe "an object outside synapse"   "CREATE TABLE public.t13_stray (id int)"
+probe "an extension"                "DROP EXTENSION btree_gin CASCADE"
+is "$(fingerprint)" "$latest" "... and after the probes, rolled back, the fingerprint is as before"
+
+psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
+done_testing

@@ -239,15 +239,23 @@ for entry in "${releases[@]}"; do
   is "$(psql_db synapse_template_probe -c "SELECT extversion FROM pg_extension WHERE extname = 'synapse_ext'")" "$current" \
      "new databases start with the extension created at $ver and updated to $current"
   psql_db postgres -c "DROP DATABASE synapse_template_probe" >/dev/null
-  for t in 11_constraints 12_rls 20_generation 23_generation_random 30_counters 32_search; do
+  # A TAP script by prove, a pgTAP file (.sql) by pg_prove on a migrated database.
+  for t in 11_constraints.sql 12_rls.t 20_generation.t 23_generation_random.t 30_counters.t 32_search.t; do
     started=$(date +%s)
-    if out=$(cd "$ROOT" && prove "tests/e2e/$t.t" 2>&1); then
-      ok "tests/e2e/$t.t passes on the extension updated from $ver ($(seconds_since "$started") s)"
+    if [ "${t##*.}" = sql ]; then
+      pgtap_db synapse_upgrade_pgtap
+      run=(pg_prove -d synapse_upgrade_pgtap "tests/e2e/$t")
     else
-      not_ok "tests/e2e/$t.t passes on the extension updated from $ver"
+      run=(prove "tests/e2e/$t")
+    fi
+    if out=$(cd "$ROOT" && "${run[@]}" 2>&1); then
+      ok "tests/e2e/$t passes on the extension updated from $ver ($(seconds_since "$started") s)"
+    else
+      not_ok "tests/e2e/$t passes on the extension updated from $ver"
       sed 's/^/#   /' <<<"$out" | tail -40
     fi
   done
+  psql_db postgres -c "DROP DATABASE IF EXISTS synapse_upgrade_pgtap WITH (FORCE)" >/dev/null
 
   "$ROOT/scripts/cluster.sh" destroy upgrade
 done

@@ -33,38 +33,44 @@ is "$(M version)" "$(tail -1 <<<"$versions")" "and the walk ends at the latest m
 # Each probe changes one thing in a transaction that is rolled back, and must change the
 # fingerprint; a blind spot here would let a wrong down migration pass above.
 latest=$again
-probe() {  # probe WHAT SQL
-  local probed
-  probed=$(fingerprint -c "BEGIN" -c "$2" -f "$ROOT/tests/e2e/data/catalog_fingerprint.sql" -c "ROLLBACK" 2>&1)
-  if [ "$probed" != "$latest" ]; then ok "the fingerprint sees $1"
-  else not_ok "the fingerprint sees $1" "$(diff <(echo "$latest") <(echo "$probed") | head -10)"; fi
+FINGERPRINT=$ROOT/tests/e2e/data/catalog_fingerprint.sql
+probed() { psql_db "$DB" -c "BEGIN" -c "$1" -f "$FINGERPRINT" -c "ROLLBACK" 2>&1; }
+# probe KIND WHAT SQL: SQL changes the fingerprint, in a line about KIND (its first word).
+probe() {
+  local out changed
+  if ! out=$(probed "$3"); then not_ok "the fingerprint sees $2" "the probe failed: $(tail -3 <<<"$out")"; return; fi
+  changed=$(diff <(echo "$latest") <(echo "$out") | sed -n 's/^[<>] //p' || true)
+  if grep -q "^$1 " <<<"$changed"; then ok "the fingerprint sees $2 (in its $1 lines)"
+  else not_ok "the fingerprint sees $2 (in its $1 lines)" "changed lines: ${changed:-none}"; fi
 }
-probe "a column's default"          "ALTER TABLE synapse.tasks ALTER COLUMN priority SET DEFAULT 'High'"
-probe "a column's type"             "ALTER TABLE synapse.comments ALTER COLUMN content TYPE varchar(100000)"
-probe "a generated expression"      "ALTER TABLE synapse.tasks DROP COLUMN search_vector CASCADE; ALTER TABLE synapse.tasks ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED"
-probe "a constraint"                "ALTER TABLE synapse.tasks DROP CONSTRAINT tasks_recurrence_pattern_valid"
-probe "an index"                    "DROP INDEX synapse.tasks_metadata_idx"
-probe "a function's body"           "CREATE OR REPLACE FUNCTION synapse._set_updated_at() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN NEW; END\$\$"
-probe "a function's SET setting"    "ALTER FUNCTION synapse.set_current_user(uuid) RESET ALL"
-probe "SECURITY DEFINER"            "ALTER FUNCTION synapse.set_current_user(uuid) SECURITY INVOKER"
-probe "a function's volatility"     "ALTER FUNCTION synapse.recount_project_tasks(uuid) STABLE"
-probe "a function's privileges"     "GRANT EXECUTE ON FUNCTION synapse.recount_project_tasks(uuid) TO synapse_readonly"
-probe "an owner"                    "ALTER TABLE synapse.comments OWNER TO postgres"
-probe "a trigger"                   "ALTER TABLE synapse.tasks DISABLE TRIGGER tasks_schedule_template"
-probe "a policy"                    "DROP POLICY users_update ON synapse.users"
-probe "row-level security"          "ALTER TABLE synapse.projects NO FORCE ROW LEVEL SECURITY; ALTER TABLE synapse.departments NO FORCE ROW LEVEL SECURITY"
-probe "a view's options"            "ALTER VIEW synapse.generation_recent_runs RESET (security_invoker)"
-probe "a table's privileges"        "REVOKE SELECT ON synapse.tasks FROM synapse_readonly"
-probe "a column's privileges"       "GRANT UPDATE (name) ON synapse.users TO synapse_readonly"
-probe "a comment"                   "COMMENT ON COLUMN synapse.tasks.title IS 'changed'"
-probe "an enum label"               "ALTER TYPE synapse.task_priority ADD VALUE 'Someday'"
-probe "a sequence"                  "ALTER SEQUENCE synapse.task_external_id_seq INCREMENT BY 2"
-probe "default privileges"          "ALTER DEFAULT PRIVILEGES FOR ROLE synapse_migrate IN SCHEMA synapse GRANT SELECT ON TABLES TO synapse_monitoring"
-probe "the database's settings"     "ALTER DATABASE $DB RESET search_path"
-probe "a role's attributes"         "ALTER ROLE synapse_worker BYPASSRLS"
-probe "a role's membership"         "GRANT synapse_readonly TO synapse_worker"
-probe "an object outside synapse"   "CREATE TABLE public.t13_stray (id int)"
-probe "an extension"                "DROP EXTENSION btree_gin CASCADE"
+is "$(probed "INSERT INTO synapse.departments (name) VALUES ('t13 probe')")" "$latest" \
+   "a row of data is no catalog fact: the fingerprint stays the same"
+probe column      "a column's default"         "ALTER TABLE synapse.tasks ALTER COLUMN priority SET DEFAULT 'High'"
+probe column      "a column's type"            "ALTER TABLE synapse.comments ALTER COLUMN content TYPE varchar(100000)"
+probe column      "a generated expression"     "ALTER TABLE synapse.tasks DROP COLUMN search_vector CASCADE; ALTER TABLE synapse.tasks ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('simple', title)) STORED"
+probe constraint  "a constraint"               "ALTER TABLE synapse.tasks DROP CONSTRAINT tasks_recurrence_pattern_valid"
+probe index       "an index"                   "DROP INDEX synapse.tasks_metadata_idx"
+probe function    "a function's body"          "CREATE OR REPLACE FUNCTION synapse._set_updated_at() RETURNS trigger LANGUAGE plpgsql AS \$\$BEGIN RETURN NEW; END\$\$"
+probe function    "a function's SET setting"   "ALTER FUNCTION synapse._rls_is_task_assignee(uuid, uuid) RESET ALL"
+probe function    "SECURITY DEFINER"           "ALTER FUNCTION synapse._rls_is_task_assignee(uuid, uuid) SECURITY INVOKER"
+probe function    "a function's volatility"    "ALTER FUNCTION synapse.recount_project_tasks(uuid) STABLE"
+probe function    "a function's privileges"    "GRANT EXECUTE ON FUNCTION synapse.recount_project_tasks(uuid) TO synapse_readonly"
+probe relation    "an owner"                   "ALTER TABLE synapse.comments OWNER TO postgres"
+probe trigger     "a trigger"                  "ALTER TABLE synapse.tasks DISABLE TRIGGER tasks_schedule_template"
+probe policy      "a policy"                   "DROP POLICY users_update ON synapse.users"
+probe relation    "row-level security"         "ALTER TABLE synapse.projects NO FORCE ROW LEVEL SECURITY; ALTER TABLE synapse.departments NO FORCE ROW LEVEL SECURITY"
+probe relation    "a view's options"           "ALTER VIEW synapse.generation_recent_runs RESET (security_invoker)"
+probe relation    "a table's privileges"       "REVOKE SELECT ON synapse.tasks FROM synapse_readonly"
+probe column      "a column's privileges"      "GRANT UPDATE (name) ON synapse.users TO synapse_readonly"
+probe comment     "a comment"                  "COMMENT ON COLUMN synapse.tasks.title IS 'changed'"
+probe type        "an enum label"              "ALTER TYPE synapse.task_priority ADD VALUE 'Someday'"
+probe sequence    "a sequence"                 "ALTER SEQUENCE synapse.task_external_id_seq INCREMENT BY 2"
+probe default-acl "default privileges"         "ALTER DEFAULT PRIVILEGES FOR ROLE synapse_migrate IN SCHEMA synapse GRANT SELECT ON TABLES TO synapse_monitoring"
+probe setting     "the database's settings"    "ALTER DATABASE $DB RESET search_path"
+probe role        "a role's attributes"        "ALTER ROLE synapse_worker BYPASSRLS"
+probe member      "a role's membership"        "GRANT synapse_readonly TO synapse_worker"
+probe relation    "an object outside synapse"  "CREATE TABLE public.t13_stray (id int)"
+probe extension   "an extension"               "DROP EXTENSION btree_gin CASCADE"
 is "$(fingerprint)" "$latest" "... and after the probes, rolled back, the fingerprint is as before"
 
 psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"

@@ -81,17 +81,18 @@ login_state() {
 # (--use-existing). Each tests/sql/NAME.sql (the psql tour) runs in a fresh database DB made
 # by the SETUP_SQL statements, and its whole output (results and error texts) must equal
 # tests/expected/NAME.out ("... on WHERE matches ..."; a failure shows pg_regress's diff).
-# SYNAPSE_REGRESS_UPDATE=1 rewrites the expected files instead.
-PG_REGRESS=${PG_REGRESS:-$("${PG_CONFIG:-pg_config}" --pkglibdir)/pgxs/src/test/regress/pg_regress}
+# SYNAPSE_REGRESS_UPDATE=1 rewrites the expected files instead; PG_REGRESS names another
+# pg_regress (default: the one of $PG_CONFIG, or of the pg_config on the PATH).
 tour_matches() {
-  local db=$1 where=$2 sql name setup out shown
+  local db=$1 where=$2 sql name setup out shown pg_regress
   shift 2
+  pg_regress=${PG_REGRESS:-$("${PG_CONFIG:-pg_config}" --pkglibdir)/pgxs/src/test/regress/pg_regress}
   for sql in "$ROOT"/tests/sql/*.sql; do
     name=$(basename "$sql" .sql)
     fresh_db "$db"
     for setup in "$@"; do psql_db "$db" -c "$setup"; done
     out=$(mktemp -d)
-    if "$PG_REGRESS" --use-existing ${PGHOST:+--host="$PGHOST"} ${PGPORT:+--port="$PGPORT"} --user="${PGUSER:-postgres}" \
+    if "$pg_regress" --use-existing ${PGHOST:+--host="$PGHOST"} ${PGPORT:+--port="$PGPORT"} --user="${PGUSER:-postgres}" \
          --inputdir="$ROOT/tests" --outputdir="$out" --dbname="$db" "$name" >"$out/stdout" 2>&1; then
       ok "tests/sql/$name.sql on $where matches tests/expected/$name.out (pg_regress)"
     else

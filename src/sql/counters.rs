@@ -1,10 +1,11 @@
 //! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the two
-//! triggers migration 8 puts on `synapse.tasks`. The rules are the pure core's
-//! (`crate::counters`). The row trigger reads the old and new rows and collects their
-//! deltas; the statement trigger, which PostgreSQL fires after all of a statement's row
-//! triggers, applies them through one prepared, parameterised UPDATE per project, lowest
-//! `(department_id, project_id)` first, so concurrent statements lock projects in the same
-//! order. A (sub)transaction abort discards what its statements collected.
+//! triggers migration 8 puts on `synapse.tasks`. The rules are the pure crate's
+//! (`synapse_counters`, crates/counters). The row trigger reads the old and new rows and
+//! collects their deltas; the statement trigger, which PostgreSQL fires after all of a
+//! statement's row triggers, applies them through one prepared, parameterised UPDATE per
+//! project, lowest `(department_id, project_id)` first, so concurrent statements lock
+//! projects in the same order. A (sub)transaction abort discards what its statements
+//! collected.
 //!
 //! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
 //! migrations), with row-level security not forced and a fixed search_path

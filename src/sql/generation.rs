@@ -90,7 +90,7 @@ fn generate_recurring_tasks(
 > {
     let started = Instant::now();
     let as_of = checked_as_of(as_of.unwrap_or_else(pgrx::datetime::now));
-    let batch_size = super::raise(batch::checked_batch_size(batch_size));
+    let batch_size = checked_batch_size(batch_size);
     refuse_on_standby("generate_recurring_tasks");
     let owner = tasks_owner();
     refuse_future_as_of(as_of, owner);
@@ -107,8 +107,7 @@ fn generate_recurring_tasks(
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
 fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
     refuse_on_standby("run_recurring_generation");
-    let (as_of, batch_size) =
-        (checked_as_of(as_of), super::raise(batch::checked_batch_size(Some(batch_size))));
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(Some(batch_size)));
     let owner = tasks_owner();
     refuse_future_as_of(as_of, owner);
     as_owner(owner, || begin_run(as_of, batch_size, "procedure"))
@@ -118,8 +117,7 @@ fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
 /// left that another generator does not hold, and this run has not capped).
 #[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
 fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
-    let (as_of, batch_size) =
-        (checked_as_of(as_of), super::raise(batch::checked_batch_size(Some(batch_size))));
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(Some(batch_size)));
     let owner = tasks_owner();
     refuse_future_as_of(as_of, owner);
     as_owner(owner, || run_batch(run_id, batch_size, as_of))
@@ -196,6 +194,10 @@ fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
 
 fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
     super::raise(moment(as_of).finite("as_of"))
+}
+
+fn checked_batch_size(batch_size: Option<i32>) -> i32 {
+    super::raise(batch::checked_batch_size(batch_size))
 }
 
 /// Generation writes; on a hot standby the first write would fail deep inside with an

@@ -43,6 +43,7 @@ struct Cache {
 }
 
 impl Cache {
+    #[inline]
     fn get(&self, bytes: &[u8]) -> Option<Rc<Parsed>> {
         self.read.get(bytes).cloned()
     }
@@ -65,6 +66,7 @@ thread_local! {
 }
 
 /// The pattern read from jsonb bytes `bytes`, when this backend has kept it.
+#[inline]
 pub(super) fn get(bytes: &[u8]) -> Option<Rc<Parsed>> {
     CACHE.with_borrow(|cache| cache.get(bytes))
 }

@@ -2,9 +2,8 @@
 # packages, cargo-pgrx 0.18.1, cargo pgrx init), quickly when it is already there.
 #
 #   make setup   install build and test dependencies (idempotent)
-#   make test    format check, clippy, every test layer: the pure parts (test-unit: cargo
-#                test of synapse_recurrence, synapse_identity and the extension's pure
-#                modules), #[pg_test] (cargo pgrx test), end-to-end, those on
+#   make test    format check, clippy, every test layer: the pure crates (test-unit: cargo
+#                test of crates/*), #[pg_test] (cargo pgrx test), end-to-end, those on
 #                hard dates (test-dates), the department wall (test-security), the
 #                operations tests (test-ops), the example clients (test-clients), Citus
 #                (test-citus), the update from every release (test-upgrade), the Debian
@@ -73,12 +72,11 @@ test: setup fmt clippy test-unit test-pg test-e2e test-dates test-security test-
 fmt:
 	cargo fmt --all -- --check
 
-# The pure parts: the core crates (recurrence, identity) and the extension's pure modules
-# (counters, search), plain cargo, no PostgreSQL.
+# The pure crates, one per capability (crates/*: no pgrx), plain cargo, no PostgreSQL. The
+# extension's own tests, in src/sql, are #[pg_test]s: test-pg.
+PURE_CRATES := synapse_recurrence synapse_generation synapse_counters synapse_search synapse_identity
 test-unit:
-	cargo test -p synapse_recurrence
-	cargo test -p synapse_identity
-	cargo test -p synapse_ext --lib -- --skip sql::
+	cargo test $(addprefix -p ,$(PURE_CRATES))
 
 # As root, initdb refuses to run: the test cluster runs as the postgres user (pgrx then
 # installs the extension through sudo when not root).

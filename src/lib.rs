@@ -1,16 +1,19 @@
 //! synapse_ext: the Synapse task-management core inside PostgreSQL.
 //!
-//! `recurrence` is the pure core, its own crate `synapse_recurrence` (crates/recurrence:
-//! no pgrx, plain `cargo test -p synapse_recurrence`); `identity` is the pure part of
-//! row-level security and the signed identity, `synapse_identity` (crates/identity);
-//! `counters` the project counter rules and `search` the search index keys (no pgrx, plain
-//! `cargo test`); `sql` is the thin #[pg_extern] boundary that converts types and maps
-//! errors.
+//! Each capability's pure logic is a crate of its own under crates/ (no pgrx, plain
+//! `cargo test -p <crate>`), re-exported here: `recurrence` (`synapse_recurrence`: patterns,
+//! expansion, RRULE text, words, iCalendar), `generation` (`synapse_generation`: what a
+//! generation run makes of the due templates), `counters` (`synapse_counters`: the project
+//! counter rules), `search` (`synapse_search`: the search index keys) and `identity`
+//! (`synapse_identity`: row-level security's rules and the signed identity). `sql` is the
+//! thin #[pg_extern] boundary, one file per capability, that converts types, runs the
+//! statements and maps errors.
 
-pub mod counters;
-pub mod search;
+pub use synapse_counters as counters;
+pub use synapse_generation as generation;
 pub use synapse_identity as identity;
 pub use synapse_recurrence as recurrence;
+pub use synapse_search as search;
 mod sql;
 
 ::pgrx::pg_module_magic!(name, version);

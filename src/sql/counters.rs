@@ -1,10 +1,11 @@
 //! Project task counters (`synapse.projects.task_count`, `completed_task_count`): the two
-//! triggers migration 8 puts on `synapse.tasks`. The rules are the pure core's
-//! (`crate::counters`). The row trigger reads the old and new rows and collects their
-//! deltas; the statement trigger, which PostgreSQL fires after all of a statement's row
-//! triggers, applies them through one prepared, parameterised UPDATE per project, lowest
-//! `(department_id, project_id)` first, so concurrent statements lock projects in the same
-//! order. A (sub)transaction abort discards what its statements collected.
+//! triggers migration 8 puts on `synapse.tasks`. The rules are the pure crate's
+//! (`synapse_counters`, crates/counters). The row trigger reads the old and new rows and
+//! collects their deltas; the statement trigger, which PostgreSQL fires after all of a
+//! statement's row triggers, applies them through one prepared, parameterised UPDATE per
+//! project, lowest `(department_id, project_id)` first, so concurrent statements lock
+//! projects in the same order. A (sub)transaction abort discards what its statements
+//! collected.
 //!
 //! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
 //! migrations), with row-level security not forced and a fixed search_path
@@ -19,8 +20,9 @@ use crate::counters::{deltas, Pending, TaskFacts};
 use pgrx::htup::heap_getattr_raw;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, AllocatedByPostgres, PgRelation, Uuid};
+use pgrx::{pg_sys, AllocatedByPostgres, PgRelation, PgTriggerError, Uuid};
 use std::cell::{Cell, RefCell};
+use std::error::Error as _;
 use std::ffi::c_char;
 use std::num::NonZeroUsize;
 
@@ -32,12 +34,59 @@ const APPLY_DELTA: &str = "UPDATE synapse.projects
 const DONE_LABEL: &str = "SELECT e.oid FROM pg_catalog.pg_enum e
       WHERE e.enumtypid OPERATOR(pg_catalog.=) $1 AND e.enumlabel OPERATOR(pg_catalog.=) 'Done'";
 
-/// A row the trigger cannot read. Unreachable once `guard` has accepted the table, whose
-/// columns it checked: kept so that a datum is never read on an assumption.
+/// Why a counter trigger refuses to run: each variant is raised with one SQLSTATE
+/// ([`CounterError::sqlstate`]) as "synapse counter triggers: <message>", the cause (if
+/// any) in DETAIL.
 #[derive(Debug, thiserror::Error)]
 enum CounterError {
+    /// The function was called, but its trigger data could not be read (PostgreSQL's, so
+    /// in practice: not called as a trigger).
+    #[error("it was not called as a trigger")]
+    NotATrigger(#[from] PgTriggerError),
+    #[error("{function} is a trigger of synapse.tasks, not of {schema}.{table}")]
+    OtherTable { function: &'static str, schema: String, table: String },
+    #[error("{function} must fire AFTER INSERT, UPDATE or DELETE FOR EACH {level}")]
+    WrongFiring { function: &'static str, level: &'static str },
+    #[error("it has no column {0}")]
+    NoColumn(&'static str),
+    #[error("column {column} of {table} is not {wanted}")]
+    ColumnType { column: &'static str, table: String, wanted: String },
+    /// A row the trigger cannot read. Unreachable once `guard` has accepted the table, whose
+    /// columns it checked: kept so that a datum is never read on an assumption. Returned
+    /// from the trigger, not raised.
     #[error("_tasks_count_in_projects: column {0} is NULL (attach it to synapse.tasks)")]
     Missing(&'static str),
+}
+
+impl CounterError {
+    /// 42804 (datatype_mismatch) for a column of another type, else 42809
+    /// (wrong_object_type): the trigger is attached where it does not belong.
+    fn sqlstate(&self) -> PgSqlErrorCode {
+        match self {
+            CounterError::ColumnType { .. } => PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+            _ => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        }
+    }
+
+    /// Raises the error: its message, its cause in DETAIL, and for a trigger attached to
+    /// the wrong table or at the wrong time a HINT saying where it belongs.
+    fn raise(self) -> ! {
+        let mut report = ErrorReport::new(
+            self.sqlstate(),
+            format!("synapse counter triggers: {self}"),
+            pgrx::function_name!(),
+        );
+        if let Some(cause) = self.source() {
+            report = report.set_detail(cause.to_string());
+        }
+        if self.sqlstate() == PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE {
+            report = report.set_hint(
+                "Migration 8 attaches _tasks_count_in_projects and _tasks_apply_project_counts to synapse.tasks.",
+            );
+        }
+        report.report(PgLogLevel::ERROR);
+        unreachable!("an ERROR report does not return")
+    }
 }
 
 thread_local! {
@@ -172,7 +221,7 @@ impl Columns {
             let Some((i, att)) =
                 tupdesc.iter().enumerate().find(|(_, att)| !att.is_dropped() && att.name() == name)
             else {
-                wrong_table(&format!("it has no column {name}"))
+                CounterError::NoColumn(name).raise()
             };
             let type_oid = att.type_oid().value();
             let fits = match expected {
@@ -183,12 +232,7 @@ impl Columns {
             if !fits {
                 let wanted =
                     expected.map_or("an enum".to_owned(), |oid| format!("type oid {}", oid.to_u32()));
-                ErrorReport::new(
-                    PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
-                    format!("synapse counter triggers: column {name} of {} is not {wanted}", relation.name()),
-                    pgrx::function_name!(),
-                )
-                .report(PgLogLevel::ERROR);
+                CounterError::ColumnType { column: name, table: relation.name().to_owned(), wanted }.raise();
             }
             (NonZeroUsize::new(i + 1).expect("i + 1 > 0"), type_oid)
         };
@@ -234,14 +278,15 @@ impl Columns {
 /// shard of it) and the trigger is an AFTER trigger (per row or per statement) for INSERT, UPDATE or
 /// DELETE, as migration 8 attaches it; anything else is refused (42809) before a row is
 /// read: the function could be attached to any table by whoever may execute it.
-fn guard<'a>(trigger: &'a PgTrigger<'a>, function: &str, for_each_row: bool) -> PgRelation {
-    let relation = trigger.relation().unwrap_or_else(|_| wrong_table("it was not called as a trigger"));
+fn guard<'a>(trigger: &'a PgTrigger<'a>, function: &'static str, for_each_row: bool) -> PgRelation {
+    let relation = trigger.relation().unwrap_or_else(|cause| CounterError::from(cause).raise());
     if !super::is_synapse_table(&relation, "tasks") {
-        wrong_table(&format!(
-            "{function} is a trigger of synapse.tasks, not of {}.{}",
-            relation.namespace(),
-            relation.name()
-        ));
+        CounterError::OtherTable {
+            function,
+            schema: relation.namespace().to_owned(),
+            table: relation.name().to_owned(),
+        }
+        .raise();
     }
     let level_fits = matches!(
         (trigger.level(), for_each_row),
@@ -253,25 +298,9 @@ fn guard<'a>(trigger: &'a PgTrigger<'a>, function: &str, for_each_row: bool) -> 
         Ok(PgTriggerOperation::Insert | PgTriggerOperation::Update | PgTriggerOperation::Delete)
     );
     if !timing_fits || !event_fits {
-        wrong_table(&format!(
-            "{function} must fire AFTER INSERT, UPDATE or DELETE FOR EACH {}",
-            if for_each_row { "ROW" } else { "STATEMENT" }
-        ));
+        CounterError::WrongFiring { function, level: if for_each_row { "ROW" } else { "STATEMENT" } }.raise();
     }
     relation
-}
-
-fn wrong_table(message: &str) -> ! {
-    ErrorReport::new(
-        PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
-        format!("synapse counter triggers: {message}"),
-        pgrx::function_name!(),
-    )
-    .set_hint(
-        "Migration 8 attaches _tasks_count_in_projects and _tasks_apply_project_counts to synapse.tasks.",
-    )
-    .report(PgLogLevel::ERROR);
-    unreachable!("an ERROR report does not return")
 }
 
 /// The oid of label 'Done' of the status enum type `status_type`.

@@ -1,7 +1,9 @@
 //! Recurring generation (docs/generation.md): turns due templates in `synapse.tasks` into
-//! task instances, exactly once. The pure decisions (which occurrences, the next one, the
-//! external ids) are the core's (`recurrence::series`); this file claims rows, writes the
-//! results through SPI with parameters, and isolates failures in subtransactions.
+//! task instances, exactly once. Every decision (the argument checks, the department a batch
+//! starts at, which occurrences a template makes and their external ids, the per-run cap,
+//! the counts) is the pure crate's (`synapse_generation`, crates/generation); this file
+//! converts the arguments and rows, claims and writes through SPI with parameters, and
+//! isolates failures in subtransactions.
 //!
 //! Work is claimed one department at a time (`FOR NO KEY UPDATE SKIP LOCKED`, the department
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
@@ -15,24 +17,21 @@
 //!
 //! One run makes at most `synapse.generation_max_instances_per_template` occurrences of a
 //! template (the core's `RunQuota`, kept per run in this backend across the procedure's
-//! batches): a template far behind is left due and continued by the next run, while this
+//! batches by its `CurrentRun`): a template far behind is left due and continued by the next run, while this
 //! run's later batches serve the others.
 
 use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
 use super::{as_owner, exec};
-use crate::recurrence::series::{
-    instance_external_id, plan_step, RunQuota, Series, TemplateLimits, DEFAULT_MAX_INSTANCES_PER_RUN,
-};
-use crate::recurrence::Pattern;
+use crate::generation::batch::{self, DepartmentPlan, Failure, Outcome, MAX_LOGGED_ERRORS};
+use crate::generation::quota::{cap_from_setting, CurrentRun, RunQuota, DEFAULT_MAX_INSTANCES_PER_RUN};
+use crate::generation::template::{self, Columns, Planned, Template};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::{pg_sys, GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::num::NonZeroUsize;
 use std::time::Instant;
 
 // The procedure pg_cron calls and the scheduling functions (PL/pgSQL: transaction control).
@@ -41,9 +40,6 @@ pgrx::extension_sql_file!(
     name = "generation",
     requires = [generation_run_begin, generate_recurring_batch, generation_run_end]
 );
-
-/// How many errors a run keeps in its log row; the rest are counted only.
-const MAX_LOGGED_ERRORS: i64 = 20;
 
 /// `synapse.generation_max_instances_per_template`: at most this many occurrences of one
 /// template per run (docs/generation.md, *Catch-up*).
@@ -66,19 +62,13 @@ pub(crate) fn define_settings() {
     );
 }
 
-/// The template ids, as the key of the run's quota.
-type TemplateKey = [u8; 16];
-
 thread_local! {
-    /// The run this backend is working on and what each template has planned in it. The
-    /// procedure's batches are separate calls (and transactions) of one backend; a call for
-    /// another run starts afresh. Counts are recorded when planned, so a batch that fails
-    /// still counts against the cap: a template then makes fewer in this run, never twice.
-    static RUN: RefCell<Option<(i64, RunQuota<TemplateKey>)>> = const { RefCell::new(None) };
+    /// The run this backend is working on and what each template has planned in it.
+    static RUN: RefCell<CurrentRun<Uuid>> = const { RefCell::new(CurrentRun::none()) };
 }
 
 fn max_instances_per_template() -> u32 {
-    u32::try_from(MAX_INSTANCES_PER_TEMPLATE.get()).unwrap_or(1)
+    cap_from_setting(MAX_INSTANCES_PER_TEMPLATE.get())
 }
 
 /// Runs one batch of generation as its own run: at most `batch_size` due templates (due:
@@ -100,9 +90,7 @@ fn generate_recurring_tasks(
 > {
     let started = Instant::now();
     let as_of = checked_as_of(as_of.unwrap_or_else(pgrx::datetime::now));
-    let batch_size = checked_batch_size(
-        batch_size.unwrap_or_else(|| super::raise_invalid("batch_size", "must not be NULL")),
-    );
+    let batch_size = checked_batch_size(batch_size);
     refuse_on_standby("generate_recurring_tasks");
     let owner = tasks_owner();
     refuse_future_as_of(as_of, owner);
@@ -119,7 +107,7 @@ fn generate_recurring_tasks(
 #[pg_extern(volatile, parallel_unsafe, name = "_generation_run_begin")]
 fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
     refuse_on_standby("run_recurring_generation");
-    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(Some(batch_size)));
     let owner = tasks_owner();
     refuse_future_as_of(as_of, owner);
     as_owner(owner, || begin_run(as_of, batch_size, "procedure"))
@@ -129,7 +117,7 @@ fn generation_run_begin(as_of: TimestampWithTimeZone, batch_size: i32) -> i64 {
 /// left that another generator does not hold, and this run has not capped).
 #[pg_extern(volatile, parallel_unsafe, name = "_generate_recurring_batch")]
 fn generate_recurring_batch(run_id: i64, batch_size: i32, as_of: TimestampWithTimeZone) -> i32 {
-    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(batch_size));
+    let (as_of, batch_size) = (checked_as_of(as_of), checked_batch_size(Some(batch_size)));
     let owner = tasks_owner();
     refuse_future_as_of(as_of, owner);
     as_owner(owner, || run_batch(run_id, batch_size, as_of))
@@ -154,9 +142,8 @@ fn template_occurrence_from(
     max_count: default!(Option<i32>, "NULL"),
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, start, from) = (pattern?, recurrence_start?, from?);
-    let series = super::raise(
-        pattern.pattern().and_then(|p| template_series(&p, start, skip_dates, end_date, max_count)),
-    );
+    let columns = template_columns(start, skip_dates, end_date, max_count);
+    let series = super::raise(pattern.pattern().and_then(|p| columns.series(&p)));
     series.first_from(moment(from).clamped()).map(to_timestamptz)
 }
 
@@ -175,35 +162,26 @@ fn template_next_after_completion(
 ) -> Option<TimestampWithTimeZone> {
     let (pattern, start) = (pattern?, recurrence_start?);
     let completed_at = moment(completed_at?).finite("completed_at").ok()?;
-    let series = super::raise(
-        pattern.pattern().and_then(|p| template_series(&p, start, skip_dates, end_date, max_count)),
-    );
-    let generated = u32::try_from(generated_count.unwrap_or(0)).unwrap_or(0);
+    let columns = template_columns(start, skip_dates, end_date, max_count);
+    let series = super::raise(pattern.pattern().and_then(|p| columns.series(&p)));
+    let generated = template::generated_count(generated_count);
     series.next_after_completion(completed_at, generated).map(to_timestamptz)
 }
 
-fn template_series(
-    pattern: &Pattern,
+/// A template's columns as the core reads them (the NULL skipped dates and the infinite
+/// ones left out).
+fn template_columns(
     start: TimestampWithTimeZone,
     skip_dates: Option<Vec<Option<pgrx::datum::Date>>>,
     end_date: Option<TimestampWithTimeZone>,
     max_count: Option<i32>,
-) -> Result<Series, crate::recurrence::RecurrenceError> {
-    let start = moment(start).finite("recurrence_start")?;
-    let limits = TemplateLimits {
+) -> Columns {
+    Columns {
+        start: moment(start),
         skip_dates: skip_dates.unwrap_or_default().into_iter().flatten().filter_map(date_to_naive).collect(),
-        end_date: end_date.map(|end| moment(end).clamped()),
-        count: match max_count {
-            Some(n) if n < 1 => {
-                return Err(crate::recurrence::RecurrenceError::InvalidArgument {
-                    name: "recurrence_count",
-                    message: "must be positive".into(),
-                })
-            }
-            n => n.map(|n| n as u32),
-        },
-    };
-    Series::new(pattern, start, &limits)
+        end_date: end_date.map(moment),
+        count: max_count,
+    }
 }
 
 fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
@@ -216,6 +194,10 @@ fn date_to_naive(date: pgrx::datum::Date) -> Option<NaiveDate> {
 
 fn checked_as_of(as_of: TimestampWithTimeZone) -> DateTime<Utc> {
     super::raise(moment(as_of).finite("as_of"))
+}
+
+fn checked_batch_size(batch_size: Option<i32>) -> i32 {
+    super::raise(batch::checked_batch_size(batch_size))
 }
 
 /// Generation writes; on a hot standby the first write would fail deep inside with an
@@ -259,7 +241,7 @@ fn tasks_owner() -> pg_sys::Oid {
 /// may. Everyone else generates what is due by the clock (`as_of` NULL or past).
 fn refuse_future_as_of(as_of: DateTime<Utc>, owner: pg_sys::Oid) {
     // The clock, not now(): the procedure's cutoff is clock_timestamp() of its start.
-    if as_of <= Utc::now() {
+    if !batch::ahead_of_time(as_of, Utc::now()) {
         return;
     }
     // SAFETY: a catalog lookup for the current user, valid in any transaction.
@@ -273,13 +255,6 @@ fn refuse_future_as_of(as_of: DateTime<Utc>, owner: pg_sys::Oid) {
         ),
         "Pass NULL (now) or a past moment, or run it as the schema owner or a superuser.",
     );
-}
-
-fn checked_batch_size(batch_size: i32) -> i32 {
-    if batch_size < 1 {
-        super::raise_invalid("batch_size", &format!("{batch_size} is not positive"));
-    }
-    batch_size
 }
 
 // --- statements ----------------------------------------------------------------------------
@@ -366,11 +341,7 @@ fn begin_run(as_of: DateTime<Utc>, batch_size: i32, started_by: &str) -> i64 {
 
 fn end_run(run: i64) -> (i32, i32) {
     // A pooled backend may live on for days: its quota goes with the run.
-    RUN.with_borrow_mut(|current| {
-        if current.as_ref().is_some_and(|(current_run, _)| *current_run == run) {
-            *current = None;
-        }
-    });
+    RUN.with_borrow_mut(|runs| runs.end(run));
     Spi::connect_mut(|client| {
         let row = exec(client, END_RUN, &[run.into()]).first();
         match row.get_two::<i32, i32>() {
@@ -382,47 +353,11 @@ fn end_run(run: i64) -> (i32, i32) {
 
 // --- one batch -----------------------------------------------------------------------------
 
-/// A claimed template, as read by CLAIM.
-struct Template {
-    id: Uuid,
-    task_id: String,
-    pattern: String,
-    start: TimestampWithTimeZone,
-    next: TimestampWithTimeZone,
-    skip_dates: Vec<pgrx::datum::Date>,
-    end_date: Option<TimestampWithTimeZone>,
-    count: Option<i32>,
-}
-
-/// What to write for one template.
-struct Planned {
-    id: Uuid,
-    occurrences: Vec<(DateTime<Utc>, String)>,
-    next: Option<DateTime<Utc>>,
-    /// More is due at `as_of` than this step makes.
-    still_due: bool,
-}
-
-#[derive(Default)]
-struct BatchOutcome {
-    claimed: i32,
-    generated: i32,
-    failed: Vec<(Uuid, Uuid, String)>,
-}
-
 /// `work` on run `run`'s quota: this backend's when it is working on that run, else a fresh
 /// one. The cap is read anew each time, so a changed setting applies from the next batch.
 /// Never held across an SPI call (a trigger might generate too).
-fn with_quota<R>(run: i64, work: impl FnOnce(&mut RunQuota<TemplateKey>) -> R) -> R {
-    RUN.with_borrow_mut(|current| {
-        let cap = max_instances_per_template();
-        let quota = match current {
-            Some((current_run, quota)) if *current_run == run => quota,
-            _ => &mut current.insert((run, RunQuota::new(cap))).1,
-        };
-        quota.set_cap(cap);
-        work(quota)
-    })
+fn with_quota<R>(run: i64, work: impl FnOnce(&mut RunQuota<Uuid>) -> R) -> R {
+    RUN.with_borrow_mut(|runs| work(runs.quota(run, max_instances_per_template())))
 }
 
 fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
@@ -432,37 +367,21 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
                 Ok((Some(started), Some(batches))) => (started, batches),
                 _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
             };
-        let capped: Vec<Uuid> =
-            with_quota(run, |quota| quota.capped().map(|key| Uuid::from_bytes(*key)).collect());
+        let capped: Vec<Uuid> = with_quota(run, |quota| quota.capped().copied().collect());
         let claim = Claim { run, as_of, run_started, capped };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
-        // Each batch starts at another department, so a large backlog in one department
-        // does not hold the others back for a whole run.
-        let offset = if departments.is_empty() { 0 } else { batches as usize % departments.len() };
-        let mut outcome = BatchOutcome::default();
-        for department in departments.iter().cycle().skip(offset).take(departments.len()) {
-            let room = batch_size - outcome.claimed;
-            if room == 0 {
-                break;
-            }
-            generate_in_department(client, &claim, *department, room, &mut outcome);
+        let mut outcome = Outcome::default();
+        for department in batch::department_order(&departments, batches) {
+            let Some(room) = outcome.room(batch_size) else { break };
+            generate_in_department(client, &claim, department, room, &mut outcome);
         }
-        let errors = serde_json::Value::Array(
-            outcome
-                .failed
-                .iter()
-                .map(|(department, template, error)| {
-                    serde_json::json!({"department_id": department.to_string(), "template_id": template.to_string(), "error": error})
-                })
-                .collect(),
-        );
         let args = [
             run.into(),
             outcome.claimed.into(),
             outcome.generated.into(),
-            (outcome.failed.len() as i32).into(),
-            pgrx::JsonB(errors).into(),
+            outcome.failed_count().into(),
+            pgrx::JsonB(outcome.errors_log()).into(),
             MAX_LOGGED_ERRORS.into(),
         ];
         exec(client, LOG_BATCH, &args);
@@ -484,7 +403,7 @@ fn generate_in_department(
     claim: &Claim,
     department: Uuid,
     room: i32,
-    outcome: &mut BatchOutcome,
+    outcome: &mut Outcome<Uuid>,
 ) {
     let claim_args = [
         department.into(),
@@ -493,16 +412,22 @@ fn generate_in_department(
         room.into(),
         claim.capped.clone().into(),
     ];
-    let templates: Vec<Template> = exec(client, CLAIM, &claim_args)
-        .map(|row| Template {
-            id: row.get(1).ok().flatten().expect("id is NOT NULL"),
-            task_id: row.get(2).ok().flatten().expect("task_id is NOT NULL"),
-            pattern: row.get(3).ok().flatten().expect("a template has a pattern"),
-            start: row.get(4).ok().flatten().expect("a template has a start"),
-            next: row.get(5).ok().flatten().expect("claimed rows have next_occurrence"),
-            skip_dates: row.get(6).ok().flatten().unwrap_or_default(),
-            end_date: row.get(7).ok().flatten(),
-            count: row.get(8).ok().flatten(),
+    let templates: Vec<Template<Uuid>> = exec(client, CLAIM, &claim_args)
+        .map(|row| {
+            let time = |i| row.get::<TimestampWithTimeZone>(i).ok().flatten().map(moment);
+            let skip_dates: Vec<pgrx::datum::Date> = row.get(6).ok().flatten().unwrap_or_default();
+            Template {
+                id: row.get(1).ok().flatten().expect("id is NOT NULL"),
+                task_id: row.get(2).ok().flatten().expect("task_id is NOT NULL"),
+                pattern: row.get(3).ok().flatten().expect("a template has a pattern"),
+                columns: Columns {
+                    start: time(4).expect("a template has a start"),
+                    skip_dates: skip_dates.into_iter().filter_map(date_to_naive).collect(),
+                    end_date: time(7),
+                    count: row.get(8).ok().flatten(),
+                },
+                next: time(5).expect("claimed rows have next_occurrence"),
+            }
         })
         .collect();
     if templates.is_empty() {
@@ -511,33 +436,23 @@ fn generate_in_department(
     outcome.claimed += templates.len() as i32;
     let first_failure = outcome.failed.len();
 
-    let mut planned = Vec::with_capacity(templates.len());
-    for template in &templates {
-        let key = *template.id.as_bytes();
-        // None only for a template capped in this very batch, which one claim per
-        // department per batch rules out; it would simply wait for the next run.
-        let Some(limit) = with_quota(claim.run, |quota| quota.step_limit(&key)) else { continue };
-        match plan(template, claim.as_of, limit) {
-            Ok(p) => {
-                let made_cap = with_quota(claim.run, |quota| {
-                    quota.record(key, p.occurrences.len());
-                    p.still_due && quota.step_limit(&key).is_none()
-                });
-                if made_cap {
-                    log!(
-                        "synapse: generation run {} made the cap (synapse.generation_max_instances_per_template = {}) of template {} in department {}; it stays due from {}, the next run continues it",
-                        claim.run,
-                        max_instances_per_template(),
-                        template.id,
-                        department,
-                        p.next.map_or_else(String::new, |next| next.to_rfc3339()),
-                    );
-                }
-                planned.push(p);
-            }
-            Err(message) => outcome.failed.push((department, template.id, message)),
-        }
+    let DepartmentPlan { planned, failed, capped } =
+        with_quota(claim.run, |quota| batch::plan_department(quota, &templates, claim.as_of));
+    for (template, next) in capped {
+        log!(
+            "synapse: generation run {} made the cap (synapse.generation_max_instances_per_template = {}) of template {} in department {}; it stays due from {}, the next run continues it",
+            claim.run,
+            max_instances_per_template(),
+            template,
+            department,
+            next.map_or_else(String::new, |next| next.to_rfc3339()),
+        );
     }
+    outcome.failed.extend(failed.into_iter().map(|(template, error)| Failure {
+        department,
+        template,
+        error,
+    }));
     // All of the department's templates in three statements; when any of them fails, each
     // template again in a subtransaction of its own, so only the culprit fails.
     match in_subtransaction(|| write_planned(client, department, &planned)) {
@@ -546,46 +461,25 @@ fn generate_in_department(
             for one in &planned {
                 match in_subtransaction(|| write_planned(client, department, std::slice::from_ref(one))) {
                     Ok(made) => outcome.generated += made,
-                    Err(message) => outcome.failed.push((department, one.id, message)),
+                    Err(error) => outcome.failed.push(Failure { department, template: one.id, error }),
                 }
             }
         }
     }
-    for (_, template, message) in &outcome.failed[first_failure..] {
+    for failure in &outcome.failed[first_failure..] {
         let args = [
             department.into(),
-            (*template).into(),
-            message.as_str().into(),
+            failure.template.into(),
+            failure.error.as_str().into(),
             to_timestamptz(Utc::now()).into(),
         ];
         exec(client, RECORD_FAILURE, &args);
     }
 }
 
-fn plan(template: &Template, as_of: DateTime<Utc>, limit: NonZeroUsize) -> Result<Planned, String> {
-    let pattern =
-        Pattern::from_json_text(&template.pattern).map_err(|e| format!("recurrence_pattern: {e}"))?;
-    let skip_dates = Some(template.skip_dates.iter().map(|d| Some(*d)).collect());
-    let series = template_series(&pattern, template.start, skip_dates, template.end_date, template.count)
-        .map_err(|e| e.to_string())?;
-    let next = moment(template.next).finite("next_occurrence").map_err(|e| e.to_string())?;
-    let step = plan_step(&series, next, as_of, limit);
-    let template_uuid = template.id.to_string();
-    Ok(Planned {
-        id: template.id,
-        still_due: step.still_due(as_of),
-        occurrences: step
-            .occurrences
-            .into_iter()
-            .map(|at| (at, instance_external_id(&template.task_id, &template_uuid, at)))
-            .collect(),
-        next: step.next,
-    })
-}
-
 /// Writes the instances, their assignees and the templates' new state; returns how many
 /// instances were made.
-fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned]) -> i32 {
+fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned<Uuid>]) -> i32 {
     let occurrences = planned.iter().flat_map(|p| p.occurrences.iter().map(move |o| (p.id, o)));
     let (mut parents, mut ats, mut external_ids) = (Vec::new(), Vec::new(), Vec::new());
     for (parent, (at, external_id)) in occurrences {
@@ -593,27 +487,22 @@ fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned]) 
         ats.push(to_timestamptz(*at));
         external_ids.push(external_id.clone());
     }
-    let mut made_per_template: HashMap<[u8; 16], i32> = HashMap::new();
     let (mut instances, mut instance_parents) = (Vec::new(), Vec::new());
     if !parents.is_empty() {
         let args = [department.into(), parents.into(), ats.into(), external_ids.into()];
         for row in exec(client, INSERT_INSTANCES, &args) {
-            let instance: Uuid = row.get(1).ok().flatten().expect("RETURNING id");
-            let parent: Uuid = row.get(2).ok().flatten().expect("RETURNING recurrence_parent_id");
-            *made_per_template.entry(*parent.as_bytes()).or_default() += 1;
-            instances.push(instance);
-            instance_parents.push(parent);
+            instances.push(row.get::<Uuid>(1).ok().flatten().expect("RETURNING id"));
+            instance_parents.push(row.get::<Uuid>(2).ok().flatten().expect("RETURNING recurrence_parent_id"));
         }
     }
     let made = instances.len() as i32;
+    let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
+    let counts = batch::made_per_template(&ids, &instance_parents);
     if !instances.is_empty() {
         exec(client, COPY_ASSIGNEES, &[department.into(), instances.into(), instance_parents.into()]);
     }
-    let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
     let nexts: Vec<Option<TimestampWithTimeZone>> =
         planned.iter().map(|p| p.next.map(to_timestamptz)).collect();
-    let counts: Vec<i32> =
-        planned.iter().map(|p| made_per_template.get(p.id.as_bytes()).copied().unwrap_or(0)).collect();
     exec(client, ADVANCE_TEMPLATES, &[department.into(), ids.into(), nexts.into(), counts.into()]);
     made
 }
@@ -651,11 +540,7 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
             if report.sql_error_code() == PgSqlErrorCode::ERRCODE_QUERY_CANCELED {
                 error.rethrow();
             }
-            Err(match report.detail() {
-                // A pattern error's DETAIL repeats a single problem, the message.
-                Some(detail) if detail != report.message() => format!("{} ({detail})", report.message()),
-                _ => report.message().to_string(),
-            })
+            Err(batch::failure_message(report.message(), report.detail()))
         })
         .execute()
     }

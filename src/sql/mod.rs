@@ -1,6 +1,5 @@
 //! The pgrx boundary: each file wraps one capability, converting arguments and running its
-//! statements. The decisions are the pure modules' and the core crates', except a few of
-//! generation's (the batch-size check, the starting department, the per-template cap).
+//! statements. The decisions are the pure crates' (crates/<capability>).
 
 pub(crate) mod counters;
 pub(crate) mod generation;

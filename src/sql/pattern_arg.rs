@@ -6,83 +6,27 @@
 //! - a pattern is read by walking the jsonb container itself, without printing it as text
 //!   and parsing that again (the value is the same: jsonb_out would print these keys,
 //!   strings and numbers, and serde_json would read them back);
-//! - the patterns read are kept per backend, keyed by their exact jsonb bytes: a column of
-//!   one pattern per row costs one read, and a templates table of thousands of distinct
-//!   patterns stays read across queries. At most [`CACHE_ENTRIES`] patterns and
-//!   [`CACHE_KEY_BYTES`] bytes of keys (about 3 MiB per backend with the read patterns);
-//!   beyond that the oldest entries go first.
+//! - the patterns read are kept per backend, keyed by their exact jsonb bytes
+//!   ([`cache`]): a column of one pattern per row costs one read, and a templates table of
+//!   thousands of distinct patterns stays read across queries.
+
+mod cache;
 
 use crate::recurrence::{Pattern, Problem, RecurrenceError};
 use pgrx::callconv::{Arg, ArgAbi};
 use pgrx::nullable::Nullable;
 use pgrx::pg_sys;
-use pgrx::pgrx_sql_entity_graph::metadata::{
-    ArgumentError, ReturnsError, ReturnsRef, SqlMappingRef, SqlTranslatable, TypeOrigin,
-};
 use pgrx::prelude::*;
 use serde_json::{Map, Number, Value};
-use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
 use std::ffi::CStr;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// How many distinct patterns each backend keeps read.
-const CACHE_ENTRIES: usize = 4096;
-/// How many bytes of jsonb keys each backend keeps (a pattern is typically 60-200 bytes).
-const CACHE_KEY_BYTES: usize = 1 << 20;
-/// Larger values are read every time instead of being kept.
-const MAX_CACHED_BYTES: usize = 4096;
 /// Deeper jsonb is read through its text, whose reader reports the nesting as before.
 const MAX_WALKED_DEPTH: usize = 64;
 
 /// A pattern as read: valid, or every problem found.
 type Parsed = Result<Arc<Pattern>, RecurrenceError>;
-
-/// A cheap hash of a pattern's bytes (SipHash would cost more than the lookup saves).
-#[derive(Default)]
-struct Fingerprint(u64);
-
-impl Hasher for Fingerprint {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = bytes.chunks(8).fold(self.0 ^ bytes.len() as u64, |hash, chunk| {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95)
-        });
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// The patterns read, and their keys oldest first (the order they leave in).
-#[derive(Default)]
-struct Cache {
-    read: HashMap<Rc<[u8]>, Rc<Parsed>, BuildHasherDefault<Fingerprint>>,
-    oldest_first: VecDeque<Rc<[u8]>>,
-    key_bytes: usize,
-}
-
-impl Cache {
-    fn get(&self, bytes: &[u8]) -> Option<Rc<Parsed>> {
-        self.read.get(bytes).cloned()
-    }
-
-    fn keep(&mut self, bytes: &[u8], parsed: &Rc<Parsed>) {
-        while self.read.len() >= CACHE_ENTRIES || self.key_bytes + bytes.len() > CACHE_KEY_BYTES {
-            let Some(oldest) = self.oldest_first.pop_front() else { break };
-            self.key_bytes -= oldest.len();
-            self.read.remove(&oldest);
-        }
-        let key: Rc<[u8]> = bytes.into();
-        self.key_bytes += key.len();
-        self.oldest_first.push_back(Rc::clone(&key));
-        self.read.insert(key, Rc::clone(parsed));
-    }
-}
 
 /// The outcome of reading one pattern argument.
 pub struct PatternArg(pub Rc<Parsed>);
@@ -91,10 +35,6 @@ impl PatternArg {
     pub fn pattern(&self) -> Parsed {
         (*self.0).clone()
     }
-}
-
-thread_local! {
-    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
 }
 
 /// Reads a pattern from a jsonb datum: its container walked, or, for what the walk leaves
@@ -243,13 +183,11 @@ impl FromDatum for PatternArg {
                 pgrx::varlena::varsize_any_exhdr(detoasted),
             )
         };
-        let parsed = match CACHE.with_borrow(|cache| cache.get(bytes)) {
+        let parsed = match cache::get(bytes) {
             Some(parsed) => parsed,
             None => {
                 let parsed = Rc::new(unsafe { read_pattern(detoasted) });
-                if bytes.len() <= MAX_CACHED_BYTES {
-                    CACHE.with_borrow_mut(|cache| cache.keep(bytes, &parsed));
-                }
+                cache::keep(bytes, &parsed);
                 parsed
             }
         };
@@ -271,12 +209,8 @@ unsafe impl<'fcx> ArgAbi<'fcx> for PatternArg {
     }
 }
 
-unsafe impl SqlTranslatable for PatternArg {
-    const TYPE_IDENT: &'static str = pgrx::pgrx_resolved_type!(PatternArg);
-    const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;
-    const ARGUMENT_SQL: Result<SqlMappingRef, ArgumentError> = Ok(SqlMappingRef::literal("jsonb"));
-    const RETURN_SQL: Result<ReturnsRef, ReturnsError> = Ok(ReturnsRef::One(SqlMappingRef::literal("jsonb")));
-}
+// In SQL the argument is a jsonb; no function returns one.
+impl_sql_translatable!(PatternArg, arg_only = "jsonb");
 
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]

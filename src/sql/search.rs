@@ -1,7 +1,7 @@
 //! Full-text search helpers. `task_search_vector`, `_search_keys` and `_search_keys_query`
 //! are plain SQL (sql/search.sql): inlinable immutable expressions that a generated column
 //! and an expression index can use. The key strings themselves are made here, from the pure
-//! `crate::search`, because an index expression runs for every inserted task: one call of
+//! `synapse_search` (crates/search), because an index expression runs for every inserted task: one call of
 //! this function costs a few microseconds where a SQL function that loops over the lexemes
 //! costs tens.
 

@@ -1,6 +1,6 @@
 //! Counting `count` by whole 400-year Gregorian cycles instead of walking them.
 
-use super::occurrences::Walk;
+use super::walk::Walk;
 use super::Schedule;
 use crate::calendar::{gcd, CYCLE_DAYS, LAST_YEAR};
 use crate::pattern::Frequency;

@@ -9,7 +9,8 @@
 //! exists twice means the first).
 //!
 //! `expand` turns one period into its dates, `occurrences` walks the periods (skip-ahead,
-//! `count`, `until`, `exdates`), `cycles` counts `count` by whole 400-year cycles.
+//! `count`, `until`, `exdates`), `cycles` counts `count` by whole 400-year cycles; both
+//! move the `walk`'s position (occurrences → cycles → walk, one way).
 //!
 //! Every search is bounded: without `count`, iteration starts at the period that contains
 //! the lower bound (skip-ahead, so a series' age costs nothing); with `count`, whole
@@ -20,6 +21,7 @@
 mod cycles;
 mod expand;
 mod occurrences;
+mod walk;
 
 pub use occurrences::Occurrences;
 

@@ -2,6 +2,7 @@
 //! `count`, `until` and `exdates`.
 
 use super::cycles::CycleSkip;
+use super::walk::Walk;
 use super::{Occurrence, Schedule};
 use crate::calendar::{local_to_utc, LAST_YEAR};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
@@ -27,19 +28,6 @@ pub struct Occurrences<S: Borrow<Schedule>> {
     /// With `count`: whole 400-year cycles between the start and `from`, counted once and
     /// multiplied instead of walked.
     cycles: Option<CycleSkip>,
-}
-
-/// Where a walk over the periods stands: what skipping whole cycles moves on.
-#[derive(Debug, Clone)]
-pub(super) struct Walk {
-    /// The next period to expand.
-    pub period: i64,
-    /// Occurrences of the series so far (for `count`), whether returned or not.
-    pub emitted: u32,
-    /// The last date counted toward `count` without resolving its instant.
-    pub last_counted_date: Option<NaiveDate>,
-    /// Visited periods without a date since the last that had one.
-    pub empty_run: u32,
 }
 
 impl<S: Borrow<Schedule>> Occurrences<S> {

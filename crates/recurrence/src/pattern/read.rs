@@ -68,7 +68,7 @@ pub(super) fn read(value: &Value) -> (Option<Pattern>, Vec<Problem>) {
 
 /// Collects problems while reading; `None` results mean "already reported".
 #[derive(Default)]
-pub(super) struct Reader {
+struct Reader {
     problems: Vec<Problem>,
     /// Problems past MAX_PROBLEMS were left unexamined.
     truncated: bool,
@@ -84,9 +84,16 @@ impl Reader {
         self.truncated
     }
 
-    pub(super) fn report(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    fn report(&mut self, path: impl Into<String>, message: impl Into<String>) {
         if !self.full() {
             self.problems.push(Problem::new(path, message));
+        }
+    }
+
+    /// Reports each of `problems` (the rules across keys') in turn.
+    fn report_all(&mut self, problems: Vec<Problem>) {
+        for problem in problems {
+            self.report(problem.path, problem.message);
         }
     }
 
@@ -168,20 +175,18 @@ impl Reader {
         let catch_up = self.field(catch_up, |r, v| r.keyword::<CatchUp>(keys::CATCH_UP, v));
 
         // Rules across keys, checked whenever the keys involved were readable.
-        rules::check_across_keys(
-            self,
-            &Present {
-                frequency: freq,
-                clamp: month_day_overflow.valid() == Some(&MonthDayOverflow::Clamp),
-                days_of_week: days_of_week.is_present(),
-                nth_weekdays: nth_weekdays.is_present(),
-                day_of_month: day_of_month.is_present(),
-                month_of_year: month_of_year.is_present(),
-                set_pos: set_pos.is_present(),
-                count: count.is_present(),
-                until: until.is_present(),
-            },
-        );
+        let across_keys = rules::check_across_keys(&Present {
+            frequency: freq,
+            clamp: month_day_overflow.valid() == Some(&MonthDayOverflow::Clamp),
+            days_of_week: days_of_week.is_present(),
+            nth_weekdays: nth_weekdays.is_present(),
+            day_of_month: day_of_month.is_present(),
+            month_of_year: month_of_year.is_present(),
+            set_pos: set_pos.is_present(),
+            count: count.is_present(),
+            until: until.is_present(),
+        });
+        self.report_all(across_keys);
 
         let mut pattern = Pattern::new(freq?);
         pattern.interval = interval.or(1)? as u16;
@@ -203,7 +208,7 @@ impl Reader {
         if !self.problems.is_empty() {
             return None;
         }
-        rules::check_possible(self, &pattern);
+        self.report_all(rules::check_possible(&pattern));
         Some(pattern)
     }
 

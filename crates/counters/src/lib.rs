@@ -13,11 +13,13 @@
 //! insert of 20,000 tasks into 200 projects updates 200 rows, not 20,000, and every
 //! statement locks its projects in one global order.
 //!
-//! Pure: no pgrx, plain `cargo test`; `src/sql/counters.rs` reads the rows and applies the
-//! deltas.
+//! Pure Rust, no PostgreSQL: `cargo test -p synapse_counters` covers it. The extension's
+//! `src/sql/counters.rs` reads the rows and applies the deltas.
 
-use crate::identity::Uuid;
 use std::collections::BTreeMap;
+
+/// A uuid's 16 bytes (a department's or a project's id).
+pub type Uuid = [u8; 16];
 
 /// What the counters need to know about one version of a task row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,8 @@
 //! `<department>!<lexeme>`, so a title-only match is one index lookup too. The department is
 //! its uuid's text, fixed length, so the two kinds of key never collide.
 //!
-//! Pure: no pgrx, plain `cargo test`; `src/sql/search.rs` is the SQL boundary.
+//! Pure Rust, no PostgreSQL: `cargo test -p synapse_search` covers it. The extension's
+//! `src/sql/search.rs` is the SQL boundary.
 
 /// Lexemes longer than this are left out: a key must stay within a tsvector lexeme's
 /// 2,047 bytes after its 37-byte prefix (to_tsvector skips longer words anyway).
@@ -36,7 +37,7 @@ where
     L: IntoIterator<Item = &'a str>,
     T: IntoIterator<Item = &'a str>,
 {
-    if !matches!(crate::identity::parse_uuid(department), Ok(Some(_))) {
+    if !matches!(synapse_identity::parse_uuid(department), Ok(Some(_))) {
         let shown: String = department.chars().take(40).collect();
         return Err(SearchKeyError::NotADepartment(shown));
     }

@@ -5,9 +5,9 @@
 #   make test    format check, clippy, every test layer: the pure crates (test-unit: cargo
 #                test of crates/*), #[pg_test] (cargo pgrx test), end-to-end, those on
 #                hard dates (test-dates), the department wall (test-security), the
-#                operations tests (test-ops), the example clients (test-clients), Citus
-#                (test-citus), the update from every release (test-upgrade), the Debian
-#                package (test-package)
+#                operations tests (test-ops), faults on one node (test-faults), the
+#                example clients (test-clients), Citus with its faults (test-citus), the
+#                update from every release (test-upgrade), the Debian package (test-package)
 #   make package target/package/synapse-ext_<version>_amd64.deb (docs/releasing.md)
 #   make run     build, install, start the scratch cluster; migrate, seed, schedule and run generation;
 #                its login roles and a service file (TLS, passwords: make passwords)
@@ -25,6 +25,9 @@
 #                scripts under libfaketime (tests/dates/run.sh, port 25390; 4-8 minutes)
 #   make test-clients  the example clients (clients/go, clients/python, clients/node) as
 #                tests, directly (.cluster/clients, port 25360) and through PgBouncer (25361)
+#   make test-faults  a full disk during generation and a migration killed half-way, on
+#                .cluster/faults (port 25335; mounts a small tmpfs: root or sudo); the Citus
+#                faults (nodes killed mid-run) are part of test-citus
 #   make test-security  the department wall (docs/security.md): issue 21's attacks in both
 #                identity modes and the privilege matrix (pgTAP), .cluster/security, port 25333
 #
@@ -61,13 +64,13 @@ ROOT := $(filter 0,$(shell id -u))
 AS_ROOT := $(if $(ROOT),,sudo)
 PGRX_SUDO := $(if $(ROOT),,--sudo)
 
-.PHONY: destroy passwords setup test fmt test-unit test-pg test-e2e test-dates test-security test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
+.PHONY: destroy passwords setup test fmt test-unit test-pg test-e2e test-dates test-faults test-security test-clients test-upgrade test-package package test-citus install install-release run stop migrate seed bench bench-data clippy \
 	pgbouncer pgbouncer-stop standby standby-stop exporter exporter-stop prometheus prometheus-stop backup restore test-ops bench-load
 
 setup:
 	@scripts/bootstrap.sh
 
-test: setup fmt clippy test-unit test-pg test-e2e test-dates test-security test-ops test-clients test-citus test-upgrade test-package
+test: setup fmt clippy test-unit test-pg test-e2e test-dates test-security test-ops test-faults test-clients test-citus test-upgrade test-package
 
 fmt:
 	cargo fmt --all -- --check
@@ -99,6 +102,12 @@ test-dates: setup install
 SECURITY_PORT ?= 25333
 test-security: setup install
 	SYNAPSE_SECURITY_PORT=$(SECURITY_PORT) tests/security/run.sh
+
+# Faults on one node (tests/faults/run.sh): the disk filling up during generation, a
+# migration killed half-way. The Citus faults run inside test-citus (tests/citus/faults.sh).
+FAULTS_PORT ?= 25335
+test-faults: setup install
+	SYNAPSE_FAULTS_PORT=$(FAULTS_PORT) tests/faults/run.sh
 
 # Go (pgx v4 from Debian, GOPATH mode), Python (psycopg 3 in clients/python/.venv) and Node
 # (pg from clients/node/package-lock.json), installed by scripts/setup-clients.sh.

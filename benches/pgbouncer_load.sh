@@ -23,7 +23,7 @@ BOUNCER_PORT=${BENCH_PGBOUNCER_PORT:-25341}
 load="$root/target/ops/synapse-load"
 psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 
-"$root/tests/ops/load/build.sh" "$load"
+"$root/scripts/go-build.sh" "$root/tests/ops/load" "$load"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 "$root/scripts/migrate.sh" --db "$DB" up >/dev/null 2>&1
 psql_db -v departments=20 -v users_per_department=10 -v tasks_per_user=20 -f "$root/tests/ops/load/setup.sql"

@@ -269,6 +269,17 @@ const BEGIN_RUN: &str = "INSERT INTO synapse.generation_runs (as_of, batch_size,
 const END_RUN: &str = "UPDATE synapse.generation_runs SET finished_at = clock_timestamp()
      WHERE id = $1 RETURNING tasks_generated, tasks_failed";
 
+/// A batch stopped by an error of the server or the cluster (`batch::fails_the_run`): the
+/// run log keeps it, always, beside the templates' first errors.
+const RECORD_RUN_FAILURE: &str = "UPDATE synapse.generation_runs
+        SET errors = errors || jsonb_build_array(jsonb_build_object('sqlstate', $2::text, 'error', $3::text))
+      WHERE id = $1";
+
+const RUN_FAILURE: &str = "SELECT e->>'sqlstate', e->>'error'
+       FROM synapse.generation_runs r, jsonb_array_elements(r.errors) AS e
+      WHERE r.id = $1 AND e ? 'sqlstate'
+      LIMIT 1";
+
 const RUN_STATE: &str = "SELECT started_at, batches FROM synapse.generation_runs WHERE id = $1";
 
 const LOG_BATCH: &str = "UPDATE synapse.generation_runs
@@ -343,6 +354,14 @@ fn end_run(run: i64) -> (i32, i32) {
     // A pooled backend may live on for days: its quota goes with the run.
     RUN.with_borrow_mut(|runs| runs.end(run));
     Spi::connect_mut(|client| {
+        // A run a batch failure stopped stays unfinished (interrupted) and ends with that
+        // error, so the caller (pg_cron's job log) sees the run failed.
+        let failure = exec(client, RUN_FAILURE, &[run.into()]).first().get_two::<String, String>();
+        if let Ok((Some(sqlstate), Some(error))) = failure {
+            ErrorReport::new(sqlstate_code(&sqlstate), batch::run_stopped_message(run, &error), "synapse_ext::generation")
+                .set_hint("synapse.generation_recent_runs shows the run; the next run retries every template it did not finish")
+                .report(PgLogLevel::ERROR);
+        }
         let row = exec(client, END_RUN, &[run.into()]).first();
         match row.get_two::<i32, i32>() {
             Ok((Some(generated), Some(failed))) => (generated, failed),
@@ -360,7 +379,25 @@ fn with_quota<R>(run: i64, work: impl FnOnce(&mut RunQuota<Uuid>) -> R) -> R {
     RUN.with_borrow_mut(|runs| work(runs.quota(run, max_instances_per_template())))
 }
 
+/// One batch, its work in a subtransaction: when it fails with an error that is not a
+/// template's (a full disk, a Citus node gone), its work is rolled back, the run log keeps
+/// the error and the batch claims nothing, which ends the run (`end_run` raises the error).
+/// A cancel still goes straight up.
 fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
+    let is_cancel: fn(&str) -> bool = |sqlstate| sqlstate == "57014";
+    match catch_in_subtransaction(|| claim_and_generate(run, batch_size, as_of), is_cancel) {
+        Ok(claimed) => claimed,
+        Err(caught) => {
+            Spi::connect_mut(|client| {
+                let args = [run.into(), caught.sqlstate.as_str().into(), caught.message.as_str().into()];
+                exec(client, RECORD_RUN_FAILURE, &args);
+            });
+            0
+        }
+    }
+}
+
+fn claim_and_generate(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     Spi::connect_mut(|client| {
         let (run_started, batches) =
             match exec(client, RUN_STATE, &[run.into()]).first().get_two::<TimestampWithTimeZone, i32>() {
@@ -508,9 +545,22 @@ fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned<Uu
 }
 
 /// Runs `work` in a subtransaction, as PL/pgSQL's BEGIN … EXCEPTION does: on an error its
-/// effects are rolled back and the error's message returned. A cancel (statement timeout,
-/// pg_cancel_backend) is not a template's fault and goes on up.
+/// effects are rolled back and the error's message returned. An error that is not a
+/// template's fault goes on up (`batch::fails_the_run`), so the batch stops with it instead
+/// of marking every template it touches as failed.
 fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
+    catch_in_subtransaction(work, batch::fails_the_run).map_err(|caught| caught.message)
+}
+
+/// An error `catch_in_subtransaction` caught.
+struct Caught {
+    sqlstate: String,
+    message: String,
+}
+
+/// `work` in a subtransaction: an error whose SQLSTATE `rethrow` picks goes on up, any
+/// other rolls the subtransaction back and is returned.
+fn catch_in_subtransaction<R>(work: impl FnOnce() -> R, rethrow: fn(&str) -> bool) -> Result<R, Caught> {
     // SAFETY: the standard internal-subtransaction sequence (see PL/pgSQL's exec_stmt_block):
     // the memory context and resource owner in force before the subtransaction are restored
     // whichever way it ends.
@@ -537,13 +587,30 @@ fn in_subtransaction<R>(work: impl FnOnce() -> R) -> Result<R, String> {
                 CaughtError::PostgresError(report) | CaughtError::ErrorReport(report) => report,
                 CaughtError::RustPanic { ereport, .. } => ereport,
             };
-            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_QUERY_CANCELED {
+            let sqlstate = sqlstate_text(report.sql_error_code());
+            if rethrow(&sqlstate) {
                 error.rethrow();
             }
-            Err(batch::failure_message(report.message(), report.detail()))
+            Err(Caught { sqlstate, message: batch::failure_message(report.message(), report.detail()) })
         })
         .execute()
     }
+}
+
+/// A SQLSTATE's five characters from its code: six bits per character, the first lowest.
+fn sqlstate_text(code: PgSqlErrorCode) -> String {
+    let packed = code as isize;
+    (0..5).map(|i| char::from(b'0' + ((packed >> (6 * i)) & 0x3F) as u8)).collect()
+}
+
+/// The code of a five-character SQLSTATE read back from the run log.
+fn sqlstate_code(sqlstate: &str) -> PgSqlErrorCode {
+    let packed = sqlstate
+        .bytes()
+        .take(5)
+        .enumerate()
+        .fold(0isize, |packed, (i, ch)| packed | ((ch.wrapping_sub(b'0') as isize & 0x3F) << (6 * i)));
+    PgSqlErrorCode::from(packed)
 }
 
 #[cfg(any(test, feature = "pg_test"))]
@@ -580,6 +647,18 @@ mod tests {
     #[pg_test(error = "recurrence_count: must be positive")]
     fn a_non_positive_count_is_refused() {
         text("SELECT synapse._template_occurrence_from('{\"frequency\":\"daily\"}', now(), now(), max_count => 0)::text");
+    }
+
+    #[pg_test]
+    fn sqlstates_convert_both_ways() {
+        use pg_sys::PgSqlErrorCode::*;
+        assert_eq!(super::sqlstate_text(ERRCODE_DISK_FULL), "53100");
+        assert_eq!(super::sqlstate_text(ERRCODE_ADMIN_SHUTDOWN), "57P01");
+        for code in
+            [ERRCODE_DISK_FULL, ERRCODE_ADMIN_SHUTDOWN, ERRCODE_CONNECTION_FAILURE, ERRCODE_DATA_CORRUPTED]
+        {
+            assert_eq!(super::sqlstate_code(&super::sqlstate_text(code)) as isize, code as isize);
+        }
     }
 
     #[pg_test(error = "batch_size: 0 is not positive")]

@@ -25,7 +25,8 @@
 # 4. Routing, constraints, triggers, RLS, generation (generation.sh); the application's
 #    work against the single-node copy (workload.sh); a third worker citus-w3 (5444),
 #    rebalance and tenant isolation under writers and a generator (growth.sh); pg_partman
-#    for the run log (partman.sh). Prints TAP. Exits non-zero on any failure. About 3.5-5.5
+#    for the run log (partman.sh); faults (faults.sh): a worker and the coordinator killed
+#    with SIGKILL and a worker stopped for 10 s, each mid-run under writers. Prints TAP. Exits non-zero on any failure. About 3.5-5.5
 #    minutes warm on 2 shared cores, the rebalance alone about 75 s.
 # 5. Stops the four servers at the end and deletes them, unless --keep (then restart one
 #    with `scripts/cluster.sh start citus-coord 5441`, and so on). Re-runnable: leftover
@@ -433,6 +434,8 @@ source "$here/generation.sh"
 source "$here/workload.sh"
 source "$here/growth.sh"
 source "$here/partman.sh"
+# --- faults: a worker or the coordinator killed, a worker away, mid-run ------------------------------
+source "$here/faults.sh"
 
 echo "1..$_n"
 diag "check took $((SECONDS - t_check)) s"

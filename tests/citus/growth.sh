@@ -31,7 +31,7 @@ static="SELECT string_agg(x, ' ' ORDER BY x) FROM (
   SELECT 'tasks=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.tasks r WHERE department_id NOT IN ($dynamic) UNION ALL
   SELECT 'task_assignees=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.task_assignees r WHERE department_id NOT IN ($dynamic) UNION ALL
   SELECT 'task_dependencies=' || count(*) || ':' || md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM synapse.task_dependencies r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'comments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.comments r WHERE department_id NOT IN ($dynamic) AND content <> 'ledger') s"
+  SELECT 'comments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.comments r WHERE department_id NOT IN ($dynamic) AND content NOT LIKE 'ledger%') s"
 ledger="SELECT count(*) FROM synapse.comments WHERE content = 'ledger'"
 one_placement="SELECT count(*) FROM (SELECT shardid FROM pg_dist_placement GROUP BY shardid HAVING count(*) <> 1) d
                  WHERE shardid IN (SELECT shardid FROM pg_dist_shard s JOIN pg_dist_partition p USING (logicalrelid) WHERE p.partmethod = 'h')"
@@ -58,19 +58,26 @@ generator_loop() {
   done
 }
 sum_of() { sed -n "s/^$1: \([0-9]*\).*/\1/p" "$2" | awk '{s += $1} END {print s + 0}'; }
+# The id-recording ledger writer (tests/faults/ledger): what the client was told, per row.
+LEDGER=$root/target/synapse-ledger
+"$root/scripts/go-build.sh" "$root/tests/faults/ledger" "$LEDGER" || bail "cannot build tests/faults/ledger"
 
 # under_load DESCRIPTION FROM TO SQL...: runs the SQL statements on the coordinator, one
 # after the other (each its own transaction: citus_rebalance_wait must see the job that
 # citus_rebalance_start committed), while 4 counter writers, 2 ledger writers and a
 # generator (as_of from FROM to TO, a day at a time) run; then checks everything.
 under_load() {
-  local what=$1 from=$2 to=$3 before ledger_before c_pid l_pid g_pid t0 out_op rc=0 stmt args=()
+  local what=$1 from=$2 to=$3 before ledger_before c_pid l_pid g_pid w_pid t0 out_op rc=0 stmt args=()
   before=$(sql $COORD -c "$static")
   ledger_before=$(sql $COORD -c "$ledger")
   rm -f "$stop_file"
   writer_loop /tmp/citus_growth_c.$$ "$here/data/counters_load.pgbench" 4 & c_pid=$!
   writer_loop /tmp/citus_growth_l.$$ "$here/data/ledger_load.pgbench" 2 & l_pid=$!
   generator_loop "$from" "$to" >/tmp/citus_growth_g.$$ 2>&1 & g_pid=$!
+  # Each growth step its own id ledger (a comment text of its own).
+  local ids_content="ledger ids: $what"
+  PGPORT=$COORD "$LEDGER" write -log /tmp/citus_growth_ids.$$ -clients 2 -duration 30m -stop-file "$stop_file" \
+    -content "$ids_content" >/tmp/citus_growth_w.$$ 2>&1 & w_pid=$!
   sleep 2
   t0=$SECONDS
   for stmt in "${@:4}"; do args+=(-c "$stmt"); done
@@ -79,6 +86,8 @@ under_load() {
   sleep 2
   touch "$stop_file"
   wait $c_pid $l_pid
+  wait $w_pid && ok "$what: the id-recording ledger writers ran throughout ($(head -1 /tmp/citus_growth_w.$$))" ||
+    not_ok "$what: the id-recording ledger writers ran throughout" "$(cat /tmp/citus_growth_w.$$)"
   [ $rc = 0 ] && ok "$what: done in $took s while the writers ran" || not_ok "$what" "$out_op"
   wait $g_pid && ok "$what: the generator ran alongside and finished" || not_ok "$what: the generator ran alongside and finished" "$(cat /tmp/citus_growth_g.$$)"
   local c_done l_done
@@ -92,6 +101,11 @@ under_load() {
   rm -f /tmp/citus_growth_[clg].$$ "$stop_file"
   is "$(sql $COORD -c "$static")" "$before" "$what: the rows no writer touched are all there, once, unchanged (count and checksum per table)"
   is "$(sql $COORD -c "$ledger")" "$((ledger_before + l_done))" "$what: the ledger holds exactly the $l_done comments the writers committed"
+  local idcheck
+  idcheck=$(PGPORT=$COORD "$LEDGER" check -log /tmp/citus_growth_ids.$$ -content "$ids_content" 2>&1) &&
+    ok "$what: every acknowledged id-ledger comment is there once, no failed or unknown one is a phantom (${idcheck%%$'\n'*})" ||
+    not_ok "$what: every acknowledged id-ledger comment is there once" "$idcheck"
+  rm -f /tmp/citus_growth_ids.$$ /tmp/citus_growth_w.$$
   local n; n=$(sql $COORD -c "SELECT count(*) FROM synapse.projects")
   is "$(sql $COORD -c "$counters_exact")" "$n/$n" "$what: every project's counters equal a fresh COUNT(*)"
   sql $COORD -c "CALL synapse.run_recurring_generation(100, '$to')" >/dev/null

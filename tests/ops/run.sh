@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tests/ops/load/build.sh "$OPS_LOAD_BIN"
+scripts/go-build.sh tests/ops/load "$OPS_LOAD_BIN"
 
 scripts/cluster.sh start ops-primary "$OPS_PRIMARY_PORT"
 # The superuser over the primary's socket; logins over TLS with their recorded passwords.

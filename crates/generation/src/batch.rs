@@ -153,9 +153,38 @@ pub fn failure_message(message: &str, detail: Option<&str>) -> String {
     }
 }
 
+/// Whether an error (by its SQLSTATE) is the server's or the cluster's rather than a
+/// template's, and so stops the run instead of being recorded on the templates: a lost
+/// connection, a Citus node gone (class 08), no disk space or memory left (53), a cancel
+/// or a shutdown (57), an I/O error (58), corrupted data (XX001, XX002). The next run
+/// retries every template such an error touched; recording it on them would make each
+/// wait a run for nothing.
+pub fn fails_the_run(sqlstate: &str) -> bool {
+    matches!(sqlstate.get(..2), Some("08" | "53" | "57" | "58")) || matches!(sqlstate, "XX001" | "XX002")
+}
+
+/// The error a run stopped by such an error ends with.
+pub fn run_stopped_message(run: i64, error: &str) -> String {
+    format!("generation run {run} stopped: {error}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_of_the_server_or_the_cluster_stop_the_run_and_a_templates_own_do_not() {
+        for sqlstate in ["53100", "53200", "08006", "08000", "57014", "57P01", "58030", "XX001", "XX002"] {
+            assert!(fails_the_run(sqlstate), "{sqlstate} stops the run");
+        }
+        for sqlstate in ["23514", "23505", "22023", "40P01", "40001", "XX000", "P0001", "42501", ""] {
+            assert!(!fails_the_run(sqlstate), "{sqlstate} is a template's failure");
+        }
+        assert_eq!(
+            run_stopped_message(7, "could not extend file"),
+            "generation run 7 stopped: could not extend file"
+        );
+    }
     use crate::step::tests::utc;
     use crate::template::tests::template;
     use synapse_recurrence::query::Moment;

@@ -41,6 +41,12 @@
 # password (the line marked #citus# in pg_hba.conf).
 # SYNAPSE_IDENTITY_SECRET, when set, becomes synapse.identity_secret of a new cluster (the
 # key of the identity claims; the same on every node of a Citus cluster).
+# Scratch clusters trade durability for speed (fsync, full_page_writes and
+# synchronous_commit off): a process killed loses nothing written, but a commit is
+# acknowledged before its WAL is written. SYNAPSE_SYNCHRONOUS_COMMIT=on makes a new cluster
+# acknowledge a commit only once its WAL is written, as production does: the fault tests
+# and every Citus node need it (a shard move's final switch catches up only to the WAL
+# written, docs/citus.md, finding 23).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -157,7 +163,7 @@ cron.database_name = 'synapse'
 cron.host = '$dir'
 max_connections = 200
 fsync = off
-synchronous_commit = off
+synchronous_commit = ${SYNAPSE_SYNCHRONOUS_COMMIT:-off}
 full_page_writes = off
 $extra_conf
 CONF

@@ -132,6 +132,9 @@ t_check=$SECONDS
 # The coordinator signs each transaction's identity claim and the workers check it again
 # (it reaches them as a SET LOCAL): every node gets the same synapse.identity_secret.
 export SYNAPSE_IDENTITY_SECRET=${SYNAPSE_IDENTITY_SECRET:-$(openssl rand -hex 32)}
+# A commit acknowledged before its WAL is written can be lost at a shard move's final
+# switch (docs/citus.md, finding 23): Citus nodes commit synchronously, as in production.
+export SYNAPSE_SYNCHRONOUS_COMMIT=on
 for i in 0 1 2; do
   SYNAPSE_PRELOAD_CITUS=1 cluster start "${NAMES[$i]}" "${PORTS[$i]}" >/dev/null ||
     bail "cannot start ${NAMES[$i]} on port ${PORTS[$i]} (see $("$root/scripts/pg-workdir.sh")/${NAMES[$i]}/server.log)"

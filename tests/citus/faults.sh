@@ -30,6 +30,21 @@ SELECT d.id, md5('citus:fault:' || i)::uuid, 'FAULT-' || i, 'Fault template ' ||
     ON d.k = i % 4"
 for db in synapse synapse_single; do DB=$db sql $COORD -c "$fault_fixture" >/dev/null; done
 
+# What no writer or generator touches here: growth.sh's static rows less what generation
+# changes (instances, templates, their assignees and the projects' counters).
+untouched="SELECT string_agg(x, ' ' ORDER BY x) FROM (
+  SELECT 'departments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) AS x FROM synapse.departments r UNION ALL
+  SELECT 'users=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.users r UNION ALL
+  SELECT 'projects=' || count(*) || ':' || md5(string_agg((r.department_id, r.id, r.name, r.status)::text, ',' ORDER BY r.id))
+    FROM synapse.projects r WHERE department_id NOT IN ($dynamic) UNION ALL
+  SELECT 'tasks=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.tasks r
+   WHERE department_id NOT IN ($dynamic) AND NOT is_recurring AND recurrence_parent_id IS NULL UNION ALL
+  SELECT 'task_assignees=' || count(*) || ':' || md5(string_agg(a::text, ',' ORDER BY a::text)) FROM synapse.task_assignees a
+    JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+   WHERE a.department_id NOT IN ($dynamic) AND NOT t.is_recurring AND t.recurrence_parent_id IS NULL UNION ALL
+  SELECT 'task_dependencies=' || count(*) || ':' || md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM synapse.task_dependencies r WHERE department_id NOT IN ($dynamic) UNION ALL
+  SELECT 'comments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.comments r WHERE department_id NOT IN ($dynamic) AND content NOT LIKE 'ledger%') s"
+
 # generate_until AS_OF LOG: CALL run_recurring_generation(10, AS_OF) until one succeeds
 # (at most 3 minutes), a second between tries; each try's outcome appended to LOG.
 generate_until() {
@@ -50,7 +65,7 @@ generate_until() {
 fault() {
   local what=$1 as_of=$2 victim=$3 action=$4 down=${5:-3}
   local before c_pid w_pid g_pid last_run t_fault t_back i content="ledger fault: $1"
-  before=$(sql $COORD -c "$static")
+  before=$(sql $COORD -c "$untouched")
   last_run=$(sql $COORD -c "SELECT coalesce(max(id), 0) FROM synapse.generation_runs")
   rm -f "$stop_file" /tmp/citus_fault_[cgw].$$ /tmp/citus_fault_ids.$$
   writer_loop /tmp/citus_fault_c.$$ "$here/data/counters_load.pgbench" 4 & c_pid=$!
@@ -97,7 +112,7 @@ fault() {
   idcheck=$(PGPORT=$COORD "$LEDGER" check -log /tmp/citus_fault_ids.$$ -content "$content" 2>&1) &&
     ok "$what: every acknowledged ledger comment is there once, no phantom (${idcheck%%$'\n'*})" ||
     not_ok "$what: every acknowledged ledger comment is there once" "$idcheck"
-  is "$(sql $COORD -c "$static")" "$before" "$what: the rows no writer touched are all there, once, unchanged"
+  is "$(sql $COORD -c "$untouched")" "$before" "$what: the rows no writer or generator touched are all there, once, unchanged (count and checksum per table)"
   diag "$what: counter writers: $(sum_of "number of transactions actually processed" /tmp/citus_fault_c.$$) transactions committed, $(grep -c "exited with an error" /tmp/citus_fault_c.$$ || true) pgbench runs cut short by the fault"
   rm -f /tmp/citus_fault_[cgw].$$ /tmp/citus_fault_ids.$$ "$stop_file"
 }

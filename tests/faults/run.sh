@@ -10,6 +10,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export SYNAPSE_TEST_PORT=${SYNAPSE_FAULTS_PORT:-25335} SYNAPSE_TEST_CLUSTER=faults
+# Commits acknowledged only once their WAL is written, as in production.
+export SYNAPSE_SYNCHRONOUS_COMMIT=on
 "$root/scripts/cluster.sh" destroy "$SYNAPSE_TEST_CLUSTER" >/dev/null 2>&1 || true
 "$root/scripts/cluster.sh" start "$SYNAPSE_TEST_CLUSTER" "$SYNAPSE_TEST_PORT"
 trap '"$root/scripts/cluster.sh" destroy "$SYNAPSE_TEST_CLUSTER"' EXIT

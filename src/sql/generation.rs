@@ -651,7 +651,7 @@ mod tests {
 
     #[pg_test]
     fn sqlstates_convert_both_ways() {
-        use pg_sys::PgSqlErrorCode::*;
+        use pgrx::prelude::PgSqlErrorCode::*;
         assert_eq!(super::sqlstate_text(ERRCODE_DISK_FULL), "53100");
         assert_eq!(super::sqlstate_text(ERRCODE_ADMIN_SHUTDOWN), "57P01");
         for code in

@@ -12,7 +12,7 @@
 # Starts a coordinator and two workers (scripts/cluster.sh, names repro-*, ports 5441-5443,
 # the Citus check's: not both at once), wal_writer_delay = 10s on the workers to widen the
 # window, a table of 4 shards; one client inserts ids 1, 2, 3, ... (each its own
-# transaction, the id printed only once the INSERT returned) while every shard moves to the
+# transaction, about 50 a second, the id printed only once the INSERT returned) while every shard moves to the
 # other worker and back ROUNDS times. Prints acknowledged, present and lost; exits 1 when an
 # acknowledged id is missing. Deletes the clusters at the end.
 set -euo pipefail
@@ -41,7 +41,9 @@ echo "# synchronous_commit = $(sql 5442 -c "SHOW synchronous_commit") on the wor
 
 # One session, autocommit: psql prints an id only after its INSERT returned.
 i=0
-while [ ! -f "$work/stop" ]; do i=$((i + 1)); echo "INSERT INTO ledger VALUES ($i) RETURNING id;"; done |
+# About 50 a second: too few to fill a WAL page often, so the WAL writer sleeps its 10 s
+# and an asynchronous commit's WAL can wait that long to be written.
+while [ ! -f "$work/stop" ]; do i=$((i + 1)); echo "INSERT INTO ledger VALUES ($i) RETURNING id;"; sleep 0.02; done |
   psql -X -q -At -p 5441 >"$work/acked" 2>"$work/errors" &
 for r in $(seq 1 "$rounds"); do
   for shard in $(sql 5441 -c "SELECT shardid FROM pg_dist_shard WHERE logicalrelid = 'ledger'::regclass ORDER BY 1"); do

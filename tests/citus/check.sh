@@ -26,8 +26,9 @@
 #    work against the single-node copy (workload.sh); a third worker citus-w3 (5444),
 #    rebalance and tenant isolation under writers and a generator (growth.sh); pg_partman
 #    for the run log (partman.sh); faults (faults.sh): a worker and the coordinator killed
-#    with SIGKILL and a worker stopped for 10 s, each mid-run under writers. Prints TAP. Exits non-zero on any failure. About 3.5-5.5
-#    minutes warm on 2 shared cores, the rebalance alone about 75 s.
+#    with SIGKILL and a worker stopped for 10 s, each mid-run under writers. Prints TAP.
+#    Exits non-zero on any failure. About 8.5 minutes warm on 2 shared cores, the rebalance
+#    about 110 s, the faults about 4 minutes.
 # 5. Stops the four servers at the end and deletes them, unless --keep (then restart one
 #    with `scripts/cluster.sh start citus-coord 5441`, and so on). Re-runnable: leftover
 #    clusters of a previous run are deleted first.

@@ -171,20 +171,6 @@ pub fn run_stopped_message(run: i64, error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn errors_of_the_server_or_the_cluster_stop_the_run_and_a_templates_own_do_not() {
-        for sqlstate in ["53100", "53200", "08006", "08000", "57014", "57P01", "58030", "XX001", "XX002"] {
-            assert!(fails_the_run(sqlstate), "{sqlstate} stops the run");
-        }
-        for sqlstate in ["23514", "23505", "22023", "40P01", "40001", "XX000", "P0001", "42501", ""] {
-            assert!(!fails_the_run(sqlstate), "{sqlstate} is a template's failure");
-        }
-        assert_eq!(
-            run_stopped_message(7, "could not extend file"),
-            "generation run 7 stopped: could not extend file"
-        );
-    }
     use crate::step::tests::utc;
     use crate::template::tests::template;
     use synapse_recurrence::query::Moment;
@@ -296,6 +282,20 @@ mod tests {
         assert_eq!(
             failure_message("duplicate key", Some("Key (id)=(1) already exists.")),
             "duplicate key (Key (id)=(1) already exists.)"
+        );
+    }
+
+    #[test]
+    fn errors_of_the_server_or_the_cluster_stop_the_run_and_a_templates_own_do_not() {
+        for sqlstate in ["53100", "53200", "08006", "08000", "57014", "57P01", "58030", "XX001", "XX002"] {
+            assert!(fails_the_run(sqlstate), "{sqlstate} stops the run");
+        }
+        for sqlstate in ["23514", "23505", "22023", "40P01", "40001", "XX000", "P0001", "42501", ""] {
+            assert!(!fails_the_run(sqlstate), "{sqlstate} is a template's failure");
+        }
+        assert_eq!(
+            run_stopped_message(7, "could not extend file"),
+            "generation run 7 stopped: could not extend file"
         );
     }
 }

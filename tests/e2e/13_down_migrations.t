@@ -18,12 +18,23 @@ same() {
   else not_ok "$1" "$(diff <(echo "$2") <(echo "$3") | head -40)"; fi
 }
 
+# The synapse_* roles are the cluster's, not the database's: an earlier test's migrations
+# may have made them already. A down migration drops the roles its up makes, and cannot
+# know they were there before, so their facts are left out of the down comparisons when
+# they existed before the walk (on a fresh cluster none do and every role fact counts).
+preexisting=$(psql_db postgres -c "SELECT string_agg(rolname, '|') FROM pg_roles WHERE rolname LIKE 'synapse\_%'")
+[ -z "$preexisting" ] || echo "# roles made before this test, left out of the down comparisons: ${preexisting//|/, }"
+without_preexisting_roles() {
+  if [ -z "$preexisting" ]; then cat; else grep -Ev "^(role|member|setting) ($preexisting) " || true; fi
+}
+
 is "$(M version)" none "version before any migration"
 versions=$(ls "$ROOT"/sql/migrations/*.up.sql | sed 's#.*/0*\([0-9]*\)_.*#\1#' | sort -n)
 again=$(fingerprint)
 for v in $versions; do
   before=$again; M up 1; up=$(fingerprint); M down 1; after=$(fingerprint)
-  same "migration $v's down restores the catalog before it exactly" "$before" "$after"
+  same "migration $v's down restores the catalog before it exactly" \
+    "$(without_preexisting_roles <<<"$before")" "$(without_preexisting_roles <<<"$after")"
   M up 1; again=$(fingerprint)
   same "migration $v applies again after its down, to the same catalog as its first up" "$up" "$again"
 done

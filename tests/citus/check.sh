@@ -435,6 +435,7 @@ wait "${HOLD_PID:-}" 2>/dev/null || true
 source "$here/generation.sh"
 
 # --- the application's work compared with single node; growth under load ----------------------
+source "$here/writers.sh"
 source "$here/workload.sh"
 source "$here/growth.sh"
 source "$here/partman.sh"

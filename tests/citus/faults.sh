@@ -21,29 +21,16 @@ crash() {
 restart() { SYNAPSE_PRELOAD_CITUS=1 cluster start "$(node_name "$1")" "$1" >/dev/null; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
-# 1,200 daily templates over four departments, from 2026-06-25: due in every fault's run.
-fault_fixture="INSERT INTO synapse.tasks (department_id, id, task_id, title, creator_id, is_recurring, recurrence_pattern, recurrence_start)
-SELECT d.id, md5('citus:fault:' || i)::uuid, 'FAULT-' || i, 'Fault template ' || i, md5('dev:user:priya')::uuid, true,
-       '{\"frequency\": \"daily\"}', timestamptz '2026-06-25 06:00+00' + (i % 600) * interval '1 minute'
-  FROM generate_series(1, 1200) AS i
-  JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM synapse.departments WHERE name IN ('Engineering', 'Marketing', 'Sales', 'Operations')) AS d
-    ON d.k = i % 4"
-for db in synapse synapse_single; do DB=$db sql $COORD -c "$fault_fixture" >/dev/null; done
+# From 2026-06-25: due in every fault's run.
+daily_templates fault FAULT 'Fault template' '2026-06-25 06:00+00'
 
 # What no writer or generator touches here: growth.sh's static rows less what generation
 # changes (instances, templates, their assignees and the projects' counters).
-untouched="SELECT string_agg(x, ' ' ORDER BY x) FROM (
-  SELECT 'departments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) AS x FROM synapse.departments r UNION ALL
-  SELECT 'users=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.users r UNION ALL
-  SELECT 'projects=' || count(*) || ':' || md5(string_agg((r.department_id, r.id, r.name, r.status)::text, ',' ORDER BY r.id))
-    FROM synapse.projects r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'tasks=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.tasks r
-   WHERE department_id NOT IN ($dynamic) AND NOT is_recurring AND recurrence_parent_id IS NULL UNION ALL
-  SELECT 'task_assignees=' || count(*) || ':' || md5(string_agg(a::text, ',' ORDER BY a::text)) FROM synapse.task_assignees a
-    JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
-   WHERE a.department_id NOT IN ($dynamic) AND NOT t.is_recurring AND t.recurrence_parent_id IS NULL UNION ALL
-  SELECT 'task_dependencies=' || count(*) || ':' || md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM synapse.task_dependencies r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'comments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.comments r WHERE department_id NOT IN ($dynamic) AND content NOT LIKE 'ledger%') s"
+untouched=$(per_table "${static_always[@]}" \
+  "$(checksum projects "(r.department_id, r.id, r.name, r.status)" "synapse.projects r WHERE department_id NOT IN ($dynamic)")" \
+  "$(checksum tasks r "synapse.tasks r WHERE department_id NOT IN ($dynamic) AND NOT is_recurring AND recurrence_parent_id IS NULL")" \
+  "$(checksum task_assignees a "synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+     WHERE a.department_id NOT IN ($dynamic) AND NOT t.is_recurring AND t.recurrence_parent_id IS NULL")")
 
 # generate_until AS_OF LOG: CALL run_recurring_generation(10, AS_OF) until one succeeds
 # (at most 3 minutes), a second between tries; each try's outcome appended to LOG.

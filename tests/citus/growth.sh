@@ -23,31 +23,25 @@ SELECT md5('growth-d')::uuid, md5('growth:' || i)::uuid, 'GROW-' || i, 'Growth t
   FROM generate_series(1, 1500) AS i"
 for db in synapse synapse_single; do DB=$db sql $COORD -c "$growth_fixture" >/dev/null; done
 dynamic="md5('cc-d-0')::uuid, md5('cc-d-1')::uuid, md5('growth-d')::uuid"
-# The rows no writer or generator touches: count and checksum per table.
-static="SELECT string_agg(x, ' ' ORDER BY x) FROM (
-  SELECT 'departments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) AS x FROM synapse.departments r UNION ALL
-  SELECT 'users=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.users r UNION ALL
-  SELECT 'projects=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.projects r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'tasks=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.tasks r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'task_assignees=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.task_assignees r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'task_dependencies=' || count(*) || ':' || md5(coalesce(string_agg(r::text, ',' ORDER BY r::text), '')) FROM synapse.task_dependencies r WHERE department_id NOT IN ($dynamic) UNION ALL
-  SELECT 'comments=' || count(*) || ':' || md5(string_agg(r::text, ',' ORDER BY r::text)) FROM synapse.comments r WHERE department_id NOT IN ($dynamic) AND content NOT LIKE 'ledger%') s"
+# checksum NAME ROW FROM: "NAME=<count>:<md5 of the rows' text in order>" of ROW over FROM.
+checksum() { echo "SELECT '$1=' || count(*) || ':' || md5(coalesce(string_agg(($2)::text, ',' ORDER BY ($2)::text), '')) AS x FROM $3"; }
+# per_table QUERY...: the checksums as one line, sorted.
+per_table() { local q union=""; for q in "$@"; do union+="${union:+ UNION ALL }$q"; done; echo "SELECT string_agg(x, ' ' ORDER BY x) FROM ($union) s"; }
+# The rows no writer touches in any of the checks (faults.sh's too).
+static_always=("$(checksum departments r "synapse.departments r")" "$(checksum users r "synapse.users r")"
+  "$(checksum task_dependencies r "synapse.task_dependencies r WHERE department_id NOT IN ($dynamic)")"
+  "$(checksum comments r "synapse.comments r WHERE department_id NOT IN ($dynamic) AND content NOT LIKE 'ledger%'")")
+# The rows no writer or generator touches here: count and checksum per table.
+static=$(per_table "${static_always[@]}" \
+  "$(checksum projects r "synapse.projects r WHERE department_id NOT IN ($dynamic)")" \
+  "$(checksum tasks r "synapse.tasks r WHERE department_id NOT IN ($dynamic)")" \
+  "$(checksum task_assignees r "synapse.task_assignees r WHERE department_id NOT IN ($dynamic)")")
 ledger="SELECT count(*) FROM synapse.comments WHERE content = 'ledger'"
 one_placement="SELECT count(*) FROM (SELECT shardid FROM pg_dist_placement GROUP BY shardid HAVING count(*) <> 1) d
                  WHERE shardid IN (SELECT shardid FROM pg_dist_shard s JOIN pg_dist_partition p USING (logicalrelid) WHERE p.partmethod = 'h')"
 
-# writer_loop OUT SCRIPT CLIENTS: pgbench runs of 3 s one after the other until the stop
-# file appears; their reports are appended to OUT. A transaction that fails with a
-# deadlock or serialization error is retried (up to 10 tries), as an application would:
-# the move's final switch of a shard may cancel a writer caught in a distributed deadlock.
+# The writers (writer_loop, sum_of: tests/citus/writers.sh) stop when this file appears.
 stop_file=/tmp/citus_growth_stop.$$
-writer_loop() {
-  : >"$1"
-  while [ ! -f "$stop_file" ]; do
-    "$PGBENCH" -h 127.0.0.1 -p $COORD -n -c "$3" -j 1 -T 3 --max-tries=10 --failures-detailed -f "$2" synapse >>"$1" 2>&1 ||
-      echo "pgbench exited with an error" >>"$1"
-  done
-}
 # generator_loop FROM TO: generation runs (batches of 10) for as_of FROM, FROM + 1 day, ...
 # until TO or the stop file.
 generator_loop() {
@@ -57,7 +51,6 @@ generator_loop() {
     as_of=$(sql $COORD -c "SELECT ('$as_of'::timestamptz + interval '1 day')::text")
   done
 }
-sum_of() { sed -n "s/^$1: \([0-9]*\).*/\1/p" "$2" | awk '{s += $1} END {print s + 0}'; }
 # The id-recording ledger writer (tests/faults/ledger): what the client was told, per row.
 LEDGER=$root/target/synapse-ledger
 "$root/scripts/go-build.sh" "$root/tests/faults/ledger" "$LEDGER" || bail "cannot build tests/faults/ledger"

@@ -20,25 +20,21 @@ PGBENCH=${PGBENCH:-$PG_BIN/pgbench}
 cluster() { "$root/scripts/cluster.sh" "$@"; }
 names=(citus-coord citus-w1 citus-w2 citus-w3) ports=(5441 5442 5443 5444)
 for i in 0 1 2 3; do SYNAPSE_PRELOAD_CITUS=1 cluster start "${names[$i]}" "${ports[$i]}" >/dev/null; done
-trap 'touch "$stop"; wait; for n in "${names[@]}"; do cluster stop "$n" >/dev/null 2>&1 || true; done' EXIT
+trap 'touch "$stop_file"; wait; for n in "${names[@]}"; do cluster stop "$n" >/dev/null 2>&1 || true; done' EXIT
 eval "$(cluster env citus-coord)"
 export PGHOST=127.0.0.1 PGUSER=postgres PGDATABASE=synapse PGPORT=5441 PGOPTIONS="--client-min-messages=warning"
 sql() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 ledger=$root/target/synapse-ledger
 "$root/scripts/go-build.sh" "$root/tests/faults/ledger" "$ledger"
 
-stop=/tmp/ledger_loop_stop.$$ logs=/tmp/ledger_loop.$$
-rm -f "$stop"; mkdir -p "$logs"
-writer_loop() {  # OUT SCRIPT CLIENTS, as growth.sh runs them
-  while [ ! -f "$stop" ]; do
-    "$PGBENCH" -n -c "$3" -j 1 -T 3 --max-tries=10 --failures-detailed -f "$2" >>"$1" 2>&1 || echo "pgbench exited with an error" >>"$1"
-  done
-}
+COORD=5441 stop_file=/tmp/ledger_loop_stop.$$ logs=/tmp/ledger_loop.$$
+source "$here/writers.sh"
+rm -f "$stop_file"; mkdir -p "$logs"
 content="ledger loop $$"
 before=$(sql -c "SELECT count(*) FROM synapse.comments WHERE content = 'ledger'")
 writer_loop "$logs/ledger" "$here/data/ledger_load.pgbench" 2 &
 writer_loop "$logs/counters" "$here/data/counters_load.pgbench" 4 &
-"$ledger" write -log "$logs/ids" -clients 2 -duration 2h -stop-file "$stop" -content "$content" >"$logs/ids.out" 2>&1 &
+"$ledger" write -log "$logs/ids" -clients 2 -duration 2h -stop-file "$stop_file" -content "$content" >"$logs/ids.out" 2>&1 &
 sleep 2
 t0=$SECONDS
 for i in $(seq 1 "$moves"); do
@@ -51,8 +47,7 @@ for i in $(seq 1 "$moves"); do
   [ $((i % 10)) -ne 0 ] || echo "# $i moves in $((SECONDS - t0)) s"
 done
 sleep 2
-touch "$stop"; wait
-sum_of() { sed -n "s/^$1: \([0-9]*\).*/\1/p" "$2" | awk '{s += $1} END {print s + 0}'; }
+touch "$stop_file"; wait
 processed=$(sum_of "number of transactions actually processed" "$logs/ledger")
 rows=$(( $(sql -c "SELECT count(*) FROM synapse.comments WHERE content = 'ledger'") - before ))
 echo "pgbench ledger: processed=$processed rows=$rows failed=$(sum_of "number of failed transactions" "$logs/ledger") retried=$(sum_of "number of transactions retried" "$logs/ledger") aborted=$(grep -c "exited with an error" "$logs/ledger" || true)"

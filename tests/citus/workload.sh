@@ -119,18 +119,23 @@ sqlstate $COORD -c "UPDATE synapse.tasks SET department_id = md5('cc-d-1')::uuid
 is "$st" 0A000 "moving a task to another department (its distribution column) is refused on Citus (0A000; delete and re-create instead)"
 
 # --- generation with a worker's backend killed mid-run ----------------------------------------------
-kill_fixture="INSERT INTO synapse.tasks (department_id, id, task_id, title, creator_id, is_recurring, recurrence_pattern, recurrence_start)
-SELECT d.id, md5('citus:kill:' || i)::uuid, 'KILL-' || i, 'Kill template ' || i, md5('dev:user:priya')::uuid, true,
-       '{\"frequency\": \"daily\"}', timestamptz '2026-06-01 06:00+00' + (i % 600) * interval '1 minute'
+# daily_templates KEY LABEL TITLE START: 1,200 daily templates spread over the seed's four
+# departments (ids md5('citus:KEY:' || i), task ids LABEL-i), the first at START and the
+# rest a minute apart over ten hours, in the Citus database and the single-node one.
+daily_templates() {
+  local fixture="INSERT INTO synapse.tasks (department_id, id, task_id, title, creator_id, is_recurring, recurrence_pattern, recurrence_start)
+SELECT d.id, md5('citus:$1:' || i)::uuid, '$2-' || i, '$3 ' || i, md5('dev:user:priya')::uuid, true,
+       '{\"frequency\": \"daily\"}', timestamptz '$4' + (i % 600) * interval '1 minute'
   FROM generate_series(1, 1200) AS i
   JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM synapse.departments WHERE name IN ('Engineering', 'Marketing', 'Sales', 'Operations')) AS d
-    ON d.k = i % 4"
-for db in synapse synapse_single; do DB=$db sql $COORD -c "$kill_fixture" >/dev/null; done
+    ON d.k = i % 4" db
+  for db in synapse synapse_single; do DB=$db sql $COORD -c "$fixture" >/dev/null; done
+}
+daily_templates kill KILL 'Kill template' '2026-06-01 06:00+00'
 AS_OF_K='2026-06-12 12:00+00'
 coord_node=$(sql $COORD -c "SELECT nodeid FROM pg_dist_node WHERE groupid = 0")
 last_run=$(sql $COORD -c "SELECT coalesce(max(id), 0) FROM synapse.generation_runs")
-PGOPTIONS="$PGOPTIONS -c synchronous_commit=on" \
-  psql -X -q -p $COORD -d synapse -c "CALL synapse.run_recurring_generation(10, '$AS_OF_K')" >/dev/null 2>&1 & gen=$!
+psql -X -q -p $COORD -d synapse -c "CALL synapse.run_recurring_generation(10, '$AS_OF_K')" >/dev/null 2>&1 & gen=$!
 victim=""
 for i in $(seq 1 300); do
   gpid=$(sql $COORD -c "SELECT $coord_node::bigint * 10000000000 + backend_pid FROM synapse.generation_runs

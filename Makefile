@@ -33,7 +33,7 @@
 #
 # Operations on the `make run` cluster (docs/operations.md); `make stop` stops them all:
 #   make pgbouncer   PgBouncer (transaction mode, pool 25, TLS and SCRAM) on 127.0.0.1:25322
-#                    (pgbouncer-stop, which also stops Prometheus)
+#                    (pgbouncer-stop)
 #   make standby     a streaming hot standby on 127.0.0.1:25324 (standby-stop)
 #   make exporter    postgres_exporter, metrics on http://127.0.0.1:25323/metrics (exporter-stop)
 #   make prometheus  Prometheus with the alerting rules over that exporter, alerts on
@@ -196,7 +196,6 @@ pgbouncer:
 
 pgbouncer-stop:
 	scripts/pgbouncer.sh stop main
-	scripts/prometheus.sh stop main
 
 standby:
 	scripts/cluster.sh start main $(RUN_PORT)

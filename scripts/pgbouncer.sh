@@ -23,23 +23,16 @@ set -euo pipefail
 
 PGBOUNCER=${PGBOUNCER:-/usr/sbin/pgbouncer}
 root=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: pgbouncer.sh start NAME PG_PORT LISTEN_PORT | stop NAME | status NAME | admin NAME [psql args]"
-cmd=${1:?$usage}
-name=${2:?$usage}
-cluster_dir="$("$root/scripts/pg-workdir.sh")/$name"
-state="$cluster_dir/pgbouncer"
-. "$root/scripts/privileges.sh"
+STATE_DIR=pgbouncer PID_FILE=pgbouncer.pid PID_READER=as_postgres_cat EXTRA_COMMANDS=admin
+. "$root/scripts/daemon.sh"
+as_postgres_cat() { as_postgres cat "$@"; }
 
-pid_of() { as_postgres cat "$state/pgbouncer.pid" 2>/dev/null || true; }
-running() { local pid; pid=$(pid_of); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 # admin_console PORT [psql args]: as the OS user postgres over PgBouncer's socket (peer).
 admin_console() { local port=$1; shift; as_postgres psql -X -w -h "$state" -p "$port" -U postgres -d pgbouncer "$@"; }
 
-case "$cmd" in
-start)
-  pg_port=${3:?$usage}
-  listen_port=${4:?$usage}
-  if running; then exit 0; fi
+# daemon_start PG_PORT LISTEN_PORT
+daemon_start() {
+  local pg_port=${1:?$usage} listen_port=${2:?$usage} db password
   as_root mkdir -p "$state"
   as_root chown postgres: "$state" "$cluster_dir"
   # Its login, and the lookup it calls in each database (auth_query runs in the client's).
@@ -69,26 +62,20 @@ start)
      'ulimit -n 4096 || true; exec "$0" -d -u postgres "$1"' "$PGBOUNCER" "$state/pgbouncer.ini")
   for _ in $(seq 50); do
     if admin_console "$listen_port" -Atqc "SHOW VERSION" >/dev/null 2>&1; then
-      exit 0
+      return 0
     fi
     sleep 0.2
   done
   echo "pgbouncer $name did not come up on port $listen_port; log: $state/pgbouncer.log" >&2
   as_postgres tail -n 20 "$state/pgbouncer.log" >&2 || true
-  exit 1
-  ;;
-stop)
-  if running; then
-    stop_process "$(pid_of)" "pgbouncer $name"
-  fi
-  ;;
-status)
-  if running; then echo "$name pgbouncer: running"; else echo "$name pgbouncer: stopped"; fi
-  ;;
-admin)
-  shift 2
+  return 1
+}
+
+# daemon_command admin [psql args]: the admin console on the port of the written config.
+daemon_command() {
+  shift
   admin_console "$(as_postgres awk '$1 == "listen_port" { print $3 }' "$state/pgbouncer.ini")" "$@"
-  ;;
-*)
-  echo "$usage" >&2; exit 2 ;;
-esac
+}
+
+usage="usage: pgbouncer.sh start NAME PG_PORT LISTEN_PORT | stop NAME | status NAME | admin NAME [psql args]"
+daemon_main pgbouncer "$usage" "$@"

@@ -12,21 +12,12 @@ set -euo pipefail
 
 PROMETHEUS=${PROMETHEUS:-/usr/bin/prometheus}
 root=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: prometheus.sh start NAME WEB_PORT EXPORTER_PORT [INTERVAL] | stop NAME | status NAME"
-cmd=${1:?$usage}
-name=${2:?$usage}
-state="$("$root/scripts/pg-workdir.sh")/$name/prometheus"
-. "$root/scripts/privileges.sh"
+STATE_DIR=prometheus PID_FILE=prometheus.pid
+. "$root/scripts/daemon.sh"
 
-pid_of() { cat "$state/prometheus.pid" 2>/dev/null || true; }
-running() { local pid; pid=$(pid_of); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
-
-case "$cmd" in
-start)
-  web_port=${3:?$usage}
-  exporter_port=${4:?$usage}
-  interval=${5:-15s}
-  if running; then exit 0; fi
+# daemon_start WEB_PORT EXPORTER_PORT [INTERVAL]
+daemon_start() {
+  local web_port=${1:?$usage} exporter_port=${2:?$usage} interval=${3:-15s}
   as_root mkdir -p "$state"
   as_root chown "$(id -u):$(id -g)" "$state"
   cat >"$state/prometheus.yml" <<YAML
@@ -42,19 +33,10 @@ scrape_configs:
         labels:
           cluster: $name
 YAML
-  start_daemon "$state/prometheus.pid" "$state/prometheus.log" "http://127.0.0.1:$web_port/-/ready" "prometheus $name" \
+  start_daemon "$state/$PID_FILE" "$state/prometheus.log" "http://127.0.0.1:$web_port/-/ready" "prometheus $name" \
     "$PROMETHEUS" --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/data" \
       --web.listen-address="127.0.0.1:$web_port"
-  ;;
-stop)
-  if running; then
-    stop_process "$(pid_of)" "prometheus $name"
-    rm -f "$state/prometheus.pid"
-  fi
-  ;;
-status)
-  if running; then echo "$name prometheus: running"; else echo "$name prometheus: stopped"; fi
-  ;;
-*)
-  echo "$usage" >&2; exit 2 ;;
-esac
+}
+
+usage="usage: prometheus.sh start NAME WEB_PORT EXPORTER_PORT [INTERVAL] | stop NAME | status NAME"
+daemon_main prometheus "$usage" "$@"

@@ -135,6 +135,7 @@ DROP FUNCTION synapse._rls_owns_email_integration(uuid);
 DROP FUNCTION synapse._rls_may_be_assigned(uuid, uuid);
 DROP TRIGGER users_admin_only_changes ON synapse.users;
 DROP FUNCTION synapse._users_admin_only_changes();
+DROP FUNCTION synapse._require_trigger_use(text, text, text[], text[], name, name, text, text, text);
 
 -- The definitions of migrations 2-10 (the trigger functions without their table check),
 -- migration 6's set_current_user and migration 5's current_user_id.

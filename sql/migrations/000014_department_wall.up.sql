@@ -52,14 +52,35 @@ COMMENT ON FUNCTION synapse.current_user_id() IS
 -- owner's rights. Each refuses (42809) any table but its own (schema synapse; on Citus a shard,
 -- the same name followed by _<shard id>) and any firing it was not written for. The bodies
 -- below the check are unchanged.
+--
+-- The check, written once: each trigger function passes its name, what it is, its tables and
+-- firings ('WHEN LEVEL OPERATION') and its TG_ variables. IMMUTABLE: it reads nothing. No SET
+-- search_path (it would cost every firing a configuration change): everything it calls is
+-- qualified.
+CREATE FUNCTION synapse._require_trigger_use(trigger_function text, intended_use text, own_tables text[],
+                                             own_firings text[], tg_table_schema name, tg_table_name name,
+                                             tg_when text, tg_level text, tg_op text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+  IF tg_table_schema OPERATOR(pg_catalog.=) 'synapse'
+     AND pg_catalog.regexp_replace(tg_table_name::text, '(.)_[0-9]+$', '\1') OPERATOR(pg_catalog.=) ANY (own_tables)
+     AND (tg_when OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) tg_level OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) tg_op)
+         OPERATOR(pg_catalog.=) ANY (own_firings) THEN
+    RETURN;
+  END IF;
+  RAISE EXCEPTION '% is %, not of %.% (% % FOR EACH %)',
+    trigger_function, intended_use, tg_table_schema, tg_table_name, tg_when, tg_op, tg_level
+    USING ERRCODE = 'wrong_object_type';
+END
+$$;
+COMMENT ON FUNCTION synapse._require_trigger_use(text, text, text[], text[], name, name, text, text, text) IS
+  'Internal (the migration set''s trigger functions): raises 42809 unless the trigger fires on one of its own tables of schema synapse (or a Citus shard of one) in one of its own firings.';
+
 CREATE OR REPLACE FUNCTION synapse._set_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^(departments|users|projects|tasks|comments|email_integrations)(_[0-9]+)?$'
-     OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'UPDATE' THEN
-    RAISE EXCEPTION 'synapse._set_updated_at() is the BEFORE UPDATE row trigger of synapse.departments, users, projects, tasks, comments and email_integrations, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._set_updated_at()', 'the BEFORE UPDATE row trigger of synapse.departments, users, projects, tasks, comments and email_integrations',
+    '{departments,users,projects,tasks,comments,email_integrations}', '{"BEFORE ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   NEW.updated_at := pg_catalog.now();
   RETURN NEW;
 END
@@ -68,11 +89,8 @@ $$;
 CREATE OR REPLACE FUNCTION synapse._users_refuse_delete() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^users(_[0-9]+)?$'
-     OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'DELETE' THEN
-    RAISE EXCEPTION 'synapse._users_refuse_delete() is the BEFORE DELETE row trigger of synapse.users, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._users_refuse_delete()', 'the BEFORE DELETE row trigger of synapse.users',
+    '{users}', '{"BEFORE ROW DELETE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   RAISE EXCEPTION 'users are never deleted (user %): soft-delete with UPDATE synapse.users SET deleted_at = now()', OLD.id
     USING ERRCODE = 'restrict_violation',
           HINT = 'Tasks, comments and sessions keep referring to their authors; a soft delete keeps that history.';
@@ -82,11 +100,8 @@ $$;
 CREATE OR REPLACE FUNCTION synapse._tasks_before_write() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^tasks(_[0-9]+)?$'
-     OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
-    RAISE EXCEPTION 'synapse._tasks_before_write() is the BEFORE INSERT OR UPDATE row trigger of synapse.tasks, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._tasks_before_write()', 'the BEFORE INSERT OR UPDATE row trigger of synapse.tasks',
+    '{tasks}', '{"BEFORE ROW INSERT","BEFORE ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   -- completed_at follows status, so "completed when" needs no client cooperation (the
   -- completion anchor of recurring series computes from it).
   IF NEW.status = 'Done' THEN
@@ -109,11 +124,8 @@ DECLARE
   old_counted boolean := false;
   new_counted boolean := false;
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^tasks(_[0-9]+)?$'
-     OR TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE', 'DELETE') THEN
-    RAISE EXCEPTION 'synapse._tasks_maintain_project_counts() is an AFTER row trigger of synapse.tasks, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._tasks_maintain_project_counts()', 'an AFTER row trigger of synapse.tasks',
+    '{tasks}', '{"AFTER ROW INSERT","AFTER ROW UPDATE","AFTER ROW DELETE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
     old_counted := OLD.project_id IS NOT NULL AND NOT OLD.is_recurring AND OLD.deleted_at IS NULL;
   END IF;
@@ -152,11 +164,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
   from_ts timestamptz;
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^tasks(_[0-9]+)?$'
-     OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
-    RAISE EXCEPTION 'synapse._tasks_schedule_template() is the BEFORE INSERT OR UPDATE row trigger of synapse.tasks, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._tasks_schedule_template()', 'the BEFORE INSERT OR UPDATE row trigger of synapse.tasks',
+    '{tasks}', '{"BEFORE ROW INSERT","BEFORE ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   IF NEW.recurrence_count < 1 THEN
     RETURN NEW;  -- tasks_recurrence_count_check rejects the row (23514)
   END IF;
@@ -189,11 +198,8 @@ $$;
 CREATE OR REPLACE FUNCTION synapse._tasks_schedule_after_completion() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^tasks(_[0-9]+)?$'
-     OR TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'UPDATE' THEN
-    RAISE EXCEPTION 'synapse._tasks_schedule_after_completion() is the AFTER UPDATE row trigger of synapse.tasks, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._tasks_schedule_after_completion()', 'the AFTER UPDATE row trigger of synapse.tasks',
+    '{tasks}', '{"AFTER ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   UPDATE synapse.tasks t
      SET next_occurrence = synapse._template_next_after_completion(
            t.recurrence_pattern, t.recurrence_start, NEW.completed_at, t.recurrence_generated_count,
@@ -208,11 +214,8 @@ $$;
 CREATE OR REPLACE FUNCTION synapse._task_assignees_copy_task() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^task_assignees(_[0-9]+)?$'
-     OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP NOT IN ('INSERT', 'UPDATE') THEN
-    RAISE EXCEPTION 'synapse._task_assignees_copy_task() is the BEFORE INSERT OR UPDATE row trigger of synapse.task_assignees, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._task_assignees_copy_task()', 'the BEFORE INSERT OR UPDATE row trigger of synapse.task_assignees',
+    '{task_assignees}', '{"BEFORE ROW INSERT","BEFORE ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   SELECT synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority
     INTO NEW.task_open, NEW.task_due_key, NEW.task_priority
     FROM synapse.tasks t
@@ -228,11 +231,8 @@ $$;
 CREATE OR REPLACE FUNCTION synapse._tasks_copy_to_assignees() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^tasks(_[0-9]+)?$'
-     OR TG_WHEN <> 'AFTER' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'UPDATE' THEN
-    RAISE EXCEPTION 'synapse._tasks_copy_to_assignees() is the AFTER UPDATE row trigger of synapse.tasks, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._tasks_copy_to_assignees()', 'the AFTER UPDATE row trigger of synapse.tasks',
+    '{tasks}', '{"AFTER ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   UPDATE synapse.task_assignees a
      SET task_open = synapse._task_is_open(NEW.status, NEW.deleted_at, NEW.is_recurring),
          task_due_key = coalesce(NEW.due_date, 'infinity'), task_priority = NEW.priority
@@ -246,11 +246,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   words record;
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^tasks(_[0-9]+)?$' OR TG_WHEN <> 'AFTER'
-     OR NOT ((TG_LEVEL = 'STATEMENT' AND TG_OP = 'INSERT') OR (TG_LEVEL = 'ROW' AND TG_OP = 'UPDATE')) THEN
-    RAISE EXCEPTION 'synapse._tasks_add_search_words() is the AFTER INSERT statement and AFTER UPDATE row trigger of synapse.tasks, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._tasks_add_search_words()', 'the AFTER INSERT statement and AFTER UPDATE row trigger of synapse.tasks',
+    '{tasks}', '{"AFTER STATEMENT INSERT","AFTER ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   IF TG_LEVEL = 'STATEMENT' THEN
     FOR words IN SELECT DISTINCT n.department_id AS department_id, w AS word
                    FROM new_tasks n, synapse._title_words(n.title) AS w ORDER BY 1, 2 LOOP
@@ -274,11 +271,8 @@ $$;
 CREATE FUNCTION synapse._users_admin_only_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_TABLE_SCHEMA <> 'synapse' OR TG_TABLE_NAME !~ '^users(_[0-9]+)?$'
-     OR TG_WHEN <> 'BEFORE' OR TG_LEVEL <> 'ROW' OR TG_OP <> 'UPDATE' THEN
-    RAISE EXCEPTION 'synapse._users_admin_only_changes() is the BEFORE UPDATE row trigger of synapse.users, not of %.% (% % FOR EACH %)',
-      TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_OP, TG_LEVEL USING ERRCODE = 'wrong_object_type';
-  END IF;
+  PERFORM synapse._require_trigger_use('synapse._users_admin_only_changes()', 'the BEFORE UPDATE row trigger of synapse.users',
+    '{users}', '{"BEFORE ROW UPDATE"}', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_WHEN, TG_LEVEL, TG_OP);
   IF pg_catalog.row_security_active(TG_RELID) AND NOT synapse._rls_is_admin()
      AND (NEW.role, NEW.department_id, NEW.deleted_at, NEW.auth_provider, NEW.auth_provider_id)
          IS DISTINCT FROM (OLD.role, OLD.department_id, OLD.deleted_at, OLD.auth_provider, OLD.auth_provider_id) THEN
@@ -677,6 +671,10 @@ GRANT EXECUTE ON FUNCTION
     synapse._search_keys(uuid, tsvector), synapse._search_keys_query(uuid, tsquery, boolean),
     synapse._search_key_array(text, text[], text[])
   TO synapse_migrate;
+-- Every trigger function's table check, run as whoever writes (or the SECURITY DEFINER
+-- function's owner).
+GRANT EXECUTE ON FUNCTION synapse._require_trigger_use(text, text, text[], text[], name, name, text, text, text)
+  TO synapse_app, synapse_worker, synapse_migrate;
 -- CREATE TRIGGER needs EXECUTE on the trigger function: the owner attaches the extension's
 -- counter triggers again whenever Citus creates a shard of synapse.tasks (a shard move, a
 -- tenant isolation) and when a later migration recreates them.

@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(234);
+SELECT plan(238);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)
@@ -167,7 +167,12 @@ SELECT function_privs_are('synapse', f, a::text[], r, p::text[], format('%s(%s):
     ('schedule_recurring_generation', '{text}', 'synapse_app', '{}'),
     ('_tasks_apply_project_counts', '{}', 'synapse_migrate', '{EXECUTE}'),
     ('_tasks_count_in_projects',    '{}', 'synapse_migrate', '{EXECUTE}'),
-    ('validate_recurrence_pattern', '{jsonb}', 'synapse_monitoring', '{EXECUTE}')
+    ('validate_recurrence_pattern', '{jsonb}', 'synapse_monitoring', '{EXECUTE}'),
+    -- The trigger functions' table check: for whoever writes.
+    ('_require_trigger_use', '{text,text,text[],text[],name,name,text,text,text}', 'synapse_app',        '{EXECUTE}'),
+    ('_require_trigger_use', '{text,text,text[],text[],name,name,text,text,text}', 'synapse_worker',     '{EXECUTE}'),
+    ('_require_trigger_use', '{text,text,text[],text[],name,name,text,text,text}', 'synapse_readonly',   '{}'),
+    ('_require_trigger_use', '{text,text,text[],text[],name,name,text,text,text}', 'synapse_monitoring', '{}')
   ) AS v(f, a, r, p);
 
 -- No group may execute a trigger function: EXECUTE is what CREATE TRIGGER needs.

@@ -9,20 +9,8 @@ BEGIN;
 SET LOCAL search_path = tap, pg_catalog;
 SELECT plan(67);
 
--- lives_undone(SQL, DESCRIPTION): SQL succeeds; what it did is rolled back (its own
--- subtransaction), as a client's BEGIN; ...; ROLLBACK would.
-CREATE FUNCTION pg_temp.lives_undone(sql text, description text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  BEGIN
-    EXECUTE sql;
-    RAISE SQLSTATE 'UNDO0';
-  EXCEPTION WHEN SQLSTATE 'UNDO0' THEN
-    RETURN tap.pass(description);
-  END;
-EXCEPTION WHEN OTHERS THEN
-  RETURN tap.fail(description) || E'\n' || tap.diag('    died: ' || SQLSTATE || ': ' || SQLERRM);
-END
-$$;
+-- pg_temp.lives_undone(SQL, DESCRIPTION): SQL succeeds, and what it did is undone.
+\ir data/pgtap_helpers.sql
 
 -- A small fixture.
 SELECT lives_ok($fixture$

@@ -1,6 +1,10 @@
 # Shared helpers for the end-to-end tests (tests/e2e/*.t). Each .t is an executable that
 # prints TAP; `prove` runs them all (tests/e2e/run.sh), which then runs the pgTAP files
-# tests/e2e/*.sql with pg_prove on a database made by pgtap_db. They talk to the scratch cluster that
+# tests/e2e/*.sql (11_constraints, 12_rls, 30_counters, 32_search; each one transaction,
+# rolled back, with its own fixture and the helpers of data/pgtap_helpers.sql, acting as
+# members of synapse_app and synapse_readonly through pg_temp.act_as) with pg_prove on a
+# database made by pgtap_db. A .t keeps what needs connections or transactions of its own
+# (COMMIT, ROLLBACK, concurrent sessions, what a client sees). They talk to the scratch cluster that
 # run.sh started: its name (for scripts/cluster.sh) is $SYNAPSE_TEST_CLUSTER, its port
 # $SYNAPSE_TEST_PORT; psql is the superuser postgres over the cluster's socket, and a login
 # role (login_role) over the socket or TLS with its recorded password

@@ -240,7 +240,7 @@ for entry in "${releases[@]}"; do
      "new databases start with the extension created at $ver and updated to $current"
   psql_db postgres -c "DROP DATABASE synapse_template_probe" >/dev/null
   # A TAP script by prove, a pgTAP file (.sql) by pg_prove on a migrated database.
-  for t in 11_constraints.sql 12_rls.t 20_generation.t 23_generation_random.t 30_counters.sql 30_counters.t 32_search.t; do
+  for t in 11_constraints.sql 12_rls.sql 12_rls.t 20_generation.t 23_generation_random.t 30_counters.sql 30_counters.t 32_search.sql 32_search.t; do
     started=$(date +%s)
     if [ "${t##*.}" = sql ]; then
       pgtap_db synapse_upgrade_pgtap

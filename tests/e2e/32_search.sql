@@ -12,14 +12,8 @@ SET LOCAL search_path = tap, pg_catalog;
 SELECT plan(78);
 -- pg_temp.act_as and the other helpers
 \ir data/pgtap_helpers.sql
--- The fixture: the development seed (as the superuser).
-\ir ../../sql/seed/dev_seed.sql
-
--- Members of the groups to act as (made in this transaction, gone with its rollback), as the
--- application's and the reporting's logins are; pgTAP runs as them too.
-CREATE ROLE pgtap_api IN ROLE synapse_app;
-CREATE ROLE pgtap_report IN ROLE synapse_readonly;
-GRANT USAGE ON SCHEMA tap TO pgtap_api, pgtap_report;
+-- The seed and the members pgtap_api (synapse_app) and pgtap_report (synapse_readonly)
+\ir data/pgtap_seed_members.sql
 
 -- found(QUERY): the task_ids search_tasks returns for the current user, in its order.
 CREATE FUNCTION pg_temp.found(query text) RETURNS SETOF text LANGUAGE sql AS $$

@@ -168,7 +168,7 @@ seed: migrate
 	$(PSQL_RUN) -v ON_ERROR_STOP=1 -1 -qf sql/seed/dev_seed.sql
 
 bench: install-release
-	cargo bench -p synapse_recurrence --bench worst_case
+	cargo bench -p synapse_recurrence --bench worst_case --bench expansion
 	benches/run.sh $(BENCH_PORT)
 
 BENCH_DATA_PORT ?= 25350

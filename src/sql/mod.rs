@@ -5,6 +5,7 @@ pub(crate) mod counters;
 pub(crate) mod generation;
 mod ical;
 pub(crate) mod identity;
+mod materialize;
 mod pattern_arg;
 mod recurrence;
 mod search;

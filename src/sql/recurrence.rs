@@ -1,5 +1,6 @@
 //! The SQL face of the recurrence core: type conversion and error mapping only.
 
+use super::materialize;
 use super::pattern_arg::PatternArg;
 use super::raise;
 use crate::recurrence::query::{self, Moment};
@@ -69,7 +70,8 @@ fn calculate_next_occurrence(
 }
 
 /// The occurrences in [window_start, window_end], ascending, at most `max_count` of them;
-/// a NULL bound is open.
+/// a NULL bound is open. In a FROM clause the rows go to PostgreSQL as one tuplestore
+/// ([`materialize`]).
 #[pg_extern(immutable, parallel_safe)]
 fn recurrence_occurrences(
     pattern: Option<PatternArg>,
@@ -77,9 +79,9 @@ fn recurrence_occurrences(
     window_start: default!(Option<TimestampWithTimeZone>, "NULL"),
     window_end: default!(Option<TimestampWithTimeZone>, "NULL"),
     max_count: default!(Option<i32>, 1000),
-) -> SetOfIterator<'static, TimestampWithTimeZone> {
+) -> materialize::SetOfIterator<'static, TimestampWithTimeZone> {
     let (Some(pattern), Some(dtstart), Some(max_count)) = (pattern, dtstart, max_count) else {
-        return SetOfIterator::new(std::iter::empty());
+        return materialize::SetOfIterator::new(std::iter::empty());
     };
     let result = pattern.pattern().and_then(|p| {
         query::occurrences_in_window(
@@ -90,7 +92,7 @@ fn recurrence_occurrences(
             max_count,
         )
     });
-    SetOfIterator::new(raise(result).map(to_timestamptz))
+    materialize::SetOfIterator::new(raise(result).map(to_timestamptz))
 }
 
 /// The pattern as RFC 5545 text: DTSTART;TZID (when dtstart is given), RRULE and EXDATE
@@ -236,6 +238,54 @@ mod tests {
                       '2026-01-31 12:00+00', '2026-02-01', '2026-12-31', 3) AS o",
         );
         assert_eq!(rows.as_deref(), Some("2026-02-28 2026-03-31 2026-04-30"));
+    }
+
+    /// In a FROM clause the rows go to PostgreSQL as one tuplestore, in a select list one per
+    /// call: the same rows either way, across DST changes, a window and more rows than the
+    /// tuplestore path takes between checks for a cancel.
+    #[pg_test]
+    fn from_clause_and_select_list_give_the_same_rows() {
+        let same = text(
+            "WITH p(pattern, dtstart) AS (VALUES
+                 ('{\"frequency\":\"daily\",\"timezone\":\"Europe/Berlin\"}'::jsonb, timestamptz '2026-03-28 02:30 Europe/Berlin'),
+                 ('{\"frequency\":\"weekly\",\"daysOfWeek\":[1,3,5],\"timezone\":\"America/New_York\"}', '2025-11-02 01:30 America/New_York'))
+             SELECT string_agg(((SELECT array_agg(o) FROM synapse.recurrence_occurrences(pattern, dtstart, '2026-01-01', NULL, 3000) AS o)
+                                = (SELECT array_agg(o) FROM (SELECT synapse.recurrence_occurrences(pattern, dtstart, '2026-01-01', NULL, 3000) AS o) s))::text
+                               || ' ' || (SELECT count(*) FROM synapse.recurrence_occurrences(pattern, dtstart, '2026-01-01', NULL, 3000)), ', ')
+               FROM p",
+        );
+        assert_eq!(same.as_deref(), Some("true 3000, true 3000"));
+        let empty = text(
+            "SELECT count(*)::text FROM synapse.recurrence_occurrences('{\"frequency\":\"daily\",\"count\":2}', '2026-01-01', '2027-01-01')",
+        );
+        assert_eq!(empty.as_deref(), Some("0"));
+    }
+
+    /// A scrollable cursor reads the function's tuplestore backwards too.
+    #[pg_test]
+    fn a_scroll_cursor_reads_the_rows_backwards() {
+        Spi::run(
+            "DECLARE occurrences SCROLL CURSOR FOR
+               SELECT to_char(o AT TIME ZONE 'UTC', 'MM-DD') AS day
+                 FROM synapse.recurrence_occurrences('{\"frequency\":\"daily\"}', '2026-01-01 09:00+00', NULL, NULL, 5) AS o",
+        )
+        .unwrap();
+        assert_eq!(text("FETCH LAST FROM occurrences").as_deref(), Some("01-05"));
+        assert_eq!(text("FETCH PRIOR FROM occurrences").as_deref(), Some("01-04"));
+        assert_eq!(text("FETCH FIRST FROM occurrences").as_deref(), Some("01-01"));
+    }
+
+    /// An ERROR raised while the rows go into the tuplestore (here: the temporary file it
+    /// spills to outgrows temp_file_limit) ends the statement as any ERROR does, with its
+    /// own SQLSTATE, and the session goes on.
+    #[pg_test]
+    fn an_error_while_storing_the_rows_is_an_ordinary_error() {
+        Spi::run("SET LOCAL work_mem = '64kB'; SET LOCAL temp_file_limit = '1kB'").unwrap();
+        let too_big = "SELECT count(*) FROM synapse.recurrence_occurrences('{\"frequency\":\"daily\"}', '2026-01-01', NULL, NULL, 100000)";
+        assert_eq!(sqlstate_of(too_big).as_deref(), Some("53400"));
+        Spi::run("RESET temp_file_limit").unwrap();
+        let rows = text(&too_big.replacen("count(*)", "count(*)::text", 1));
+        assert_eq!(rows.as_deref(), Some("100000"));
     }
 
     #[pg_test]

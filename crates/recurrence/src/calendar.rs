@@ -3,8 +3,8 @@
 //! as text.
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
-    Weekday,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
 
@@ -53,19 +53,143 @@ pub const MONTH_NAMES: [&str; 12] = [
 
 /// A local wall-clock time as an instant, by RFC 5545 3.3.5: a time in a DST gap is read
 /// with the offset from before the gap (02:30 becomes 03:30), a time that exists twice
-/// means the first of the two.
+/// means the first of the two. [`LocalToUtc`] gives the same answers for many times.
 pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
-        LocalResult::None => {
+    if is_utc(tz) {
+        return local.and_utc();
+    }
+    resolve(tz, local).0
+}
+
+/// [`local_to_utc`]'s answer, asking chrono-tz for the offset alone (instead of building
+/// zoned date-times to throw away), with the offset when the time exists exactly once.
+fn resolve(tz: Tz, local: NaiveDateTime) -> (DateTime<Utc>, Option<FixedOffset>) {
+    let minus = |offset: FixedOffset| local.checked_sub_offset(offset);
+    let found = match tz.offset_from_local_datetime(&local) {
+        LocalResult::Single(offset) => {
+            let offset = offset.fix();
+            minus(offset).map(|utc| (utc, Some(offset)))
+        }
+        // The first of the two instants is the one with the larger offset.
+        LocalResult::Ambiguous(a, b) => match (minus(a.fix()), minus(b.fix())) {
+            (Some(a), Some(b)) => Some((a.min(b), None)),
+            _ => None,
+        },
+        LocalResult::None => None,
+    };
+    match found {
+        Some((utc, unambiguous)) => (utc.and_utc(), unambiguous),
+        None => {
             // Offsets lie within ±14 h and gaps last at most a day, so two days earlier is
             // before the transition, where the offset from before the gap is in force.
             let before = local.and_utc() - Duration::hours(48);
             let offset = tz.offset_from_utc_datetime(&before.naive_utc()).fix();
-            (local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+            ((local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc(), None)
         }
     }
+}
+
+/// The least time between two consecutive transitions of any zone (a change of offset or
+/// of name) in the zone data that chrono-tz compiles in, rounded down: 166 hours in
+/// chrono-tz 0.10.4. Every zone's offsets also lie less than this apart (25.5 hours at
+/// most). [`LocalToUtc`] relies on both; `tests::zone_data` checks them against the
+/// data compiled in.
+pub const TRANSITION_SPACING_SECS: i64 = 6 * 86_400;
+
+/// [`local_to_utc`] for many local times of one zone, reusing an offset while it is known
+/// to be in force: looking it up is a binary search over the zone's transitions, the
+/// largest cost of expanding a series, while a series' times come in order and offsets
+/// change a few times a year.
+///
+/// Once a time `x0` exists exactly once, with offset `o`, the stretch of UTC from
+/// `x0 - o` over which `o` is known to stay is kept, and a later time `x` whose `x - o`
+/// falls in it has that instant as its answer. The stretch grows by looking the offset up
+/// less than [`TRANSITION_SPACING_SECS`] further on: with transitions at least that far
+/// apart, the same offset at both ends leaves no change between them. Why that is
+/// `local_to_utc`'s answer: `x - o` reads `x`, and `local_to_utc` answers the earliest
+/// instant that does. An earlier one would have a larger offset, in force up to the last
+/// change to `o`, which lies less than the offsets' difference (under the spacing) before
+/// `x - o`: `x0`, from that change on and not after `x`, would read the same under both
+/// offsets, existing twice rather than once.
+#[derive(Debug, Clone)]
+pub struct LocalToUtc {
+    tz: Tz,
+    steady: Option<SteadyOffset>,
+}
+
+/// An offset in force over the UTC seconds `from..=to`, whose local time at `from` exists
+/// once.
+#[derive(Debug, Clone, Copy)]
+struct SteadyOffset {
+    offset: FixedOffset,
+    from: i64,
+    to: i64,
+}
+
+impl LocalToUtc {
+    pub fn new(tz: Tz) -> LocalToUtc {
+        LocalToUtc { tz, steady: None }
+    }
+
+    /// The instant of `local`, as [`local_to_utc`] gives it.
+    pub fn convert(&mut self, local: NaiveDateTime) -> DateTime<Utc> {
+        if is_utc(self.tz) {
+            return local.and_utc();
+        }
+        if let Some(steady) = self.steady {
+            let at = local.and_utc().timestamp() - i64::from(steady.offset.local_minus_utc());
+            if at >= steady.from && (at <= steady.to || self.reaches(at)) {
+                if let Some(utc) = local.checked_sub_offset(steady.offset) {
+                    return utc.and_utc();
+                }
+            }
+        }
+        let (utc, unambiguous) = resolve(self.tz, local);
+        self.steady = unambiguous.map(|offset| {
+            let at = utc.timestamp();
+            SteadyOffset { offset, from: at, to: at }
+        });
+        utc
+    }
+
+    /// Whether the steady offset is known to be in force up to the UTC second `at` (less
+    /// than the spacing past the known stretch), growing the stretch to it or beyond.
+    fn reaches(&mut self, at: i64) -> bool {
+        let Some(steady) = &mut self.steady else { return false };
+        let reach = steady.to + TRANSITION_SPACING_SECS - 1;
+        if at > reach {
+            return false;
+        }
+        // As far as one look-up can tell, then (a change lies before that) up to `at`.
+        for probe in [reach, at] {
+            if offset_at(self.tz, probe) == Some(steady.offset) {
+                steady.to = probe;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The offset in force at the UTC second `at`.
+fn offset_at(tz: Tz, at: i64) -> Option<FixedOffset> {
+    DateTime::from_timestamp(at, 0).map(|t| tz.offset_from_utc_datetime(&t.naive_utc()).fix())
+}
+
+/// The zones that are UTC itself under another name: a single offset of zero, nothing to
+/// look up.
+pub(crate) fn is_utc(tz: Tz) -> bool {
+    matches!(
+        tz,
+        Tz::UTC
+            | Tz::Etc__UTC
+            | Tz::Etc__UCT
+            | Tz::UCT
+            | Tz::Etc__Universal
+            | Tz::Universal
+            | Tz::Etc__Zulu
+            | Tz::Zulu
+    )
 }
 
 /// The last whole second of local day `d` in `tz`: one second before the next local day

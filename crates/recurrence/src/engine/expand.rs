@@ -4,7 +4,7 @@
 use super::Schedule;
 use crate::calendar::{days_in_month, LAST_YEAR};
 use crate::pattern::{Frequency, MonthDayOverflow, NthWeekday};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Days, Duration, NaiveDate};
 
 impl Schedule {
     /// The dates of period `index` (sorted, without repeats, `setPos` applied); None once
@@ -17,13 +17,20 @@ impl Schedule {
             Frequency::Daily => {
                 // At most one date, so nothing to sort, and a valid `setPos` (which holds
                 // 1 or -1) keeps it.
-                let date = s.checked_add_signed(Duration::try_days(index)?)?;
+                // Whole days, not a Duration, which chrono would divide back into days.
+                let date = if index >= 0 {
+                    s.checked_add_days(Days::new(index as u64))?
+                } else {
+                    s.checked_sub_days(Days::new(index.unsigned_abs()))?
+                };
                 if date.year() > LAST_YEAR {
                     return None;
                 }
+                // Each limit read only when the pattern has it: every occurrence of a
+                // plain daily rule passes through here.
                 if self.weekday_allowed(date)
-                    && self.month_allowed(date.month())
-                    && self.month_day_allowed(date)
+                    && (p.month_of_year.is_empty() || self.month_allowed(date.month()))
+                    && (self.month_days.is_empty() || self.month_day_allowed(date))
                 {
                     out.push(date);
                 }

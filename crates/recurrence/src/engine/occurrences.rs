@@ -4,7 +4,7 @@
 use super::cycles::CycleSkip;
 use super::walk::Walk;
 use super::{Occurrence, Schedule};
-use crate::calendar::{local_to_utc, LAST_YEAR};
+use crate::calendar::{LocalToUtc, LAST_YEAR};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use std::borrow::Borrow;
 
@@ -28,6 +28,8 @@ pub struct Occurrences<S: Borrow<Schedule>> {
     /// With `count`: whole 400-year cycles between the start and `from`, counted once and
     /// multiplied instead of walked.
     cycles: Option<CycleSkip>,
+    /// The local times of the dates as instants, the zone's offset reused while in force.
+    clock: LocalToUtc,
 }
 
 impl<S: Borrow<Schedule>> Occurrences<S> {
@@ -46,6 +48,7 @@ impl<S: Borrow<Schedule>> Occurrences<S> {
         let surely_before_start = s.start_date.checked_sub_signed(day).unwrap_or(NaiveDate::MIN);
         let surely_after_start = s.start_date.checked_add_signed(day).unwrap_or(NaiveDate::MAX);
         let cycles = s.pattern.count.filter(|_| s.count_by_cycles).map(|_| CycleSkip::new(s, resolve_from));
+        let clock = LocalToUtc::new(s.pattern.timezone);
         Occurrences {
             schedule,
             from,
@@ -58,6 +61,7 @@ impl<S: Borrow<Schedule>> Occurrences<S> {
             last: None,
             finished: false,
             cycles,
+            clock,
         }
     }
 }
@@ -70,7 +74,7 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
         let p = &*s.pattern;
         while !self.finished {
             if self.next_in_buffer >= self.buffer.len() {
-                if let Some(count) = p.count {
+                if let (Some(count), Some(_)) = (p.count, &self.cycles) {
                     if !CycleSkip::apply(&mut self.cycles, s, &mut self.walk, count) {
                         self.finished = true;
                         break;
@@ -107,7 +111,7 @@ impl<S: Borrow<Schedule>> Iterator for Occurrences<S> {
                     Some(_) => {}
                 }
             }
-            let at = local_to_utc(p.timezone, date.and_time(s.time));
+            let at = self.clock.convert(date.and_time(s.time));
             if at < s.dtstart || self.last.is_some_and(|last| at <= last) {
                 continue;
             }

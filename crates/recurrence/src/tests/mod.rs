@@ -7,6 +7,7 @@
 //! - `oracle`: randomized comparison against the independent `rrule` crate
 //! - `rrule_text`: RFC 5545 text both ways, errors, round trips, random texts
 //! - `fuzz`: arbitrary JSON never panics, problems name the key, every search is bounded
+//! - `zone_data`: the transition spacing the engine's offset reuse relies on, and its answers
 
 mod calendar;
 mod cycles;
@@ -17,6 +18,7 @@ mod oracle;
 mod rfc5545;
 mod rrule_text;
 mod words;
+mod zone_data;
 
 use super::{Pattern, Schedule};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};

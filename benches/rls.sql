@@ -40,7 +40,7 @@ INSERT INTO synapse.task_assignees (department_id, task_id, user_id)
 SELECT department_id, id, md5('bench:user:assignee1')::uuid FROM synapse.tasks
  WHERE department_id = md5('bench:dept:1')::uuid AND project_id = md5('bench:project:1:2')::uuid;
 RESET session_replication_role;
-VACUUM ANALYZE synapse.departments, synapse.users, synapse.projects, synapse.tasks, synapse.task_assignees;
+VACUUM ANALYZE synapse.departments, synapse.users, synapse.projects_base, synapse.tasks, synapse.task_assignees;
 
 CREATE FUNCTION pg_temp.median(samples numeric[]) RETURNS numeric
 LANGUAGE sql AS $$ SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM unnest(samples) AS s $$;

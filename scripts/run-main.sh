@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make run`: the main job on the scratch cluster .cluster/main (already started by the
 # Makefile): the extension and pg_cron, the migrations, the development seed, generation
-# scheduled with pg_cron every five minutes, one generation run right away, the login roles
-# an installation needs (random passwords, recorded beside the clusters: make passwords) and
-# a service file with their connection settings; then what that run generated, the health
-# view, and how to connect. Idempotent: a second run changes nothing that is already there
-# (passwords included) and generates only what has fallen due since.
+# scheduled with pg_cron every five minutes and the project counters' merge every minute, one
+# generation run right away, the login roles an installation needs (random passwords,
+# recorded beside the clusters: make passwords) and a service file with their connection
+# settings; then what that run generated, the health view, and how to connect. Idempotent:
+# a second run changes nothing that is already there (passwords included) and generates
+# only what has fallen due since.
 #   scripts/run-main.sh PORT [NAME]   (NAME: the cluster, main by default)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,7 @@ fi
 "$root/scripts/migrate.sh" up
 psql_run -1 -f "$root/sql/seed/dev_seed.sql"
 job=$(psql_run -At -c "SELECT synapse.schedule_recurring_generation()")
+merge_job=$(psql_run -At -c "SELECT synapse.schedule_project_count_merge()")
 psql_run -c "CALL synapse.run_recurring_generation()"
 
 # The logins of an installation, one per group of the migrations (PgBouncer's, the
@@ -49,7 +51,8 @@ cat <<TEXT
 
 synapse_ext is installed in database "synapse" of the scratch cluster (127.0.0.1:$port, TLS
 only), migrated and seeded; pg_cron job $job runs CALL synapse.run_recurring_generation()
-every five minutes. Connect with the service file make run wrote:
+every five minutes, job $merge_job SELECT synapse.merge_project_count_deltas() every minute.
+Connect with the service file make run wrote:
 
     export PGSERVICEFILE=$services
     psql service=synapse          # the superuser postgres, over the cluster's socket only

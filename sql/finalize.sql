@@ -56,7 +56,7 @@ COMMENT ON FUNCTION _rls_can_write(uuid, uuid) IS
 COMMENT ON FUNCTION _tasks_count_in_projects() IS
   'AFTER ROW trigger on synapse.tasks (migration 8): collects what a row change does to projects.task_count/completed_task_count (inserts, moves between projects and departments, status changes, soft deletes, undeletes, deletes; templates are not counted, instances are) for _tasks_apply_project_counts.';
 COMMENT ON FUNCTION _tasks_apply_project_counts() IS
-  'AFTER STATEMENT trigger on synapse.tasks (migration 8): applies the project counter changes the statement''s rows collected, one UPDATE per project in (department_id, project_id) order, as the table owner.';
+  'AFTER STATEMENT trigger on synapse.tasks: writes the project counter changes the statement''s rows collected, one statement per project in (department_id, project_id) order, as the table owner: without an argument (migration 8) an UPDATE of synapse.projects, with the argument ''deltas'' (migration 16) a row appended to synapse.project_count_deltas.';
 COMMENT ON FUNCTION _search_key_array(text, text[], text[]) IS
   'Internal (_search_keys): the index keys of a task: department:lexeme for every lexeme, department!lexeme for the title''s; lexemes over 2,000 bytes left out.';
 COMMENT ON FUNCTION _search_keys(uuid, tsvector) IS

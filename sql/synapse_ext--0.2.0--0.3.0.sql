@@ -110,6 +110,11 @@ COMMENT ON FUNCTION ical_calendar(uuid) IS
 COMMENT ON FUNCTION ical_import(text, text) IS
   'The VTODOs and VEVENTs of an iCalendar text as rows to insert as tasks or templates (title, description, status, priority, due, dtstart, pattern, depends_on); what a row cannot keep is listed in warnings. Floating times in X-WR-TIMEZONE, else timezone.';
 
+-- The counters' statement trigger takes an argument (issue 25): 'deltas' appends to
+-- synapse.project_count_deltas (migration 16) instead of updating synapse.projects.
+COMMENT ON FUNCTION _tasks_apply_project_counts() IS
+  'AFTER STATEMENT trigger on synapse.tasks: writes the project counter changes the statement''s rows collected, one statement per project in (department_id, project_id) order, as the table owner: without an argument (migration 8) an UPDATE of synapse.projects, with the argument ''deltas'' (migration 16) a row appended to synapse.project_count_deltas.';
+
 -- Least privilege: PostgreSQL lets PUBLIC execute every new function. The internals (a
 -- leading underscore), the trigger functions and the jobs (generation runs as the owner of
 -- the tasks; scheduling writes pg_cron's table) are for the roles the migration set grants

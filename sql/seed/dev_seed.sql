@@ -9,7 +9,9 @@
 -- ON CONFLICT DO NOTHING, so a rerun adds nothing and changes nothing already there.
 -- Due dates are relative to the day of the first run; next_occurrence is computed by
 -- synapse_ext from each template's pattern. Accounts use the keycloak/zoho providers and
--- carry no password hash: nothing here is a credential.
+-- carry no password hash: nothing here is a credential. Projects go into their table,
+-- synapse.projects_base (migration 16; synapse.projects is a view over it, which Citus
+-- does not write through), so the seed reruns on Citus as well.
 
 DO $$
 BEGIN
@@ -45,7 +47,7 @@ FROM (VALUES
 ) AS u(key, email, name, role, dept, provider)
 ON CONFLICT DO NOTHING;
 
-INSERT INTO synapse.projects (department_id, id, name, description, status, owner_id, start_date, end_date)
+INSERT INTO synapse.projects_base (department_id, id, name, description, status, owner_id, start_date, end_date)
 SELECT md5('dev:dept:' || p.dept)::uuid, md5('dev:project:' || p.key)::uuid, p.name, p.description,
        p.status, md5('dev:user:' || p.owner)::uuid, p.start_date::date, p.end_date::date
 FROM (VALUES

@@ -2,12 +2,15 @@
 //! triggers migration 8 puts on `synapse.tasks`. The rules are the pure crate's
 //! (`synapse_counters`, crates/counters). The row trigger reads the old and new rows and
 //! collects their deltas; the statement trigger, which PostgreSQL fires after all of a
-//! statement's row triggers, applies them through one prepared, parameterised UPDATE per
-//! project, lowest `(department_id, project_id)` first, so concurrent statements lock
-//! projects in the same order. A (sub)transaction abort discards what its statements
+//! statement's row triggers, writes them through one prepared, parameterised statement per
+//! project, lowest `(department_id, project_id)` first. Which statement is the trigger's
+//! argument ([`Apply`]): without one (migration 8) an UPDATE of the project row, so
+//! concurrent statements lock projects in the same order; with `'deltas'` (migration 16) an
+//! INSERT into `synapse.project_count_deltas`, which locks nothing: writers of one project
+//! no longer queue on its row. A (sub)transaction abort discards what its statements
 //! collected.
 //!
-//! Privileges: the UPDATE runs as the owner of the task table (the role that ran the
+//! Privileges: the write runs as the owner of the task table (the role that ran the
 //! migrations), with row-level security not forced and a fixed search_path
 //! (`super::as_owner`, as PostgreSQL's own foreign-key triggers switch users): a member may
 //! change a task without write access to its project, as with the SECURITY DEFINER
@@ -16,7 +19,7 @@
 
 use super::as_owner;
 use super::exec;
-use crate::counters::{deltas, Pending, TaskFacts};
+use crate::counters::{deltas, Apply, Pending, TaskFacts};
 use pgrx::htup::heap_getattr_raw;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
@@ -26,10 +29,14 @@ use std::error::Error as _;
 use std::ffi::c_char;
 use std::num::NonZeroUsize;
 
-const APPLY_DELTA: &str = "UPDATE synapse.projects
+const UPDATE_PROJECT: &str = "UPDATE synapse.projects
         SET task_count = task_count OPERATOR(pg_catalog.+) $3,
             completed_task_count = completed_task_count OPERATOR(pg_catalog.+) $4
       WHERE department_id OPERATOR(pg_catalog.=) $1 AND id OPERATOR(pg_catalog.=) $2";
+
+const APPEND_DELTA: &str =
+    "INSERT INTO synapse.project_count_deltas (department_id, project_id, tasks, completed)
+      VALUES ($1, $2, $3, $4)";
 
 const DONE_LABEL: &str = "SELECT e.oid FROM pg_catalog.pg_enum e
       WHERE e.enumtypid OPERATOR(pg_catalog.=) $1 AND e.enumlabel OPERATOR(pg_catalog.=) 'Done'";
@@ -47,6 +54,9 @@ enum CounterError {
     OtherTable { function: &'static str, schema: String, table: String },
     #[error("{function} must fire AFTER INSERT, UPDATE or DELETE FOR EACH {level}")]
     WrongFiring { function: &'static str, level: &'static str },
+    /// `_tasks_apply_project_counts` attached with arguments it does not know.
+    #[error("_tasks_apply_project_counts takes no argument (update synapse.projects) or 'deltas' (append to synapse.project_count_deltas), not {0:?}")]
+    UnknownApply(Vec<String>),
     #[error("it has no column {0}")]
     NoColumn(&'static str),
     #[error("column {column} of {table} is not {wanted}")]
@@ -59,11 +69,13 @@ enum CounterError {
 }
 
 impl CounterError {
-    /// 42804 (datatype_mismatch) for a column of another type, else 42809
+    /// 42804 (datatype_mismatch) for a column of another type, 22023
+    /// (invalid_parameter_value) for an unknown trigger argument, else 42809
     /// (wrong_object_type): the trigger is attached where it does not belong.
     fn sqlstate(&self) -> PgSqlErrorCode {
         match self {
             CounterError::ColumnType { .. } => PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+            CounterError::UnknownApply(_) => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
             _ => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
         }
     }
@@ -121,14 +133,22 @@ fn _tasks_count_in_projects<'a>(
     Ok(None)
 }
 
-/// AFTER INSERT OR DELETE OR UPDATE statement trigger on `synapse.tasks` (migration 8):
-/// applies what `_tasks_count_in_projects` collected during the statement, one UPDATE per
-/// project in `(department_id, project_id)` order, as the table's owner.
+/// AFTER INSERT OR DELETE OR UPDATE statement trigger on `synapse.tasks`: writes what
+/// `_tasks_count_in_projects` collected during the statement, one statement per project in
+/// `(department_id, project_id)` order, as the table's owner: an UPDATE of
+/// `synapse.projects` (no trigger argument, migration 8) or an INSERT into
+/// `synapse.project_count_deltas` (argument `'deltas'`, migration 16).
 #[pg_trigger]
 fn _tasks_apply_project_counts<'a>(
     trigger: &'a PgTrigger<'a>,
 ) -> Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, CounterError> {
     let relation = guard(trigger, "_tasks_apply_project_counts", false);
+    let arguments = trigger.extra_args().unwrap_or_else(|cause| CounterError::from(cause).raise());
+    let statement = match Apply::from_trigger_args(&arguments) {
+        Some(Apply::UpdateProjects) => UPDATE_PROJECT,
+        Some(Apply::AppendDeltas) => APPEND_DELTA,
+        None => CounterError::UnknownApply(arguments).raise(),
+    };
     let changes = PENDING.with(|pending| pending.borrow_mut().take_from(nesting_level()));
     if changes.is_empty() {
         return Ok(None);
@@ -144,7 +164,7 @@ fn _tasks_apply_project_counts<'a>(
                     d.tasks.into(),
                     d.completed.into(),
                 ];
-                exec(client, APPLY_DELTA, &args);
+                exec(client, statement, &args);
             }
         })
     });
@@ -427,6 +447,76 @@ mod tests {
             &format!("INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (2, {D}, 7)"),
         );
         assert_eq!(retyped.as_deref(), Some("42804"));
+    }
+
+    /// The statement trigger as migration 16 attaches it: appending to a deltas table.
+    fn appending() {
+        Spi::run(
+            "CREATE TABLE synapse.project_count_deltas (department_id uuid NOT NULL, project_id uuid NOT NULL,
+                                                        tasks int NOT NULL, completed int NOT NULL);
+             DROP TRIGGER tasks_apply_project_counts ON synapse.tasks;
+             CREATE TRIGGER tasks_apply_project_counts AFTER INSERT OR DELETE OR UPDATE ON synapse.tasks
+               FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts('deltas');",
+        )
+        .expect("deltas table and appending trigger");
+    }
+
+    /// The deltas appended so far, in order: "tasks/completed@project" (a1 or a2).
+    fn appended() -> String {
+        Spi::get_one::<String>(
+            "SELECT coalesce(string_agg(tasks || '/' || completed || '@' || right(project_id::text, 2), ' ' ORDER BY ctid), '')
+               FROM synapse.project_count_deltas",
+        )
+        .expect("deltas read")
+        .expect("a string")
+    }
+
+    #[pg_test]
+    fn with_deltas_each_statement_appends_one_row_per_project_and_updates_none() {
+        tables();
+        appending();
+        let run = |sql: String| Spi::run(&sql).expect("statement runs");
+        run(format!(
+            "INSERT INTO synapse.tasks (id, department_id, project_id, status)
+             SELECT i, {D}, CASE WHEN i <= 6 THEN {P1}::uuid ELSE {P2}::uuid END,
+                    CASE WHEN i % 2 = 0 THEN 'Done' ELSE 'To Do' END::synapse.task_status
+               FROM generate_series(1, 10) i"
+        ));
+        assert_eq!(appended(), "6/3@a1 4/2@a2", "a multi-row insert: one row per project");
+        assert_eq!(counts(), "0/0 0/0", "the project rows are not touched");
+        run(format!("UPDATE synapse.tasks SET project_id = CASE WHEN project_id = {P1} THEN {P2}::uuid ELSE {P1}::uuid END"));
+        assert_eq!(appended(), "6/3@a1 4/2@a2 -2/-1@a1 2/1@a2", "every task moved: the sums per project");
+        run("UPDATE synapse.tasks SET status = 'To Do' WHERE status = 'Done' AND id = 1".into());
+        assert_eq!(
+            appended(),
+            "6/3@a1 4/2@a2 -2/-1@a1 2/1@a2",
+            "no change (task 1 is open): nothing appended"
+        );
+        run("DELETE FROM synapse.tasks".into());
+        assert_eq!(
+            Spi::get_one::<String>(
+                "SELECT string_agg(s::text, ' ' ORDER BY p) FROM (SELECT project_id p, sum(tasks) || '/' || sum(completed) s
+                   FROM synapse.project_count_deltas GROUP BY project_id) x"
+            )
+            .expect("sums read"),
+            Some("0/0 0/0".into()),
+            "everything deleted: the deltas of each project sum to nothing"
+        );
+    }
+
+    #[pg_test]
+    fn an_unknown_trigger_argument_is_refused() {
+        tables();
+        Spi::run(
+            "DROP TRIGGER tasks_apply_project_counts ON synapse.tasks;
+             CREATE TRIGGER tasks_apply_project_counts AFTER INSERT ON synapse.tasks
+               FOR EACH STATEMENT EXECUTE FUNCTION synapse._tasks_apply_project_counts('delta');",
+        )
+        .expect("trigger attached");
+        let insert =
+            format!("INSERT INTO synapse.tasks (id, department_id, project_id) VALUES (1, {D}, {P1})");
+        assert_eq!(sqlstate_of(&insert).as_deref(), Some("22023"));
+        assert_eq!(counts(), "0/0 0/0");
     }
 
     #[pg_test]

@@ -209,7 +209,7 @@ fi
 readq=$(sql $COORD -c "SELECT string_agg(pol.polname, ', ' ORDER BY pol.polname) FROM pg_policy pol
                          JOIN pg_class c ON c.oid = pol.polrelid
                         WHERE c.relnamespace = 'synapse'::regnamespace AND pol.polcmd = 'r'
-                          AND c.relname IN ('projects', 'tasks', 'task_assignees', 'task_dependencies', 'comments', 'search_words')
+                          AND c.relname IN ('projects_base', 'project_count_deltas', 'tasks', 'task_assignees', 'task_dependencies', 'comments', 'search_words')
                           AND pg_get_expr(pol.polqual, pol.polrelid) <> 'true'
                           AND pg_get_expr(pol.polqual, pol.polrelid) !~
                               '^\(\(department_id >= (synapse\.)?_rls_departments_from\(\)\) AND \(department_id <= (synapse\.)?_rls_departments_to\(\)\)\)$'")
@@ -229,10 +229,10 @@ fi
 cluster login citus-coord synapse_migrate --server
 is "$(sql $COORD -c "SELECT string_agg(logicalrelid::regclass::text || ':' || partmethod::text || coalesce(':' || column_to_column_name(logicalrelid, partkey), ''), ' ' ORDER BY partmethod, logicalrelid::regclass::text)
                      FROM pg_dist_partition" | sed 's/synapse\.//g')" \
-   "comments:h:department_id projects:h:department_id search_words:h:department_id task_assignees:h:department_id task_dependencies:h:department_id tasks:h:department_id auth_sessions:n departments:n email_integrations:n email_processing_log:n users:n" \
-   "6 tables hash-distributed by department_id, 5 reference tables"
+   "comments:h:department_id project_count_deltas:h:department_id projects_base:h:department_id search_words:h:department_id task_assignees:h:department_id task_dependencies:h:department_id tasks:h:department_id auth_sessions:n departments:n email_integrations:n email_processing_log:n users:n" \
+   "7 tables hash-distributed by department_id, 5 reference tables"
 is "$(sql $COORD -c "SELECT count(DISTINCT colocationid) FROM pg_dist_partition WHERE partmethod = 'h'")" 1 \
-   "the 6 distributed tables are co-located"
+   "the 7 distributed tables are co-located"
 is "$(sql $COORD -c "SELECT string_agg(DISTINCT nodeport::text, ',') FROM citus_shards WHERE table_name = 'synapse.tasks'::regclass")" \
    "5442,5443" "task shards are spread over both workers"
 is "$(sql $COORD -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN (SELECT logicalrelid FROM pg_dist_partition)")" \

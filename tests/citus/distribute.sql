@@ -1,7 +1,7 @@
 -- Distributes the migrated Synapse schema by department (docs/citus.md). Run once on the
 -- coordinator, as a superuser, after scripts/migrate.sh up (with or without data).
 --
--- Foreign keys tie all ten tables into one graph, and Citus cannot distribute a table that
+-- Foreign keys tie all eleven tables into one graph, and Citus cannot distribute a table that
 -- a plain (local) table references, nor let a reference/local table point at a distributed
 -- one, so the foreign keys are dropped, the tables distributed, and the very same
 -- constraints re-added (Citus then creates and validates them shard by shard). One
@@ -9,7 +9,8 @@
 --
 -- create_*_table copies existing rows into the shards with INSERTs that fire the shards'
 -- triggers: the tasks counter trigger would add every task to its project's counters a
--- second time. So the enabled user triggers are disabled around the copy and re-enabled.
+-- second time. So the enabled user triggers of the tables are disabled around the copy and
+-- re-enabled (not the INSTEAD OF trigger of the view synapse.projects: views are not copied).
 \set ON_ERROR_STOP 1
 BEGIN;
 -- The tables carry triggers (updated_at, completed_at, project counters, refuse DELETE on
@@ -34,7 +35,7 @@ $$;
 CREATE TEMP TABLE _synapse_trg ON COMMIT DROP AS
   SELECT t.tgrelid::regclass AS rel, t.tgname
     FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
-   WHERE c.relnamespace = 'synapse'::regnamespace AND NOT t.tgisinternal AND t.tgenabled <> 'D';
+   WHERE c.relnamespace = 'synapse'::regnamespace AND c.relkind IN ('r', 'p') AND NOT t.tgisinternal AND t.tgenabled <> 'D';
 DO $$
 DECLARE t record;
 BEGIN
@@ -51,15 +52,20 @@ SELECT create_reference_table('synapse.auth_sessions');
 SELECT create_reference_table('synapse.email_integrations');
 SELECT create_reference_table('synapse.email_processing_log');
 
--- The tenant's data, hash-distributed by department_id and co-located.
-SELECT create_distributed_table('synapse.projects', 'department_id');
-SELECT create_distributed_table('synapse.tasks', 'department_id', colocate_with => 'synapse.projects');
-SELECT create_distributed_table('synapse.task_assignees', 'department_id', colocate_with => 'synapse.projects');
-SELECT create_distributed_table('synapse.task_dependencies', 'department_id', colocate_with => 'synapse.projects');
-SELECT create_distributed_table('synapse.comments', 'department_id', colocate_with => 'synapse.projects');
+-- The tenant's data, hash-distributed by department_id and co-located. The projects' table
+-- is synapse.projects_base (migration 16; synapse.projects is a view over it and the
+-- pending counter deltas, which Citus reads but does not write through).
+SELECT create_distributed_table('synapse.projects_base', 'department_id');
+SELECT create_distributed_table('synapse.tasks', 'department_id', colocate_with => 'synapse.projects_base');
+SELECT create_distributed_table('synapse.task_assignees', 'department_id', colocate_with => 'synapse.projects_base');
+SELECT create_distributed_table('synapse.task_dependencies', 'department_id', colocate_with => 'synapse.projects_base');
+SELECT create_distributed_table('synapse.comments', 'department_id', colocate_with => 'synapse.projects_base');
 -- The typo fallback's words per department (migration 10), written by a trigger on tasks'
 -- shards: co-located, so that insert stays on the task's node.
-SELECT create_distributed_table('synapse.search_words', 'department_id', colocate_with => 'synapse.projects');
+SELECT create_distributed_table('synapse.search_words', 'department_id', colocate_with => 'synapse.projects_base');
+-- The project counters' pending deltas (migration 16), appended by the counter trigger on
+-- tasks' shards: co-located, so the append, the view's sum and the merge stay on one node.
+SELECT create_distributed_table('synapse.project_count_deltas', 'department_id', colocate_with => 'synapse.projects_base');
 
 DO $$
 DECLARE f record;
@@ -78,8 +84,9 @@ COMMIT;
 SELECT truncate_local_data_after_distributing_table(t)
   FROM unnest(ARRAY['synapse.departments', 'synapse.users', 'synapse.auth_sessions',
                     'synapse.email_integrations', 'synapse.email_processing_log',
-                    'synapse.projects', 'synapse.tasks', 'synapse.task_assignees',
-                    'synapse.task_dependencies', 'synapse.comments', 'synapse.search_words']::regclass[]) AS t;
+                    'synapse.projects_base', 'synapse.tasks', 'synapse.task_assignees',
+                    'synapse.task_dependencies', 'synapse.comments', 'synapse.search_words',
+                    'synapse.project_count_deltas']::regclass[]) AS t;
 
 -- Citus opens the shard connections of a SECURITY DEFINER function as its owner. The
 -- search helper synapse._search_task_matches_for_user (migration 9) is owned by

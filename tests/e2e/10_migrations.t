@@ -65,7 +65,8 @@ notenant=$(q "
   SELECT string_agg(i.indexrelid::regclass::text, ',')
     FROM pg_index i
    WHERE i.indisunique
-     AND i.indrelid IN ('synapse.projects'::regclass, 'synapse.tasks'::regclass, 'synapse.task_assignees'::regclass,
+     AND i.indrelid IN ('synapse.projects_base'::regclass, 'synapse.project_count_deltas'::regclass,
+                        'synapse.tasks'::regclass, 'synapse.task_assignees'::regclass,
                         'synapse.task_dependencies'::regclass, 'synapse.comments'::regclass)
      AND NOT (SELECT attnum FROM pg_attribute WHERE attrelid = i.indrelid AND attname = 'department_id') = ANY (i.indkey::int2[])")
 is "$notenant" "" "every unique key of a tenant table includes department_id"
@@ -73,8 +74,9 @@ singlecol=$(q "
   SELECT string_agg(c.conname, ',') FROM pg_constraint c
    WHERE c.contype = 'f'
      AND c.conrelid IN ('synapse.tasks'::regclass, 'synapse.task_assignees'::regclass,
-                        'synapse.task_dependencies'::regclass, 'synapse.comments'::regclass)
-     AND c.confrelid IN ('synapse.projects'::regclass, 'synapse.tasks'::regclass)
+                        'synapse.task_dependencies'::regclass, 'synapse.comments'::regclass,
+                        'synapse.project_count_deltas'::regclass)
+     AND c.confrelid IN ('synapse.projects_base'::regclass, 'synapse.tasks'::regclass)
      AND array_length(c.conkey, 1) < 2")
 is "$singlecol" "" "foreign keys between tenant tables are composite (department_id, ...)"
 

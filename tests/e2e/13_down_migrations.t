@@ -69,7 +69,7 @@ probe function    "a function's privileges"    "GRANT EXECUTE ON FUNCTION synaps
 probe relation    "an owner"                   "ALTER TABLE synapse.comments OWNER TO postgres"
 probe trigger     "a trigger"                  "ALTER TABLE synapse.tasks DISABLE TRIGGER tasks_schedule_template"
 probe policy      "a policy"                   "DROP POLICY users_update ON synapse.users"
-probe relation    "row-level security"         "ALTER TABLE synapse.projects NO FORCE ROW LEVEL SECURITY; ALTER TABLE synapse.departments NO FORCE ROW LEVEL SECURITY"
+probe relation    "row-level security"         "ALTER TABLE synapse.projects_base NO FORCE ROW LEVEL SECURITY; ALTER TABLE synapse.departments NO FORCE ROW LEVEL SECURITY"
 probe relation    "a view's options"           "ALTER VIEW synapse.generation_recent_runs RESET (security_invoker)"
 probe relation    "a table's privileges"       "REVOKE SELECT ON synapse.tasks FROM synapse_readonly"
 probe column      "a column's privileges"      "GRANT UPDATE (name) ON synapse.users TO synapse_readonly"

@@ -2,7 +2,8 @@
 # pg_cron drives generation for real: on the e2e cluster (pg_cron preloaded, cron.database_name
 # = synapse) schedule_recurring_generation() creates one job (idempotently), pg_cron fires
 # CALL synapse.run_recurring_generation() (a procedure that COMMITs per batch) within a
-# minute, the due template's instance appears, and unscheduling removes the job.
+# minute, the due template's instance appears, and unscheduling removes the job. Likewise
+# schedule_project_count_merge() (migration 16): pg_cron merges a pending counter delta.
 source "$(dirname "$0")/lib.sh"
 DB=synapse
 q() { psql_db "$DB" -c "$1"; }
@@ -29,6 +30,13 @@ is "$(q "SELECT command || ' | ' || schedule FROM cron.job WHERE jobid = $JOB")"
    "CALL synapse.run_recurring_generation() | * * * * *" "the job calls the procedure on the given schedule"
 is "$(sqlstate_of "$DB" "SELECT synapse.schedule_recurring_generation('every full moon')")" 22023 "a bad schedule: 22023 from pg_cron"
 
+PROJECT=$(q "INSERT INTO synapse.projects (department_id, name) VALUES ('$DEPT', 'Cron project') RETURNING id")
+q "INSERT INTO synapse.tasks (department_id, title, creator_id, project_id) VALUES ('$DEPT', 'Counted', '$USER_ID', '$PROJECT')" >/dev/null
+MERGE=$(q "SELECT synapse.schedule_project_count_merge()")
+is "$(q "SELECT synapse.schedule_project_count_merge()")" "$MERGE" "scheduling the merge again returns the same job"
+is "$(q "SELECT command || ' | ' || schedule FROM cron.job WHERE jobid = $MERGE")" \
+   "SELECT synapse.merge_project_count_deltas() | * * * * *" "the merge job runs every minute by default"
+
 made=0
 for i in $(seq 1 100); do
   made=$(q "SELECT count(*) FROM synapse.tasks WHERE recurrence_parent_id = '$TPL'")
@@ -44,6 +52,16 @@ done
 is "$status" succeeded "pg_cron records the run as succeeded"
 is "$(q "SELECT started_by FROM synapse.generation_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1")" procedure \
    "the run log has the procedure's run"
+
+for i in $(seq 1 100); do
+  pending=$(q "SELECT count(*) FROM synapse.project_count_deltas WHERE project_id = '$PROJECT'")
+  [ "$pending" != 0 ] || break
+  sleep 1
+done
+is "$pending/$(q "SELECT task_count FROM synapse.projects_base WHERE id = '$PROJECT'")" 0/1 \
+   "pg_cron ran the merge: the delta is folded into the project's row"
+is "$(q "SELECT synapse.unschedule_project_count_merge()")/$(q "SELECT synapse.unschedule_project_count_merge()")" t/f \
+   "unscheduling the merge removes its job, then says false"
 
 is "$(q "SELECT synapse.unschedule_recurring_generation()")" t "unscheduling removes the job"
 is "$(q "SELECT synapse.unschedule_recurring_generation()")" f "and says false when there is none"

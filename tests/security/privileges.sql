@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(238);
+SELECT plan(258);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)
@@ -23,6 +23,13 @@ SELECT table_privs_are('synapse', t, r, p::text[], format('%s: %s has %s', t, r,
     ('projects',             'synapse_readonly',   '{SELECT}'),
     ('projects',             'synapse_monitoring', '{}'),
     ('projects',             'synapse_worker',     '{}'),
+    ('projects_base',        'synapse_app',        '{SELECT,INSERT,UPDATE,DELETE}'),
+    ('projects_base',        'synapse_readonly',   '{SELECT}'),
+    ('projects_base',        'synapse_monitoring', '{}'),
+    ('project_count_deltas', 'synapse_app',        '{SELECT}'),
+    ('project_count_deltas', 'synapse_readonly',   '{SELECT}'),
+    ('project_count_deltas', 'synapse_monitoring', '{}'),
+    ('project_count_deltas', 'synapse_worker',     '{}'),
     ('tasks',                'synapse_app',        '{SELECT,INSERT,UPDATE,DELETE}'),
     ('tasks',                'synapse_readonly',   '{SELECT}'),
     ('tasks',                'synapse_monitoring', '{}'),
@@ -152,6 +159,11 @@ SELECT function_privs_are('synapse', f, a::text[], r, p::text[], format('%s(%s):
     ('_title_words',             '{text}', 'synapse_app',        '{}'),
     ('recount_project_tasks',    '{uuid}', 'synapse_app',        '{EXECUTE}'),
     ('recount_project_tasks',    '{uuid}', 'synapse_readonly',   '{}'),
+    ('merge_project_count_deltas', '{}',   'synapse_app',        '{}'),
+    ('merge_project_count_deltas', '{}',   'synapse_worker',     '{}'),
+    ('_fold_project_count_deltas', '{uuid,uuid[]}', 'synapse_app', '{}'),
+    ('schedule_project_count_merge', '{text}', 'synapse_app',    '{}'),
+    ('unschedule_project_count_merge', '{}', 'synapse_app',      '{}'),
     ('generate_recurring_tasks', '{integer,"timestamp with time zone"}', 'synapse_app',      '{EXECUTE}'),
     ('generate_recurring_tasks', '{integer,"timestamp with time zone"}', 'synapse_worker',   '{EXECUTE}'),
     ('generate_recurring_tasks', '{integer,"timestamp with time zone"}', 'synapse_readonly', '{}'),
@@ -184,7 +196,7 @@ SELECT function_privs_are('synapse', p.proname, '{}'::text[], r, '{}'::text[],
    AND p.proname IN ('_set_updated_at', '_users_refuse_delete', '_users_admin_only_changes', '_tasks_before_write',
                      '_tasks_maintain_project_counts', '_tasks_schedule_template', '_tasks_schedule_after_completion',
                      '_task_assignees_copy_task', '_tasks_copy_to_assignees', '_tasks_add_search_words',
-                     '_tasks_count_in_projects', '_tasks_apply_project_counts');
+                     '_tasks_count_in_projects', '_tasks_apply_project_counts', '_projects_write_through_view');
 
 -- --- policies --------------------------------------------------------------------------------------
 SELECT policies_are('synapse', t, p::name[], format('%s has the policies %s', t, p))
@@ -195,7 +207,8 @@ SELECT policies_are('synapse', t, p::name[], format('%s has the policies %s', t,
     ('email_integrations',   '{email_integrations_read,email_integrations_insert,email_integrations_update,email_integrations_delete,email_integrations_worker_read,email_integrations_worker_update,email_integrations_readonly}'),
     ('email_processing_log', '{email_processing_log_read,email_processing_log_worker_read,email_processing_log_worker_insert,email_processing_log_worker_update,email_processing_log_readonly}'),
     ('generation_runs',      '{generation_runs_read}'),
-    ('projects',             '{projects_read,projects_insert,projects_update,projects_delete,projects_readonly}'),
+    ('projects_base',        '{projects_read,projects_insert,projects_update,projects_delete,projects_readonly}'),
+    ('project_count_deltas', '{project_count_deltas_read,project_count_deltas_readonly}'),
     ('tasks',                '{tasks_read,tasks_insert,tasks_update,tasks_delete,tasks_readonly}'),
     ('task_assignees',       '{task_assignees_read,task_assignees_insert,task_assignees_update,task_assignees_delete,task_assignees_readonly}'),
     ('task_dependencies',    '{task_dependencies_read,task_dependencies_insert,task_dependencies_update,task_dependencies_delete,task_dependencies_readonly}'),
@@ -210,7 +223,8 @@ SELECT policy_roles_are('synapse', t, p, r::name[], format('%s.%s applies to %s'
     ('auth_sessions',        'auth_sessions_read',             '{synapse_app}'),
     ('email_integrations',   'email_integrations_worker_read', '{synapse_worker}'),
     ('email_processing_log', 'email_processing_log_read',      '{synapse_app}'),
-    ('generation_runs',      'generation_runs_read',           '{synapse_app,synapse_worker,synapse_readonly}')
+    ('generation_runs',      'generation_runs_read',           '{synapse_app,synapse_worker,synapse_readonly}'),
+    ('project_count_deltas', 'project_count_deltas_readonly',  '{synapse_readonly}')
   ) AS v(t, p, r);
 SELECT is((SELECT roles::text FROM pg_catalog.pg_policies
             WHERE schemaname = 'synapse' AND tablename = 'departments' AND policyname = 'departments_read'),
@@ -223,7 +237,8 @@ SELECT policy_cmd_is('synapse', t, p, c, format('%s.%s is FOR %s', t, p, c))
     ('users',                'users_update',                     'UPDATE'),
     ('auth_sessions',        'auth_sessions_update',             'UPDATE'),
     ('email_processing_log', 'email_processing_log_worker_insert', 'INSERT'),
-    ('generation_runs',      'generation_runs_read',             'SELECT')
+    ('generation_runs',      'generation_runs_read',             'SELECT'),
+    ('project_count_deltas', 'project_count_deltas_read',        'SELECT')
   ) AS v(t, p, c);
 
 -- --- what holds for every object --------------------------------------------------------------
@@ -241,9 +256,13 @@ SELECT is(ARRAY(SELECT c.relname::text FROM pg_catalog.pg_class c
           'every view reads with its reader''s rights (security_invoker)');
 SELECT is(ARRAY(SELECT c.relname || ':' || r FROM pg_catalog.pg_class c
                  CROSS JOIN unnest(ARRAY['synapse_app', 'synapse_readonly', 'synapse_monitoring', 'synapse_worker']) AS r
-                 WHERE c.relnamespace = 'synapse'::regnamespace AND c.relkind = 'v'
+                 WHERE c.relnamespace = 'synapse'::regnamespace AND c.relkind = 'v' AND c.relname <> 'projects'
                    AND pg_catalog.has_table_privilege(r, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') ORDER BY 1), '{}'::text[],
-          'no group writes through a view');
+          'no group writes through a view, but synapse.projects');
+SELECT is(ARRAY(SELECT r FROM unnest(ARRAY['synapse_app', 'synapse_readonly', 'synapse_monitoring', 'synapse_worker']) AS r
+                 WHERE pg_catalog.has_table_privilege(r, 'synapse.projects', 'INSERT, UPDATE, DELETE, TRUNCATE') ORDER BY 1),
+          '{synapse_app}'::text[],
+          'synapse.projects, the view over the projects'' table and their pending counter deltas (migration 16), is the application''s to write, as the table was');
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
                  WHERE p.pronamespace = 'synapse'::regnamespace
                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d

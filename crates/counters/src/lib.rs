@@ -9,9 +9,11 @@
 //! order (no deadlock when tasks move both ways between them at once).
 //!
 //! A statement's row changes are collected in [`Pending`] and applied once at the end of
-//! the statement, one UPDATE per project in `(department_id, project_id)` order: a bulk
-//! insert of 20,000 tasks into 200 projects updates 200 rows, not 20,000, and every
-//! statement locks its projects in one global order.
+//! the statement, one write per project in `(department_id, project_id)` order: a bulk
+//! insert of 20,000 tasks into 200 projects writes 200 rows, not 20,000. How they are
+//! written is the statement trigger's argument ([`Apply`]): an UPDATE of the project row
+//! (every statement locks its projects in one global order, and holds them until it
+//! commits), or a row appended to the deltas (migration 16: nothing is locked).
 //!
 //! Pure Rust, no PostgreSQL: `cargo test -p synapse_counters` covers it. The extension's
 //! `src/sql/counters.rs` reads the rows and applies the deltas.
@@ -69,6 +71,30 @@ pub fn deltas(old: Option<&TaskFacts>, new: Option<&TaskFacts>) -> Vec<Delta> {
     out.retain(|d| d.tasks != 0 || d.completed != 0);
     out.sort_by_key(|d| (d.department_id, d.project_id));
     out
+}
+
+/// How the statement trigger writes a statement's deltas, from its trigger arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Apply {
+    /// No argument (migration 8): `UPDATE synapse.projects` once per project. Writers of one
+    /// project queue on its row until each commits.
+    UpdateProjects,
+    /// `'deltas'` (migration 16): one row per project appended to
+    /// `synapse.project_count_deltas`, which `synapse.projects` adds to the base counters
+    /// until a merge folds it in. No row is locked.
+    AppendDeltas,
+}
+
+impl Apply {
+    /// The mode the trigger's `CREATE TRIGGER … EXECUTE FUNCTION f(args)` arguments name;
+    /// `None` for anything else (the boundary refuses it, quoting the arguments).
+    pub fn from_trigger_args<S: AsRef<str>>(args: &[S]) -> Option<Apply> {
+        match args {
+            [] => Some(Apply::UpdateProjects),
+            [only] if only.as_ref() == "deltas" => Some(Apply::AppendDeltas),
+            _ => None,
+        }
+    }
 }
 
 /// Deltas collected and not applied yet, each with the (sub)transaction nesting level
@@ -278,6 +304,15 @@ mod tests {
         pending.add(1, &deltas(Some(&open_p2), Some(&task(D1, Some(P1)))));
         pending.add(1, &deltas(Some(&task(D1, Some(P1))), Some(&open_p2)));
         assert_eq!(pending.take_from(1), vec![]);
+    }
+
+    #[test]
+    fn the_trigger_argument_chooses_update_or_append_and_nothing_else() {
+        assert_eq!(Apply::from_trigger_args::<&str>(&[]), Some(Apply::UpdateProjects));
+        assert_eq!(Apply::from_trigger_args(&["deltas"]), Some(Apply::AppendDeltas));
+        for wrong in [&["Deltas"][..], &["update"], &["deltas", "deltas"], &[""]] {
+            assert_eq!(Apply::from_trigger_args(wrong), None, "{wrong:?}");
+        }
     }
 
     #[test]

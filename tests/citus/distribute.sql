@@ -80,6 +80,26 @@ END
 $$;
 COMMIT;
 
+-- synapse.projects on Citus (docs/citus.md, finding 24): the same columns, the pending
+-- deltas joined as one grouped subquery instead of migration 16's scalar subqueries, which
+-- Citus sends to every shard even for one project; joined on the distribution column, a
+-- project's or a department's counters are a router query, and a read that names no
+-- counter skips the join. Citus writes through no view, so the INSTEAD OF trigger goes:
+-- a write through the view is refused (55000 "cannot update view") and the application
+-- writes synapse.projects_base.
+BEGIN;
+DROP TRIGGER projects_write_through_view ON synapse.projects;
+CREATE OR REPLACE VIEW synapse.projects WITH (security_invoker = true) AS
+SELECT p.department_id, p.id, p.name, p.description, p.status, p.owner_id, p.start_date, p.end_date,
+       (p.task_count + coalesce(d.tasks, 0))::integer AS task_count,
+       (p.completed_task_count + coalesce(d.completed, 0))::integer AS completed_task_count,
+       p.created_at, p.updated_at, p.deleted_at
+  FROM synapse.projects_base p
+  LEFT JOIN (SELECT department_id, project_id, sum(tasks) AS tasks, sum(completed) AS completed
+               FROM synapse.project_count_deltas GROUP BY department_id, project_id) d
+    ON d.department_id = p.department_id AND d.project_id = p.id;
+COMMIT;
+
 -- The local copies left behind on the coordinator by create_*_table (invisible, on disk).
 SELECT truncate_local_data_after_distributing_table(t)
   FROM unnest(ARRAY['synapse.departments', 'synapse.users', 'synapse.auth_sessions',

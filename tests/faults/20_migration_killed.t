@@ -38,7 +38,8 @@ for db in $DB $REF; do fresh_db $db >/dev/null; done
 migrate $DB goto 13 >/dev/null 2>&1
 migrate $REF up >/dev/null 2>&1
 latest=$(migrate $REF version)
-is "$latest" 14 "the newest migration is 14 (the one this test holds half-way)"
+[ "$latest" -ge 14 ] && ok "migration 14, which this test holds half-way, is among the migrations (newest: $latest)" ||
+  not_ok "migration 14, which this test holds half-way, is among the migrations" "newest: $latest"
 release=$(mktemp -u)
 
 for victim in server client; do
@@ -81,12 +82,12 @@ for victim in server client; do
   is "$(migrate $DB version)" 13 "$victim: the recorded version is still 13, not dirty"
   differ "$before" "$(fingerprint $DB)" "$victim: the schema, grants and roles are exactly as before migration 14"
   # Migration 14 sets the roles up cluster-wide; the fault's database goes back to 13 each
-  # round, so the second round starts from the same place.
+  # round (through the later migrations' downs), so the second round starts from the same place.
   out=$(migrate $DB up 2>&1) && ok "$victim: the next scripts/migrate.sh up completes ($(( ($(date +%s%N) - t0) / 1000000 )) ms after the migration began)" ||
     not_ok "$victim: the next scripts/migrate.sh up completes" "$out"
   is "$(migrate $DB version)" "$latest" "$victim: version $latest recorded"
   differ "$(fingerprint $REF)" "$(fingerprint $DB)" "$victim: the schema equals a database migrated without a fault"
-  migrate $DB down >/dev/null 2>&1
+  migrate $DB goto 13 >/dev/null 2>&1
 done
 rm -f /tmp/faults_migrate.$$ "$release"
 for db in $DB $REF; do psql_db postgres -c "DROP DATABASE $db WITH (FORCE)" >/dev/null; done

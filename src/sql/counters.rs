@@ -379,16 +379,22 @@ mod tests {
     const P1: &str = "'00000000-0000-4000-8000-0000000000a1'";
     const P2: &str = "'00000000-0000-4000-8000-0000000000a2'";
 
-    #[pg_test]
-    fn the_rules_one_statement_at_a_time() {
-        tables();
-        let run = |sql: String| Spi::run(&sql).expect("statement runs");
-        run(format!(
+    /// Tasks 1-10 in department D: 1-6 in project P1, 7-10 in P2, the even ones Done.
+    fn insert_ten_tasks() {
+        Spi::run(&format!(
             "INSERT INTO synapse.tasks (id, department_id, project_id, status)
              SELECT i, {D}, CASE WHEN i <= 6 THEN {P1}::uuid ELSE {P2}::uuid END,
                     CASE WHEN i % 2 = 0 THEN 'Done' ELSE 'To Do' END::synapse.task_status
                FROM generate_series(1, 10) i"
-        ));
+        ))
+        .expect("ten tasks inserted");
+    }
+
+    #[pg_test]
+    fn the_rules_one_statement_at_a_time() {
+        tables();
+        let run = |sql: String| Spi::run(&sql).expect("statement runs");
+        insert_ten_tasks();
         assert_eq!(counts(), "6/3 4/2", "a multi-row insert");
         run(format!("INSERT INTO synapse.tasks (id, department_id, project_id, is_recurring) VALUES (11, {D}, {P1}, true)"));
         assert_eq!(counts(), "6/3 4/2", "a template is not counted");
@@ -476,12 +482,7 @@ mod tests {
         tables();
         appending();
         let run = |sql: String| Spi::run(&sql).expect("statement runs");
-        run(format!(
-            "INSERT INTO synapse.tasks (id, department_id, project_id, status)
-             SELECT i, {D}, CASE WHEN i <= 6 THEN {P1}::uuid ELSE {P2}::uuid END,
-                    CASE WHEN i % 2 = 0 THEN 'Done' ELSE 'To Do' END::synapse.task_status
-               FROM generate_series(1, 10) i"
-        ));
+        insert_ten_tasks();
         assert_eq!(appended(), "6/3@a1 4/2@a2", "a multi-row insert: one row per project");
         assert_eq!(counts(), "0/0 0/0", "the project rows are not touched");
         run(format!("UPDATE synapse.tasks SET project_id = CASE WHEN project_id = {P1} THEN {P2}::uuid ELSE {P1}::uuid END"));

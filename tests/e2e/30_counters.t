@@ -150,6 +150,8 @@ is "$(trigger_function)" \
    _tasks_count_in_projects "up again: the Rust trigger"
 upd T2 "project_id = '$P1'"
 is "$(counts)" "2/1 1/0 0/0" "up again: the Rust trigger counts"
+is "$(st "SELECT synapse.schedule_project_count_merge()")/$(st "SELECT synapse.unschedule_project_count_merge()")" 55000/55000 \
+   "scheduling or unscheduling the merge without pg_cron in this database: 55000"
 
 psql_db postgres -c "DROP DATABASE \"$DB\" WITH (FORCE)"
 done_testing

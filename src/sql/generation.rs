@@ -8,6 +8,10 @@
 //! Work is claimed one department at a time (`FOR NO KEY UPDATE SKIP LOCKED`, the department
 //! in the WHERE clause), so every statement stays inside one tenant: on Citus each is a
 //! single-shard (router) query, and two generators split the due templates between them.
+//! The claim finds the due templates through `synapse.template_schedule` (migration 15), not
+//! through an index on `tasks.next_occurrence`: with that column in no index of `tasks`, a
+//! template's advance is a HOT update that writes none of the table's indexes, and the
+//! generator moves the template's row of the schedule itself.
 //!
 //! Every statement runs as the owner of `synapse.tasks` (`super::as_owner`), whoever calls:
 //! generation serves every department, which no application login may read or write, and
@@ -22,7 +26,7 @@
 
 use super::pattern_arg::PatternArg;
 use super::recurrence::{moment, to_timestamptz};
-use super::{as_owner, exec};
+use super::{as_owner, exec, query};
 use crate::generation::batch::{self, DepartmentPlan, Failure, Outcome, MAX_LOGGED_ERRORS};
 use crate::generation::quota::{cap_from_setting, CurrentRun, RunQuota, DEFAULT_MAX_INSTANCES_PER_RUN};
 use crate::generation::template::{self, Columns, Planned, Template};
@@ -294,11 +298,34 @@ const LOG_BATCH: &str = "UPDATE synapse.generation_runs
 
 const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
 
-/// Due templates of one department, oldest first; rows another generator holds are skipped.
-/// Templates that already failed in this run, and those that made their per-run cap ($5),
-/// wait for the next run. NO KEY: the claim does not block foreign-key checks of rows that
-/// refer to a template (its new instances too).
-const CLAIM: &str = "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
+/// Whether the schema has migration 15's `synapse.template_schedule` (the claim's index of
+/// templates by next occurrence). A library newer than the schema (installed, the
+/// migrations not yet applied) claims from `tasks` alone until they are.
+const HAS_TEMPLATE_SCHEDULE: &str = "SELECT pg_catalog.to_regclass('synapse.template_schedule') IS NOT NULL";
+
+/// Due templates of one department, oldest first, found through `template_schedule` (its
+/// `next_occurrence` is never later than the template's: the template's own columns decide);
+/// rows another generator holds are skipped. Templates that already failed in this run, and
+/// those that made their per-run cap ($5), wait for the next run. NO KEY: the claim does not
+/// block foreign-key checks of rows that refer to a template (its new instances too).
+const CLAIM: &str =
+    "SELECT t.id, t.task_id, t.recurrence_pattern::text, t.recurrence_start, t.next_occurrence,
+            ARRAY(SELECT d FROM unnest(t.skip_dates) AS d WHERE isfinite(d)),
+            t.recurrence_end_date, t.recurrence_count
+       FROM synapse.template_schedule s
+       JOIN synapse.tasks t ON t.department_id = s.department_id AND t.id = s.task_id
+      WHERE s.department_id = $1 AND s.next_occurrence <= $2
+        AND t.department_id = $1 AND t.is_recurring AND t.deleted_at IS NULL
+        AND t.next_occurrence <= $2
+        AND (t.recurrence_last_error_at IS NULL OR t.recurrence_last_error_at < $3)
+        AND t.id <> ALL ($5)
+      ORDER BY s.next_occurrence
+      LIMIT $4
+        FOR NO KEY UPDATE OF t SKIP LOCKED";
+
+/// The same claim in a schema before migration 15 (no `template_schedule`).
+const CLAIM_FROM_TASKS: &str =
+    "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
             ARRAY(SELECT d FROM unnest(skip_dates) AS d WHERE isfinite(d)),
             recurrence_end_date, recurrence_count
        FROM synapse.tasks
@@ -335,6 +362,14 @@ const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
             recurrence_last_error_at = NULL
        FROM unnest($2::uuid[], $3::timestamptz[], $4::int[]) AS x(id, next, made)
       WHERE t.department_id = $1 AND t.id = x.id";
+
+/// The advanced templates' rows of `template_schedule` follow them (one that ended, NULL,
+/// was removed by the trigger `tasks_keep_template_schedule_on_change`). Written here, set
+/// by set, rather than by that trigger for each row: the advance is generation's hot path.
+const ADVANCE_SCHEDULE: &str = "UPDATE synapse.template_schedule s
+        SET next_occurrence = x.next
+       FROM unnest($2::uuid[], $3::timestamptz[]) AS x(id, next)
+      WHERE s.department_id = $1 AND s.task_id = x.id AND x.next IS NOT NULL";
 
 /// The moment of failure is a parameter: Citus refuses a VOLATILE function such as
 /// clock_timestamp() in an UPDATE of a distributed table.
@@ -405,7 +440,9 @@ fn claim_and_generate(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
                 _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
             };
         let capped: Vec<Uuid> = with_quota(run, |quota| quota.capped().copied().collect());
-        let claim = Claim { run, as_of, run_started, capped };
+        let scheduled =
+            query(client, HAS_TEMPLATE_SCHEDULE, &[]).first().get_one::<bool>().ok().flatten() == Some(true);
+        let claim = Claim { run, as_of, run_started, capped, scheduled };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         let mut outcome = Outcome::default();
@@ -433,6 +470,8 @@ struct Claim {
     run_started: TimestampWithTimeZone,
     /// The templates that made their per-run cap in this run's earlier batches.
     capped: Vec<Uuid>,
+    /// Whether the schema has `template_schedule` (migration 15).
+    scheduled: bool,
 }
 
 fn generate_in_department(
@@ -449,7 +488,8 @@ fn generate_in_department(
         room.into(),
         claim.capped.clone().into(),
     ];
-    let templates: Vec<Template<Uuid>> = exec(client, CLAIM, &claim_args)
+    let claim_sql = if claim.scheduled { CLAIM } else { CLAIM_FROM_TASKS };
+    let templates: Vec<Template<Uuid>> = exec(client, claim_sql, &claim_args)
         .map(|row| {
             let time = |i| row.get::<TimestampWithTimeZone>(i).ok().flatten().map(moment);
             let skip_dates: Vec<pgrx::datum::Date> = row.get(6).ok().flatten().unwrap_or_default();
@@ -490,13 +530,15 @@ fn generate_in_department(
         template,
         error,
     }));
-    // All of the department's templates in three statements; when any of them fails, each
+    // All of the department's templates in four statements; when any of them fails, each
     // template again in a subtransaction of its own, so only the culprit fails.
-    match in_subtransaction(|| write_planned(client, department, &planned)) {
+    match in_subtransaction(|| write_planned(client, claim, department, &planned)) {
         Ok(made) => outcome.generated += made,
         Err(_) => {
             for one in &planned {
-                match in_subtransaction(|| write_planned(client, department, std::slice::from_ref(one))) {
+                match in_subtransaction(|| {
+                    write_planned(client, claim, department, std::slice::from_ref(one))
+                }) {
                     Ok(made) => outcome.generated += made,
                     Err(error) => outcome.failed.push(Failure { department, template: one.id, error }),
                 }
@@ -514,9 +556,9 @@ fn generate_in_department(
     }
 }
 
-/// Writes the instances, their assignees and the templates' new state; returns how many
-/// instances were made.
-fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned<Uuid>]) -> i32 {
+/// Writes the instances, their assignees and the templates' new state (their rows of
+/// `template_schedule` first); returns how many instances were made.
+fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planned: &[Planned<Uuid>]) -> i32 {
     let occurrences = planned.iter().flat_map(|p| p.occurrences.iter().map(move |o| (p.id, o)));
     let (mut parents, mut ats, mut external_ids) = (Vec::new(), Vec::new(), Vec::new());
     for (parent, (at, external_id)) in occurrences {
@@ -540,6 +582,9 @@ fn write_planned(client: &mut SpiClient, department: Uuid, planned: &[Planned<Uu
     }
     let nexts: Vec<Option<TimestampWithTimeZone>> =
         planned.iter().map(|p| p.next.map(to_timestamptz)).collect();
+    if claim.scheduled {
+        exec(client, ADVANCE_SCHEDULE, &[department.into(), ids.clone().into(), nexts.clone().into()]);
+    }
     exec(client, ADVANCE_TEMPLATES, &[department.into(), ids.into(), nexts.into(), counts.into()]);
     made
 }

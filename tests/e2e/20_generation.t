@@ -3,7 +3,8 @@
 # assignees and deterministic external ids, exactly once, the run log, catch-up all
 # (bounded per batch) and latest, the end of a series by count, until, end date, exdates
 # and skip_dates, DST, the completion anchor, a failing template isolated, templates
-# edited and soft-deleted while due, the health views, and bad arguments.
+# edited and soft-deleted while due, the health views, bad arguments, and the claim's
+# schedule (migration 15).
 source "$(dirname "$0")/lib.sh"
 DB=synapse_t20_generation
 fresh_db "$DB"
@@ -204,4 +205,52 @@ is "$(st "SELECT synapse.schedule_recurring_generation()")" 55000 "scheduling wi
 is "$(psql -X -q -d "$DB" -c "SELECT synapse.schedule_recurring_generation()" 2>&1 | grep -c 'HINT:.*shared_preload_libraries')" 1 \
    "with a hint that says what to do"
 is "$(st "UPDATE synapse.tasks SET recurrence_count = 0 WHERE id = '$FUTURE'")" 23514 "a zero recurrence_count is refused by its CHECK"
+
+# --- the claim's schedule (migration 15) -----------------------------------------------------------
+# Every template generation may claim has a row of synapse.template_schedule no later than its
+# next_occurrence, and no other task has one: "<claimable without a row> <rows later than the
+# template> <rows of no claimable template>".
+schedule() {
+  q "SELECT (SELECT count(*) FROM synapse.tasks t
+              WHERE t.is_recurring AND t.deleted_at IS NULL AND t.next_occurrence IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM synapse.template_schedule s
+                                 WHERE s.department_id = t.department_id AND s.task_id = t.id
+                                   AND s.next_occurrence <= t.next_occurrence))
+         || ' ' || (SELECT count(*) FROM synapse.template_schedule s JOIN synapse.tasks t
+                      ON t.department_id = s.department_id AND t.id = s.task_id
+                     WHERE s.next_occurrence > t.next_occurrence)
+         || ' ' || (SELECT count(*) FROM synapse.template_schedule s
+                     WHERE NOT EXISTS (SELECT 1 FROM synapse.tasks t
+                                        WHERE t.department_id = s.department_id AND t.id = s.task_id
+                                          AND t.is_recurring AND t.deleted_at IS NULL AND t.next_occurrence IS NOT NULL))"
+}
+due_in_schedule() { q "SELECT coalesce(string_agg(to_char(next_occurrence AT TIME ZONE 'UTC', 'MM-DD HH24:MI') || '@' || (department_id = '$2'), ','), 'none')
+                         FROM synapse.template_schedule WHERE task_id = '$1'"; }
+is "$(schedule)" "0 0 0" "after every rule above, each claimable template has its row in the schedule, none is later than it, no other task has one"
+MOVED=$(template MOVED "$D1" '{"frequency":"daily"}' '2026-06-27 09:00+00')
+q "UPDATE synapse.tasks SET department_id = '$D2' WHERE id = '$MOVED'" >/dev/null
+is "$(due_in_schedule "$MOVED" "$D2")" "06-27 09:00@true" "a template moved to another department takes its row along"
+generate '2026-06-27 12:00+00' >/dev/null
+is "$(q "SELECT count(*) FILTER (WHERE department_id = '$D2') || ' ' || count(*) FROM synapse.tasks WHERE recurrence_parent_id = '$MOVED'")" "1 1" \
+   "and is generated in its new department"
+LATER=$(template LATER "$D1" '{"frequency":"daily"}' '2026-06-28 09:00+00')
+q "UPDATE synapse.tasks SET next_occurrence = '2026-06-30 09:00+00' WHERE id = '$LATER'" >/dev/null
+is "$(due_in_schedule "$LATER" "$D1")" "06-28 09:00@true" "a template moved later keeps its earlier row (never a later one)"
+generate '2026-06-29 12:00+00' >/dev/null
+is "$(instances LATER)" 0 "which claims nothing early: the template's own next_occurrence decides"
+generate '2026-06-30 12:00+00' >/dev/null
+is "$(occurrences LATER) $(due_in_schedule "$LATER" "$D1")" "2026-06-30 09:00 07-01 09:00@true" \
+   "once due it is generated, and its row follows the template again"
+GONE=$(template GONE "$D1" '{"frequency":"daily"}' '2026-07-15 09:00+00')
+q "DELETE FROM synapse.tasks WHERE id = '$GONE'" >/dev/null
+is "$(due_in_schedule "$GONE" "$D1") $(schedule)" "none 0 0 0" "a deleted template's row goes with it"
+# A newer library on a schema before migration 15 (installed, not yet migrated) claims from
+# tasks alone; migrating up again fills the schedule from the templates.
+"$ROOT/scripts/migrate.sh" --db "$DB" goto 14 2>/dev/null
+generate '2026-07-01 12:00+00' >/dev/null
+is "$(occurrences LATER)" "2026-06-30 09:00,2026-07-01 09:00" "without the schedule (migration 14), generation claims from tasks"
+"$ROOT/scripts/migrate.sh" --db "$DB" up 2>/dev/null
+is "$(due_in_schedule "$LATER" "$D1") $(schedule)" "07-02 09:00@true 0 0 0" "migration 15 again: every claimable template back in the schedule"
+generate '2026-07-02 12:00+00' >/dev/null
+is "$(occurrences LATER)" "2026-06-30 09:00,2026-07-01 09:00,2026-07-02 09:00" "and generation claims through it"
 done_testing

@@ -218,6 +218,9 @@ refused "$APP" "$PRIYA" "DELETE FROM synapse.generation_runs" 42501 "nor deletes
 refused "$APP" "$PRIYA" "SELECT count(*) FROM synapse.generation_runs_default" 42501 "nor reads the log's partition directly"
 is "$(state "$APP" "$SOFIA" "SELECT count(*) FROM synapse.generation_runs")" "" "(control) it reads the run log"
 refused "$APP" "$PRIYA" "SELECT count(*) FROM synapse.search_words" 42501 "search_words is the search step's own"
+refused "$APP" "$PRIYA" "SELECT count(*) FROM synapse.template_schedule" 42501 "template_schedule is generation's own"
+refused "$APP" "$PRIYA" "UPDATE synapse.template_schedule SET next_occurrence = now()" 42501 \
+  "and no template is made due (or held back) through it"
 
 # --- reporting reads task data, never secrets -----------------------------------------------------------
 is "$(as "$REPORT" "" "SELECT count(*) FROM synapse.tasks")" 36 "reporting reads every task"

@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(258);
+SELECT plan(266);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)
@@ -64,6 +64,10 @@ SELECT table_privs_are('synapse', t, r, p::text[], format('%s: %s has %s', t, r,
     ('generation_runs_default', 'synapse_readonly', '{}'),
     ('search_words',         'synapse_app',        '{}'),
     ('search_words',         'synapse_readonly',   '{}'),
+    ('template_schedule',    'synapse_app',        '{}'),
+    ('template_schedule',    'synapse_readonly',   '{}'),
+    ('template_schedule',    'synapse_monitoring', '{}'),
+    ('template_schedule',    'synapse_worker',     '{}'),
     ('generation_recent_runs',       'synapse_app',        '{SELECT}'),
     ('generation_recent_runs',       'synapse_readonly',   '{SELECT}'),
     ('generation_recent_runs',       'synapse_worker',     '{SELECT}'),
@@ -196,7 +200,8 @@ SELECT function_privs_are('synapse', p.proname, '{}'::text[], r, '{}'::text[],
    AND p.proname IN ('_set_updated_at', '_users_refuse_delete', '_users_admin_only_changes', '_tasks_before_write',
                      '_tasks_maintain_project_counts', '_tasks_schedule_template', '_tasks_schedule_after_completion',
                      '_task_assignees_copy_task', '_tasks_copy_to_assignees', '_tasks_add_search_words',
-                     '_tasks_count_in_projects', '_tasks_apply_project_counts', '_projects_write_through_view');
+                     '_tasks_count_in_projects', '_tasks_apply_project_counts', '_projects_write_through_view',
+                     '_tasks_keep_template_schedule');
 
 -- --- policies --------------------------------------------------------------------------------------
 SELECT policies_are('synapse', t, p::name[], format('%s has the policies %s', t, p))

@@ -229,10 +229,10 @@ fi
 cluster login citus-coord synapse_migrate --server
 is "$(sql $COORD -c "SELECT string_agg(logicalrelid::regclass::text || ':' || partmethod::text || coalesce(':' || column_to_column_name(logicalrelid, partkey), ''), ' ' ORDER BY partmethod, logicalrelid::regclass::text)
                      FROM pg_dist_partition" | sed 's/synapse\.//g')" \
-   "comments:h:department_id project_count_deltas:h:department_id projects_base:h:department_id search_words:h:department_id task_assignees:h:department_id task_dependencies:h:department_id tasks:h:department_id auth_sessions:n departments:n email_integrations:n email_processing_log:n users:n" \
-   "7 tables hash-distributed by department_id, 5 reference tables"
+   "comments:h:department_id project_count_deltas:h:department_id projects_base:h:department_id search_words:h:department_id task_assignees:h:department_id task_dependencies:h:department_id tasks:h:department_id template_schedule:h:department_id auth_sessions:n departments:n email_integrations:n email_processing_log:n users:n" \
+   "8 tables hash-distributed by department_id, 5 reference tables"
 is "$(sql $COORD -c "SELECT count(DISTINCT colocationid) FROM pg_dist_partition WHERE partmethod = 'h'")" 1 \
-   "the 7 distributed tables are co-located"
+   "the 8 distributed tables are co-located"
 is "$(sql $COORD -c "SELECT string_agg(DISTINCT nodeport::text, ',') FROM citus_shards WHERE table_name = 'synapse.tasks'::regclass")" \
    "5442,5443" "task shards are spread over both workers"
 is "$(sql $COORD -c "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN (SELECT logicalrelid FROM pg_dist_partition)")" \

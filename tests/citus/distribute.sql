@@ -66,6 +66,10 @@ SELECT create_distributed_table('synapse.search_words', 'department_id', colocat
 -- The project counters' pending deltas (migration 16), appended by the counter trigger on
 -- tasks' shards: co-located, so the append, the view's sum and the merge stay on one node.
 SELECT create_distributed_table('synapse.project_count_deltas', 'department_id', colocate_with => 'synapse.projects_base');
+-- Generation's claim index of templates by next occurrence (migration 15), written by the
+-- generator and by a trigger on tasks' shards: co-located, so the claim's join with the
+-- tasks and those writes stay on the department's node.
+SELECT create_distributed_table('synapse.template_schedule', 'department_id', colocate_with => 'synapse.projects_base');
 
 DO $$
 DECLARE f record;
@@ -106,7 +110,7 @@ SELECT truncate_local_data_after_distributing_table(t)
                     'synapse.email_integrations', 'synapse.email_processing_log',
                     'synapse.projects_base', 'synapse.tasks', 'synapse.task_assignees',
                     'synapse.task_dependencies', 'synapse.comments', 'synapse.search_words',
-                    'synapse.project_count_deltas']::regclass[]) AS t;
+                    'synapse.project_count_deltas', 'synapse.template_schedule']::regclass[]) AS t;
 
 -- Citus opens the shard connections of a SECURITY DEFINER function as its owner. The
 -- search helper synapse._search_task_matches_for_user (migration 9) is owned by

@@ -18,7 +18,10 @@ tasks=${BENCH_TASKS:-100000}
 NAMES=(citus-bench-coord citus-bench-w1 citus-bench-w2)
 PORTS=(25710 25711 25712)
 COORD=25710
-CITUS_DB=synapse_search SINGLE_DB=synapse_search_single
+# The Citus database is the one scripts/cluster.sh creates, synapse: its role statements
+# (cluster.sh login) run there, so Citus passes the logins and their passwords on to the
+# workers (synapse_migrate for generation, the search benchmark's login).
+CITUS_DB=synapse SINGLE_DB=synapse_search_single
 keep=0; [ "${1:-}" = --keep ] && keep=1
 export PGOPTIONS="--client-min-messages=warning"
 sql() { local port=$1 db=$2; shift 2; psql -X -q -v ON_ERROR_STOP=1 -At -p "$port" -d "$db" "$@"; }
@@ -31,6 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 for n in "${NAMES[@]}"; do cluster destroy "$n"; done
+# The coordinator passes a user's signed identity on to the workers, which check it with
+# their own synapse.identity_secret: every node gets the same (as in tests/citus/check.sh).
+export SYNAPSE_IDENTITY_SECRET=${SYNAPSE_IDENTITY_SECRET:-$(openssl rand -hex 32)}
 # The nodes connect to each other over TLS with the superuser's password (the servers'
 # passfile, as in tests/citus/check.sh); so does this script.
 for i in 0 1 2; do
@@ -41,7 +47,7 @@ eval "$(cluster env "${NAMES[0]}")"
 export PGHOST=127.0.0.1 PGUSER=postgres
 unset PGPORT
 for p in "${PORTS[@]}"; do
-  sql "$p" postgres -c "CREATE DATABASE $CITUS_DB" && sql "$p" "$CITUS_DB" -c "CREATE EXTENSION citus"
+  sql "$p" "$CITUS_DB" -c "CREATE EXTENSION citus"
 done
 sql $COORD $CITUS_DB -c "SELECT citus_set_coordinator_host('127.0.0.1', $COORD)" \
                      -c "SELECT citus_add_node('127.0.0.1', ${PORTS[1]})" -c "SELECT citus_add_node('127.0.0.1', ${PORTS[2]})" >/dev/null

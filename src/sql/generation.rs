@@ -298,10 +298,12 @@ const LOG_BATCH: &str = "UPDATE synapse.generation_runs
 
 const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
 
-/// Whether the schema has migration 15's `synapse.template_schedule` (the claim's index of
-/// templates by next occurrence). A library newer than the schema (installed, the
-/// migrations not yet applied) claims from `tasks` alone until they are.
-const HAS_TEMPLATE_SCHEDULE: &str = "SELECT pg_catalog.to_regclass('synapse.template_schedule') IS NOT NULL";
+/// What of the newer migrations the schema has: migration 15's `synapse.template_schedule`
+/// (the claim's index of templates by next occurrence) and migration 17's check of given
+/// assignment copies. A library newer than the schema (installed, the migrations not yet
+/// applied) claims from `tasks` alone and leaves the copies to the row trigger until then.
+const SCHEMA_FEATURES: &str = "SELECT pg_catalog.to_regclass('synapse.template_schedule') IS NOT NULL,
+        pg_catalog.to_regprocedure('synapse._task_assignees_check_copies()') IS NOT NULL";
 
 /// Due templates of one department, oldest first, found through `template_schedule` (its
 /// `next_occurrence` is never later than the template's: the template's own columns decide);
@@ -353,6 +355,17 @@ const COPY_ASSIGNEES: &str =
     "INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by)
      SELECT $1, x.instance, a.user_id, a.assigned_by
        FROM unnest($2::uuid[], $3::uuid[]) AS x(instance, parent)
+       JOIN synapse.task_assignees a ON a.department_id = $1 AND a.task_id = x.parent";
+
+/// The same with the assignments' "my tasks" copies given, read from the instances just
+/// inserted: migration 17 checks them once per statement instead of reading each
+/// assignment's task (on Citus, a distributed query per assignment).
+const COPY_ASSIGNEES_WITH_COPIES: &str = "INSERT INTO synapse.task_assignees
+            (department_id, task_id, user_id, assigned_by, task_open, task_due_key, task_priority)
+     SELECT $1, i.id, a.user_id, a.assigned_by, synapse._task_is_open(i.status, i.deleted_at, i.is_recurring),
+            coalesce(i.due_date, 'infinity'), i.priority
+       FROM unnest($2::uuid[], $3::uuid[]) AS x(instance, parent)
+       JOIN synapse.tasks i ON i.department_id = $1 AND i.id = x.instance
        JOIN synapse.task_assignees a ON a.department_id = $1 AND a.task_id = x.parent";
 
 const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
@@ -440,9 +453,12 @@ fn claim_and_generate(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
                 _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
             };
         let capped: Vec<Uuid> = with_quota(run, |quota| quota.capped().copied().collect());
-        let scheduled =
-            query(client, HAS_TEMPLATE_SCHEDULE, &[]).first().get_one::<bool>().ok().flatten() == Some(true);
-        let claim = Claim { run, as_of, run_started, capped, scheduled };
+        let (scheduled, copies_checked) =
+            match query(client, SCHEMA_FEATURES, &[]).first().get_two::<bool, bool>() {
+                Ok((Some(scheduled), Some(copies_checked))) => (scheduled, copies_checked),
+                _ => (false, false),
+            };
+        let claim = Claim { run, as_of, run_started, capped, scheduled, copies_checked };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         let mut outcome = Outcome::default();
@@ -472,6 +488,8 @@ struct Claim {
     capped: Vec<Uuid>,
     /// Whether the schema has `template_schedule` (migration 15).
     scheduled: bool,
+    /// Whether the schema checks given assignment copies per statement (migration 17).
+    copies_checked: bool,
 }
 
 fn generate_in_department(
@@ -578,7 +596,8 @@ fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planne
     let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
     let counts = batch::made_per_template(&ids, &instance_parents);
     if !instances.is_empty() {
-        exec(client, COPY_ASSIGNEES, &[department.into(), instances.into(), instance_parents.into()]);
+        let copy_assignees = if claim.copies_checked { COPY_ASSIGNEES_WITH_COPIES } else { COPY_ASSIGNEES };
+        exec(client, copy_assignees, &[department.into(), instances.into(), instance_parents.into()]);
     }
     let nexts: Vec<Option<TimestampWithTimeZone>> =
         planned.iter().map(|p| p.next.map(to_timestamptz)).collect();

@@ -39,6 +39,23 @@ is "$(sql $COORD -c "SELECT count(*) FROM synapse.tasks i JOIN synapse.tasks t O
    "every instance lands on its template's shard"
 is "$(sql $COORD -c "SELECT tasks_generated FROM synapse.generate_recurring_tasks(1000, '$AS_OF_A')")" 0 "a second run makes nothing (exactly once)"
 is "$(sql $COORD -c "SELECT count(*) FROM synapse.tasks WHERE recurrence_last_error IS NOT NULL")" 0 "no template failed on Citus"
+# Migration 17 on the shards: generation gives its assignments' "my tasks" copies, checked
+# once per statement; copies given wrong are read from the task again there too.
+wrong_copies="SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+               WHERE (a.task_open, a.task_due_key, a.task_priority)
+                     IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)"
+is "$(sql $COORD -c "$wrong_copies")" 0 "every assignment's copies equal its task's facts on Citus (the generator gave them)"
+# (The same assignments go into the single-node database, whose instances later checks compare.)
+wrong_assignments="INSERT INTO synapse.task_assignees (department_id, task_id, user_id, task_open, task_due_key, task_priority)
+               SELECT i.department_id, i.id, md5('dev:user:priya')::uuid, NOT synapse._task_is_open(i.status, i.deleted_at, i.is_recurring),
+                      '1999-01-01 00:00+00', CASE WHEN i.priority = 'Low' THEN 'Urgent' ELSE 'Low' END::synapse.task_priority
+                 FROM synapse.tasks i JOIN synapse.tasks t ON t.department_id = i.department_id AND t.id = i.recurrence_parent_id
+                WHERE t.task_id IN ('CITUS-1', 'CITUS-2', 'CITUS-3', 'CITUS-4')
+                  AND NOT EXISTS (SELECT 1 FROM synapse.task_assignees a
+                                   WHERE a.department_id = i.department_id AND a.task_id = i.id AND a.user_id = md5('dev:user:priya')::uuid)"
+for db in synapse synapse_single; do DB=$db sql $COORD -c "$wrong_assignments" >/dev/null; done
+is "$(sql $COORD -c "$wrong_copies") $(sql $COORD -c "SELECT count(*) > 0 FROM synapse.task_assignees WHERE user_id = md5('dev:user:priya')::uuid")" "0 t" \
+   "copies given wrong on Citus, in four departments in one statement, are read from the tasks again"
 
 # Two generators at once: per-department claims split the work on the shards too.
 AS_OF_B='2026-06-10 12:00+00'

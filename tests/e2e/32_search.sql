@@ -9,7 +9,7 @@
 -- What the client sees beyond the rows (no NOTICE for a stop-word query): 32_search.t.
 BEGIN;
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(78);
+SELECT plan(84);
 -- pg_temp.act_as and the other helpers
 \ir data/pgtap_helpers.sql
 -- The seed and the members pgtap_api (synapse_app) and pgtap_report (synapse_readonly)
@@ -239,6 +239,41 @@ UPDATE synapse.task_assignees SET task_open = NOT task_open;
 SELECT is((SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
             WHERE a.task_open IS DISTINCT FROM synapse._task_is_open(t.status, t.deleted_at, t.is_recurring)),
           0::bigint, '... and whoever writes them, they are read from the task again');
+-- Copies given with an assignment are checked once per statement (migration 17): kept when
+-- right, read from the task again when wrong, whoever gives them.
+CREATE FUNCTION pg_temp.wrong_copies() RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+   WHERE (a.task_open, a.task_due_key, a.task_priority)
+         IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)
+$$;
+-- assign_with_copies(USER, TASK_IDS, LIE): USER assigned to those tasks in one statement,
+-- the copies given: the tasks' facts, or (LIE) the opposite of each.
+CREATE FUNCTION pg_temp.assign_with_copies(who text, tasks text[], lie boolean) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO synapse.task_assignees (department_id, task_id, user_id, task_open, task_due_key, task_priority)
+  SELECT t.department_id, t.id, md5('dev:user:' || who)::uuid,
+         synapse._task_is_open(t.status, t.deleted_at, t.is_recurring) <> lie,
+         CASE WHEN lie THEN '1999-01-01 00:00+00' ELSE coalesce(t.due_date, 'infinity') END,
+         CASE WHEN NOT lie THEN t.priority WHEN t.priority = 'Low' THEN 'Urgent' ELSE 'Low' END::synapse.task_priority
+    FROM synapse.tasks t WHERE t.task_id = ANY (tasks)
+$$;
+SELECT pg_temp.assign_with_copies('priya', '{M-2,M-3}', false);
+SELECT is(pg_temp.wrong_copies(), 0::bigint, 'copies given right are kept');
+SELECT pg_temp.assign_with_copies('priya', '{M-4,M-5,M-DONE,S-QR}', true);
+SELECT is(pg_temp.wrong_copies(), 0::bigint, 'copies given wrong are read from the task again');
+INSERT INTO synapse.task_assignees (department_id, task_id, user_id, task_open, task_due_key, task_priority)
+SELECT t.department_id, t.id, md5('dev:user:' || who)::uuid, NOT synapse._task_is_open(t.status, t.deleted_at, t.is_recurring),
+       coalesce(t.due_date, 'infinity'), t.priority
+  FROM synapse.tasks t, unnest(ARRAY['priya', 'bharath']) AS who
+ WHERE t.task_id IN ('M-6', 'M-7')
+   AND (t.department_id, t.id, md5('dev:user:' || who)::uuid) NOT IN (SELECT department_id, task_id, user_id FROM synapse.task_assignees);
+SELECT is(pg_temp.wrong_copies(), 0::bigint, 'a statement giving the same tasks wrong copies for two assignees: all read again');
+CALL pg_temp.act_as('pgtap_api', md5('dev:user:priya')::uuid);
+SELECT pg_temp.assign_with_copies('priya', '{M-1,S-BUDGET}', true);
+RESET ROLE;
+SELECT is(pg_temp.wrong_copies(), 0::bigint, 'and so are wrong copies the application gives');
+SELECT cmp_ok((SELECT tasks_generated FROM synapse.generate_recurring_tasks(100, now() + interval '14 days')), '>', 0,
+              'generation makes instances of the seed''s templates, with their assignees'' copies given');
+SELECT is(pg_temp.wrong_copies(), 0::bigint, 'and every copy it gives is its instance''s facts');
 CALL pg_temp.act_as('pgtap_api', md5('dev:user:priya')::uuid);
 SELECT results_eq($$SELECT * FROM pg_temp.mine()$$, $$SELECT * FROM pg_temp.reference(md5('dev:user:priya')::uuid)$$,
                   'an Admin''s list (every department): the reference list');

@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(266);
+SELECT plan(270);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)
@@ -201,7 +201,7 @@ SELECT function_privs_are('synapse', p.proname, '{}'::text[], r, '{}'::text[],
                      '_tasks_maintain_project_counts', '_tasks_schedule_template', '_tasks_schedule_after_completion',
                      '_task_assignees_copy_task', '_tasks_copy_to_assignees', '_tasks_add_search_words',
                      '_tasks_count_in_projects', '_tasks_apply_project_counts', '_projects_write_through_view',
-                     '_tasks_keep_template_schedule');
+                     '_tasks_keep_template_schedule', '_task_assignees_check_copies');
 
 -- --- policies --------------------------------------------------------------------------------------
 SELECT policies_are('synapse', t, p::name[], format('%s has the policies %s', t, p))

@@ -9,7 +9,7 @@
 -- What the client sees beyond the rows (no NOTICE for a stop-word query): 32_search.t.
 BEGIN;
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(84);
+SELECT plan(85);
 -- pg_temp.act_as and the other helpers
 \ir data/pgtap_helpers.sql
 -- The seed and the members pgtap_api (synapse_app) and pgtap_report (synapse_readonly)
@@ -281,6 +281,18 @@ RESET ROLE;
 UPDATE synapse.tasks SET title = 'Persimmon harvest' WHERE task_id = 'S-OFFSITE';
 CALL pg_temp.act_as('pgtap_api', md5('dev:user:sofia')::uuid);
 SELECT results_eq($$SELECT * FROM pg_temp.how('persimon')$$, ARRAY['S-OFFSITE:trigram'], 'a changed title''s words reach the typo fallback');
+RESET ROLE;
+-- New tasks' words (migration 17: the known ones read once per statement and department,
+-- only the others added): one statement over two departments, a word new to one of them,
+-- words both know, and a word twice.
+INSERT INTO synapse.tasks (department_id, task_id, title, creator_id)
+SELECT md5('dev:dept:' || d)::uuid, 'W-' || d || '-' || i, t, md5('dev:user:priya')::uuid
+  FROM (VALUES ('eng', 1, 'Quarterly quokka report'), ('eng', 2, 'Quokka quokka budget'), ('mkt', 1, 'Quarterly report')) AS v(d, i, t);
+SELECT results_eq($$SELECT d.name::text || ':' || s.word FROM synapse.search_words s JOIN synapse.departments d ON d.id = s.department_id
+                    WHERE s.word IN ('quokka', 'quarterly', 'report', 'budget') AND d.name IN ('Engineering', 'Marketing') ORDER BY 1$$,
+                  ARRAY['Engineering:budget', 'Engineering:quarterly', 'Engineering:quokka', 'Engineering:report',
+                        'Marketing:quarterly', 'Marketing:report'],
+                  'a statement''s new words are added once per department, the known ones left as they are');
 RESET ROLE;
 
 SELECT * FROM finish();

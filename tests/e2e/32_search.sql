@@ -282,9 +282,8 @@ UPDATE synapse.tasks SET title = 'Persimmon harvest' WHERE task_id = 'S-OFFSITE'
 CALL pg_temp.act_as('pgtap_api', md5('dev:user:sofia')::uuid);
 SELECT results_eq($$SELECT * FROM pg_temp.how('persimon')$$, ARRAY['S-OFFSITE:trigram'], 'a changed title''s words reach the typo fallback');
 RESET ROLE;
--- New tasks' words (migration 17: the known ones read once per statement and department,
--- only the others added): one statement over two departments, a word new to one of them,
--- words both know, and a word twice.
+-- New tasks' words (migration 10's statement trigger): one statement over two departments,
+-- a word new to one of them, words both know, and a word twice.
 INSERT INTO synapse.tasks (department_id, task_id, title, creator_id)
 SELECT md5('dev:dept:' || d)::uuid, 'W-' || d || '-' || i, t, md5('dev:user:priya')::uuid
   FROM (VALUES ('eng', 1, 'Quarterly quokka report'), ('eng', 2, 'Quokka quokka budget'), ('mkt', 1, 'Quarterly report')) AS v(d, i, t);

@@ -29,6 +29,7 @@ use super::recurrence::{moment, to_timestamptz};
 use super::{as_owner, exec, query};
 use crate::generation::batch::{self, DepartmentPlan, Failure, Outcome, MAX_LOGGED_ERRORS};
 use crate::generation::quota::{cap_from_setting, CurrentRun, RunQuota, DEFAULT_MAX_INSTANCES_PER_RUN};
+use crate::generation::step::uuid_v4;
 use crate::generation::template::{self, Columns, Planned, Template};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
@@ -340,13 +341,15 @@ const CLAIM_FROM_TASKS: &str =
         FOR NO KEY UPDATE SKIP LOCKED";
 
 /// Instances copy the template's fields; a second run for the same occurrence finds the
-/// unique key taken and makes nothing.
+/// unique key taken and makes nothing. Their ids are random uuids the generator gives ($5):
+/// with no volatile default left to evaluate, Citus runs the whole statement on the
+/// department's worker instead of passing every row through the coordinator.
 const INSERT_INSTANCES: &str = "INSERT INTO synapse.tasks
-            (department_id, task_id, title, description, priority, project_id, creator_id, metadata,
+            (department_id, id, task_id, title, description, priority, project_id, creator_id, metadata,
              due_date, recurrence_parent_id, occurrence_at)
-     SELECT t.department_id, x.external_id, t.title, t.description, t.priority, t.project_id,
+     SELECT t.department_id, x.id, x.external_id, t.title, t.description, t.priority, t.project_id,
             t.creator_id, t.metadata, x.at, t.id, x.at
-       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[]) AS x(parent, at, external_id)
+       FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::uuid[]) AS x(parent, at, external_id, id)
        JOIN synapse.tasks t ON t.department_id = $1 AND t.id = x.parent
          ON CONFLICT (department_id, recurrence_parent_id, occurrence_at) DO NOTHING
   RETURNING id, recurrence_parent_id";
@@ -359,10 +362,11 @@ const COPY_ASSIGNEES: &str =
 
 /// The same with the assignments' "my tasks" copies given, read from the instances just
 /// inserted: migration 17 checks them once per statement instead of reading each
-/// assignment's task (on Citus, a distributed query per assignment).
+/// assignment's task (on Citus, a distributed query per assignment). The department comes
+/// from the instance row, so that Citus runs the statement on the department's worker.
 const COPY_ASSIGNEES_WITH_COPIES: &str = "INSERT INTO synapse.task_assignees
             (department_id, task_id, user_id, assigned_by, task_open, task_due_key, task_priority)
-     SELECT $1, i.id, a.user_id, a.assigned_by, synapse._task_is_open(i.status, i.deleted_at, i.is_recurring),
+     SELECT i.department_id, i.id, a.user_id, a.assigned_by, synapse._task_is_open(i.status, i.deleted_at, i.is_recurring),
             coalesce(i.due_date, 'infinity'), i.priority
        FROM unnest($2::uuid[], $3::uuid[]) AS x(instance, parent)
        JOIN synapse.tasks i ON i.department_id = $1 AND i.id = x.instance
@@ -586,7 +590,8 @@ fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planne
     }
     let (mut instances, mut instance_parents) = (Vec::new(), Vec::new());
     if !parents.is_empty() {
-        let args = [department.into(), parents.into(), ats.into(), external_ids.into()];
+        let ids = random_uuids(parents.len());
+        let args = [department.into(), parents.into(), ats.into(), external_ids.into(), ids.into()];
         for row in exec(client, INSERT_INSTANCES, &args) {
             instances.push(row.get::<Uuid>(1).ok().flatten().expect("RETURNING id"));
             instance_parents.push(row.get::<Uuid>(2).ok().flatten().expect("RETURNING recurrence_parent_id"));
@@ -606,6 +611,19 @@ fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planne
     }
     exec(client, ADVANCE_TEMPLATES, &[department.into(), ids.into(), nexts.into(), counts.into()]);
     made
+}
+
+/// `count` version 4 uuids from PostgreSQL's strong random source, as `gen_random_uuid()`.
+fn random_uuids(count: usize) -> Vec<Uuid> {
+    let mut random = vec![0u8; 16 * count];
+    // SAFETY: writes random.len() bytes into a buffer of that length.
+    if !unsafe { pg_sys::pg_strong_random(random.as_mut_ptr().cast(), random.len()) } {
+        error!("synapse: could not generate random instance ids");
+    }
+    random
+        .chunks_exact(16)
+        .map(|bytes| Uuid::from_bytes(uuid_v4(bytes.try_into().expect("16-byte chunks"))))
+        .collect()
 }
 
 /// Runs `work` in a subtransaction, as PL/pgSQL's BEGIN … EXCEPTION does: on an error its

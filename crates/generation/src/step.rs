@@ -77,6 +77,15 @@ pub fn instance_external_id(
     }
 }
 
+/// A version 4 (random) UUID from 16 random bytes, as PostgreSQL's `gen_random_uuid()`
+/// makes one (RFC 9562, section 5.4): the version and variant bits set, the other 122
+/// bits the random ones.
+pub fn uuid_v4(mut random: [u8; 16]) -> [u8; 16] {
+    random[6] = (random[6] & 0x0f) | 0x40;
+    random[8] = (random[8] & 0x3f) | 0x80;
+    random
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -197,6 +206,22 @@ pub(crate) mod tests {
         let step = plan_step(&s, utc(2026, 3, 28, 8), utc(2026, 3, 30, 23));
         // 09:00 CET, then 09:00 CEST twice.
         assert_eq!(step.occurrences, vec![utc(2026, 3, 28, 8), utc(2026, 3, 29, 7), utc(2026, 3, 30, 7)]);
+    }
+
+    #[test]
+    fn uuid_v4_sets_version_and_variant_and_keeps_the_rest() {
+        let zeros = uuid_v4([0; 16]);
+        assert_eq!((zeros[6], zeros[8]), (0x40, 0x80));
+        let ones = uuid_v4([0xff; 16]);
+        assert_eq!((ones[6], ones[8]), (0x4f, 0xbf));
+        let mut kept = [0xa5; 16];
+        kept[6] = 0x45;
+        kept[8] = 0xa5;
+        assert_eq!(
+            uuid_v4([0xa5; 16]),
+            kept,
+            "all but the version nibble and the variant bits are the random ones"
+        );
     }
 
     #[test]

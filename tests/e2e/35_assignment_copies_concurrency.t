@@ -47,28 +47,29 @@ holding() {
   done
   return 1
 }
+# race FIRST SECOND: FIRST runs in a transaction held open for 1.5 s, SECOND once FIRST has
+# its locks; sets waited to "waited" when SECOND took at least 0.5 s, and waited_ms.
+race() {
+  PGAPPNAME=first psql_db "$DB" -c "BEGIN; $1 SELECT pg_sleep(1.5); COMMIT;" >/dev/null & local first=$!
+  holding first || not_ok "the first transaction took its locks"
+  local start; start=$(now_ms)
+  psql_db "$DB" -c "$2" >/dev/null
+  waited_ms=$(($(now_ms) - start))
+  wait $first
+  waited=$([ "$waited_ms" -ge 500 ] && echo waited || echo "did not wait")
+}
 
-# 1. The change holds the task's row lock for 1.5 s; the insert with the old copies waits.
+# 1. The change holds the task's row lock; the insert with the old copies waits.
 T1=$(task COPIES-1)
-PGAPPNAME=changer psql_db "$DB" -c "BEGIN; $(change "$T1") SELECT pg_sleep(1.5); COMMIT;" >/dev/null & changer=$!
-holding changer || not_ok "the change took its lock"
-start=$(now_ms)
-psql_db "$DB" -c "$(assign_stale "$T1" priya)" >/dev/null
-waited=$(($(now_ms) - start))
-wait $changer
-is "$([ "$waited" -ge 500 ] && echo waited)" waited "an insert with given copies waits for a concurrent change of its task (${waited} ms)"
+race "$(change "$T1")" "$(assign_stale "$T1" priya)"
+is "$waited" waited "an insert with given copies waits for a concurrent change of its task (${waited_ms} ms)"
 is "$(copies "$T1")" "false 2031 Low / task: false 2031 Low" \
    "and, the change committed first, its copies are read again from the changed task"
 
-# 2. The insert holds its transaction open for 1.5 s; the change waits for it.
+# 2. The insert holds its transaction open; the change waits for it.
 T2=$(task COPIES-2)
-PGAPPNAME=inserter psql_db "$DB" -c "BEGIN; $(assign_stale "$T2" priya) SELECT pg_sleep(1.5); COMMIT;" >/dev/null & inserter=$!
-holding inserter || not_ok "the insert took its lock"
-start=$(now_ms)
-psql_db "$DB" -c "$(change "$T2")" >/dev/null
-waited=$(($(now_ms) - start))
-wait $inserter
-is "$([ "$waited" -ge 500 ] && echo waited)" waited "a change of a task waits for a transaction that gave copies of it (${waited} ms)"
+race "$(assign_stale "$T2" priya)" "$(change "$T2")"
+is "$waited" waited "a change of a task waits for a transaction that gave copies of it (${waited_ms} ms)"
 is "$(copies "$T2")" "false 2031 Low / task: false 2031 Low" \
    "and then rewrites the assignment's copies (migration 10's trigger on tasks)"
 done_testing

@@ -227,10 +227,13 @@ CALL pg_temp.act_as('pgtap_api', md5('dev:user:sofia')::uuid);
 SELECT results_eq($$SELECT * FROM pg_temp.mine()$$, $$SELECT * FROM pg_temp.reference(md5('dev:user:sofia')::uuid)$$,
                   'after due date, status, priority and undelete changes: the reference list');
 RESET ROLE;
-SELECT is((SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
-            WHERE (a.task_open, a.task_due_key, a.task_priority)
-                  IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)),
-          0::bigint, 'every assignment''s copies equal its task''s facts');
+-- wrong_copies(): how many assignments' copies are not their task's facts.
+CREATE FUNCTION pg_temp.wrong_copies() RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
+   WHERE (a.task_open, a.task_due_key, a.task_priority)
+         IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)
+$$;
+SELECT is(pg_temp.wrong_copies(), 0::bigint, 'every assignment''s copies equal its task''s facts');
 CALL pg_temp.act_as('pgtap_api', md5('dev:user:sofia')::uuid);
 SELECT throws_ok($$UPDATE synapse.task_assignees SET task_open = NOT task_open$$, '42501', NULL,
                  'an assignment''s copies are not the application''s to write (migration 14''s column privileges) ...');
@@ -241,11 +244,6 @@ SELECT is((SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON
           0::bigint, '... and whoever writes them, they are read from the task again');
 -- Copies given with an assignment are checked once per statement (migration 17): kept when
 -- right, read from the task again when wrong, whoever gives them.
-CREATE FUNCTION pg_temp.wrong_copies() RETURNS bigint LANGUAGE sql AS $$
-  SELECT count(*) FROM synapse.task_assignees a JOIN synapse.tasks t ON t.department_id = a.department_id AND t.id = a.task_id
-   WHERE (a.task_open, a.task_due_key, a.task_priority)
-         IS DISTINCT FROM (synapse._task_is_open(t.status, t.deleted_at, t.is_recurring), coalesce(t.due_date, 'infinity'), t.priority)
-$$;
 -- assign_with_copies(USER, TASK_IDS, LIE): USER assigned to those tasks in one statement,
 -- the copies given: the tasks' facts, or (LIE) the opposite of each.
 CREATE FUNCTION pg_temp.assign_with_copies(who text, tasks text[], lie boolean) RETURNS void LANGUAGE sql AS $$

@@ -312,8 +312,7 @@ const SCHEMA_FEATURES: &str = "SELECT pg_catalog.to_regclass('synapse.template_s
 /// those that made their per-run cap ($5), wait for the next run. NO KEY: the claim does not
 /// block foreign-key checks of rows that refer to a template (its new instances too).
 const CLAIM: &str =
-    "SELECT t.id, t.task_id, t.recurrence_pattern::text, t.recurrence_start, t.next_occurrence,
-            ARRAY(SELECT d FROM unnest(t.skip_dates) AS d WHERE isfinite(d)),
+    "SELECT t.id, t.task_id, t.recurrence_pattern::text, t.recurrence_start, t.next_occurrence, t.skip_dates,
             t.recurrence_end_date, t.recurrence_count
        FROM synapse.template_schedule s
        JOIN synapse.tasks t ON t.department_id = s.department_id AND t.id = s.task_id
@@ -328,8 +327,7 @@ const CLAIM: &str =
 
 /// The same claim in a schema before migration 15 (no `template_schedule`).
 const CLAIM_FROM_TASKS: &str =
-    "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence,
-            ARRAY(SELECT d FROM unnest(skip_dates) AS d WHERE isfinite(d)),
+    "SELECT id, task_id, recurrence_pattern::text, recurrence_start, next_occurrence, skip_dates,
             recurrence_end_date, recurrence_count
        FROM synapse.tasks
       WHERE department_id = $1 AND is_recurring AND deleted_at IS NULL
@@ -372,21 +370,38 @@ const COPY_ASSIGNEES_WITH_COPIES: &str = "INSERT INTO synapse.task_assignees
        JOIN synapse.tasks i ON i.department_id = $1 AND i.id = x.instance
        JOIN synapse.task_assignees a ON a.department_id = $1 AND a.task_id = x.parent";
 
-const ADVANCE_TEMPLATES: &str = "UPDATE synapse.tasks t
+/// The advance of the claimed templates: their next occurrence and count, the last error
+/// cleared. `updated_at` is set here to what `tasks_set_updated_at` would set, which lets
+/// that trigger pass the row by (migration 18).
+macro_rules! advance_templates {
+    () => {
+        "UPDATE synapse.tasks t
         SET next_occurrence = x.next,
             recurrence_generated_count = t.recurrence_generated_count + x.made,
             recurrence_last_error = NULL,
-            recurrence_last_error_at = NULL
+            recurrence_last_error_at = NULL,
+            updated_at = now()
        FROM unnest($2::uuid[], $3::timestamptz[], $4::int[]) AS x(id, next, made)
-      WHERE t.department_id = $1 AND t.id = x.id";
+      WHERE t.department_id = $1 AND t.id = x.id"
+    };
+}
 
-/// The advanced templates' rows of `template_schedule` follow them (one that ended, NULL,
-/// was removed by the trigger `tasks_keep_template_schedule_on_change`). Written here, set
-/// by set, rather than by that trigger for each row: the advance is generation's hot path.
-const ADVANCE_SCHEDULE: &str = "UPDATE synapse.template_schedule s
-        SET next_occurrence = x.next
-       FROM unnest($2::uuid[], $3::timestamptz[]) AS x(id, next)
-      WHERE s.department_id = $1 AND s.task_id = x.id AND x.next IS NOT NULL";
+/// The advance in a schema before migration 15 (no `template_schedule`).
+const ADVANCE_TEMPLATES: &str = advance_templates!();
+
+/// The advance, with the templates' rows of `template_schedule` moved in the same statement
+/// (one round trip to the department's worker on Citus). One that ended (NULL) is removed
+/// by the trigger `tasks_keep_template_schedule_on_change`. Written here, set by set, rather
+/// than by that trigger for each row: the advance is generation's hot path.
+const ADVANCE_SCHEDULED_TEMPLATES: &str = concat!(
+    "WITH schedule AS (
+        UPDATE synapse.template_schedule s
+           SET next_occurrence = x.next
+          FROM unnest($2::uuid[], $3::timestamptz[]) AS x(id, next)
+         WHERE s.department_id = $1 AND s.task_id = x.id AND x.next IS NOT NULL)
+     ",
+    advance_templates!()
+);
 
 /// The moment of failure is a parameter: Citus refuses a VOLATILE function such as
 /// clock_timestamp() in an UPDATE of a distributed table.
@@ -435,9 +450,29 @@ fn with_quota<R>(run: i64, work: impl FnOnce(&mut RunQuota<Uuid>) -> R) -> R {
 /// template's (a full disk, a Citus node gone), its work is rolled back, the run log keeps
 /// the error and the batch claims nothing, which ends the run (`end_run` raises the error).
 /// A cancel still goes straight up.
+///
+/// The batch runs first as a whole ([`Isolation::Batch`]): one subtransaction, which on
+/// Citus is one savepoint on the worker instead of one more for each department. When a
+/// template's error stops it, its work and its steps' count against the run's quota are
+/// taken back and it runs again with every department and template isolated
+/// ([`Isolation::PerTemplate`]), so that only the culprit fails.
 fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     let is_cancel: fn(&str) -> bool = |sqlstate| sqlstate == "57014";
-    match catch_in_subtransaction(|| claim_and_generate(run, batch_size, as_of), is_cancel) {
+    let mut counted = Vec::new();
+    let mut attempt = catch_in_subtransaction(
+        || claim_and_generate(run, batch_size, as_of, Isolation::Batch, &mut counted),
+        is_cancel,
+    );
+    if matches!(&attempt, Err(caught) if !batch::fails_the_run(&caught.sqlstate)) {
+        with_quota(run, |quota| {
+            counted.drain(..).for_each(|(template, steps)| quota.forget(template, steps))
+        });
+        attempt = catch_in_subtransaction(
+            || claim_and_generate(run, batch_size, as_of, Isolation::PerTemplate, &mut counted),
+            is_cancel,
+        );
+    }
+    match attempt {
         Ok(claimed) => claimed,
         Err(caught) => {
             Spi::connect_mut(|client| {
@@ -449,7 +484,27 @@ fn run_batch(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
     }
 }
 
-fn claim_and_generate(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
+/// How a batch keeps one template's error from failing the others.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// Not at all: the error fails the batch's subtransaction, and `run_batch` runs the
+    /// batch again with `PerTemplate`. Errors are rare, and each subtransaction costs a
+    /// round trip to every worker on Citus.
+    Batch,
+    /// Each department's writes in a subtransaction of their own; when they fail, each
+    /// template's again in one of its own.
+    PerTemplate,
+}
+
+/// Claims and generates one batch; every step counted against the run's quota is added to
+/// `counted` (template, occurrences).
+fn claim_and_generate(
+    run: i64,
+    batch_size: i32,
+    as_of: DateTime<Utc>,
+    isolation: Isolation,
+    counted: &mut Vec<(Uuid, usize)>,
+) -> i32 {
     Spi::connect_mut(|client| {
         let (run_started, batches) =
             match exec(client, RUN_STATE, &[run.into()]).first().get_two::<TimestampWithTimeZone, i32>() {
@@ -462,13 +517,13 @@ fn claim_and_generate(run: i64, batch_size: i32, as_of: DateTime<Utc>) -> i32 {
                 Ok((Some(scheduled), Some(copies_checked))) => (scheduled, copies_checked),
                 _ => (false, false),
             };
-        let claim = Claim { run, as_of, run_started, capped, scheduled, copies_checked };
+        let claim = Claim { run, as_of, run_started, capped, scheduled, copies_checked, isolation };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         let mut outcome = Outcome::default();
         for department in batch::department_order(&departments, batches) {
             let Some(room) = outcome.room(batch_size) else { break };
-            generate_in_department(client, &claim, department, room, &mut outcome);
+            generate_in_department(client, &claim, department, room, &mut outcome, counted);
         }
         let args = [
             run.into(),
@@ -494,6 +549,7 @@ struct Claim {
     scheduled: bool,
     /// Whether the schema checks given assignment copies per statement (migration 17).
     copies_checked: bool,
+    isolation: Isolation,
 }
 
 fn generate_in_department(
@@ -502,6 +558,7 @@ fn generate_in_department(
     department: Uuid,
     room: i32,
     outcome: &mut Outcome<Uuid>,
+    counted: &mut Vec<(Uuid, usize)>,
 ) {
     let claim_args = [
         department.into(),
@@ -514,14 +571,15 @@ fn generate_in_department(
     let templates: Vec<Template<Uuid>> = exec(client, claim_sql, &claim_args)
         .map(|row| {
             let time = |i| row.get::<TimestampWithTimeZone>(i).ok().flatten().map(moment);
-            let skip_dates: Vec<pgrx::datum::Date> = row.get(6).ok().flatten().unwrap_or_default();
+            // NULL and infinite skipped dates skip nothing (date_to_naive leaves the latter out).
+            let skip_dates: Vec<Option<pgrx::datum::Date>> = row.get(6).ok().flatten().unwrap_or_default();
             Template {
                 id: row.get(1).ok().flatten().expect("id is NOT NULL"),
                 task_id: row.get(2).ok().flatten().expect("task_id is NOT NULL"),
                 pattern: row.get(3).ok().flatten().expect("a template has a pattern"),
                 columns: Columns {
                     start: time(4).expect("a template has a start"),
-                    skip_dates: skip_dates.into_iter().filter_map(date_to_naive).collect(),
+                    skip_dates: skip_dates.into_iter().flatten().filter_map(date_to_naive).collect(),
                     end_date: time(7),
                     count: row.get(8).ok().flatten(),
                 },
@@ -537,6 +595,7 @@ fn generate_in_department(
 
     let DepartmentPlan { planned, failed, capped } =
         with_quota(claim.run, |quota| batch::plan_department(quota, &templates, claim.as_of));
+    counted.extend(planned.iter().map(|p| (p.id, p.occurrences.len())));
     for (template, next) in capped {
         log!(
             "synapse: generation run {} made the cap (synapse.generation_max_instances_per_template = {}) of template {} in department {}; it stays due from {}, the next run continues it",
@@ -552,20 +611,13 @@ fn generate_in_department(
         template,
         error,
     }));
-    // All of the department's templates in four statements; when any of them fails, each
+    // All of the department's templates in three statements. When any of them fails: with
+    // the batch isolated, the batch fails (and runs again isolated per template); else each
     // template again in a subtransaction of its own, so only the culprit fails.
-    match in_subtransaction(|| write_planned(client, claim, department, &planned)) {
-        Ok(made) => outcome.generated += made,
-        Err(_) => {
-            for one in &planned {
-                match in_subtransaction(|| {
-                    write_planned(client, claim, department, std::slice::from_ref(one))
-                }) {
-                    Ok(made) => outcome.generated += made,
-                    Err(error) => outcome.failed.push(Failure { department, template: one.id, error }),
-                }
-            }
-        }
+    if claim.isolation == Isolation::Batch {
+        outcome.generated += write_planned(client, claim, department, &planned);
+    } else {
+        write_isolated(client, claim, department, &planned, outcome);
     }
     for failure in &outcome.failed[first_failure..] {
         let args = [
@@ -578,8 +630,32 @@ fn generate_in_department(
     }
 }
 
-/// Writes the instances, their assignees and the templates' new state (their rows of
-/// `template_schedule` first); returns how many instances were made.
+/// `write_planned` in a subtransaction; when it fails, each template again in one of its
+/// own, so only the culprit fails (its error goes to `outcome`).
+fn write_isolated(
+    client: &mut SpiClient,
+    claim: &Claim,
+    department: Uuid,
+    planned: &[Planned<Uuid>],
+    outcome: &mut Outcome<Uuid>,
+) {
+    match in_subtransaction(|| write_planned(client, claim, department, planned)) {
+        Ok(made) => outcome.generated += made,
+        Err(_) => {
+            for one in planned {
+                match in_subtransaction(|| {
+                    write_planned(client, claim, department, std::slice::from_ref(one))
+                }) {
+                    Ok(made) => outcome.generated += made,
+                    Err(error) => outcome.failed.push(Failure { department, template: one.id, error }),
+                }
+            }
+        }
+    }
+}
+
+/// Writes the instances, their assignees and the templates' new state (with their rows of
+/// `template_schedule`); returns how many instances were made.
 fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planned: &[Planned<Uuid>]) -> i32 {
     let occurrences = planned.iter().flat_map(|p| p.occurrences.iter().map(move |o| (p.id, o)));
     let (mut parents, mut ats, mut external_ids) = (Vec::new(), Vec::new(), Vec::new());
@@ -606,10 +682,8 @@ fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planne
     }
     let nexts: Vec<Option<TimestampWithTimeZone>> =
         planned.iter().map(|p| p.next.map(to_timestamptz)).collect();
-    if claim.scheduled {
-        exec(client, ADVANCE_SCHEDULE, &[department.into(), ids.clone().into(), nexts.clone().into()]);
-    }
-    exec(client, ADVANCE_TEMPLATES, &[department.into(), ids.into(), nexts.into(), counts.into()]);
+    let advance = if claim.scheduled { ADVANCE_SCHEDULED_TEMPLATES } else { ADVANCE_TEMPLATES };
+    exec(client, advance, &[department.into(), ids.into(), nexts.into(), counts.into()]);
     made
 }
 

@@ -7,7 +7,7 @@
 -- does not apply).
 BEGIN;
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(67);
+SELECT plan(70);
 
 -- pg_temp.lives_undone(SQL, DESCRIPTION): SQL succeeds, and what it did is undone.
 \ir data/pgtap_helpers.sql
@@ -171,9 +171,20 @@ SELECT pg_temp.lives_undone($$UPDATE synapse.users SET deleted_at = now() WHERE 
 UPDATE synapse.tasks SET updated_at = '2020-01-01' WHERE id = 'c0000000-0000-4000-8000-000000000002';
 SELECT ok((SELECT updated_at > '2020-01-02' FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000002'),
           'updated_at is set by the trigger, whatever the client sends');
+-- Migration 18 runs both triggers only when their column would change; whatever a client
+-- sends still ends as they set it.
+UPDATE synapse.tasks SET updated_at = now() + interval '1 day' WHERE id = 'c0000000-0000-4000-8000-000000000002';
+SELECT is((SELECT updated_at FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000002'), now(),
+          'a later updated_at from the client is replaced by now() too');
+UPDATE synapse.tasks SET completed_at = '2020-01-01' WHERE id = 'c0000000-0000-4000-8000-000000000001';
+SELECT ok((SELECT completed_at IS NULL FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000001'),
+          'a completed_at sent for an open task, its status unchanged, is cleared');
 SELECT ok((SELECT completed_at IS NULL FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000001'), 'an open task has no completed_at');
 UPDATE synapse.tasks SET status = 'Done' WHERE id = 'c0000000-0000-4000-8000-000000000001';
 SELECT ok((SELECT completed_at IS NOT NULL FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000001'), 'completed_at is set when a task is done');
+UPDATE synapse.tasks SET completed_at = NULL WHERE id = 'c0000000-0000-4000-8000-000000000001';
+SELECT ok((SELECT completed_at IS NOT NULL FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000001'),
+          'a done task''s completed_at cleared by a client, its status unchanged, is set again');
 SELECT results_eq($$SELECT task_count, completed_task_count FROM synapse.projects WHERE name = 'P1'$$,
                   $$VALUES (1, 1)$$, 'project counts a done task');
 UPDATE synapse.tasks SET project_id = 'b0000000-0000-4000-8000-000000000002' WHERE id = 'c0000000-0000-4000-8000-000000000001';

@@ -253,4 +253,17 @@ is "$(occurrences LATER)" "2026-06-30 09:00,2026-07-01 09:00" "without the sched
 is "$(due_in_schedule "$LATER" "$D1") $(schedule)" "07-02 09:00@true 0 0 0" "migration 15 again: every claimable template back in the schedule"
 generate '2026-07-02 12:00+00' >/dev/null
 is "$(occurrences LATER)" "2026-06-30 09:00,2026-07-01 09:00,2026-07-02 09:00" "and generation claims through it"
+# --- a template's error in a batch with a capped template -----------------------------------------
+# A batch runs whole first; a template's error rolls it back and it runs again with each
+# template isolated. What the first attempt counted against the run's cap is taken back:
+# counted twice, the capped template would make nothing in the second attempt.
+CAPPED=$(template CAPPED "$D2" '{"frequency":"daily"}' '2026-08-01 09:00+00')
+STUCK=$(template STUCK "$D2" '{"frequency":"daily"}' '2026-08-01 09:00+00')
+q "INSERT INTO synapse.tasks (department_id, task_id, title, creator_id) VALUES ('$D2', 'STUCK-20260801T090000Z', 'In the way', '$ANN')" >/dev/null
+run=$(q "SET synapse.generation_max_instances_per_template = 3;
+         SELECT tasks_failed FROM synapse.generate_recurring_tasks(100, '2026-08-10 12:00+00')")
+is "$run $(instances CAPPED) $(instances STUCK)" "1 3 0" \
+   "one template fails, the capped one in the same batch makes its cap of 3, once"
+is "$(q "SELECT next_occurrence = '2026-08-04 09:00+00' FROM synapse.tasks WHERE id = '$CAPPED'")" t \
+   "and stays due from its fourth occurrence"
 done_testing

@@ -63,6 +63,19 @@ impl<K: Eq + Hash + Copy> RunQuota<K> {
         *planned = planned.saturating_add(occurrences);
     }
 
+    /// Takes back a step [`record`](Self::record) counted whose writes were rolled back
+    /// before anything could fail on their own (the generator's whole batch, done again with
+    /// each template's failure isolated): the step is planned and counted again.
+    pub fn forget(&mut self, key: K, occurrences: usize) {
+        let occurrences = u32::try_from(occurrences).unwrap_or(u32::MAX);
+        if let Some(planned) = self.planned.get_mut(&key) {
+            *planned = planned.saturating_sub(occurrences);
+            if *planned == 0 {
+                self.planned.remove(&key);
+            }
+        }
+    }
+
     /// The templates that have used their cap: the run's claims leave them for the next
     /// run, even while they are still due.
     pub fn capped(&self) -> impl Iterator<Item = &K> + '_ {
@@ -165,6 +178,20 @@ mod tests {
         let quota = RunQuota::<u8>::new(0);
         assert_eq!(quota.cap(), 1);
         assert_eq!(quota.step_limit(&1), NonZeroUsize::new(1));
+    }
+
+    #[test]
+    fn a_forgotten_step_leaves_the_quota_as_before_it() {
+        let mut quota = RunQuota::new(150);
+        quota.record(1u8, 100);
+        quota.record(1, 50);
+        assert_eq!(quota.capped().count(), 1);
+        quota.forget(1, 50);
+        assert_eq!(quota.step_limit(&1), NonZeroUsize::new(50), "the earlier step still counts");
+        assert_eq!(quota.capped().count(), 0);
+        quota.forget(1, 100);
+        quota.forget(2, 10);
+        assert!(quota.planned.is_empty(), "nothing is left of either");
     }
 
     #[test]

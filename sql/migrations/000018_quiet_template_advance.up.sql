@@ -1,7 +1,7 @@
 -- requires: synapse_ext >= 0.1.0
 -- Migration 18: an update of a task that changes none of what a BEFORE UPDATE trigger
 -- keeps passes that trigger by, and every trigger function's check of where it fires costs
--- less (issue 25, docs/generation.md "Cost").
+-- less (issue 25, docs/generation.md "Scale").
 --
 -- Recurring generation advances every template it serves: an UPDATE of next_occurrence,
 -- the count and updated_at, 100 rows a batch. Each such row ran two PL/pgSQL triggers that

@@ -311,19 +311,30 @@ const SCHEMA_FEATURES: &str = "SELECT pg_catalog.to_regclass('synapse.template_s
 /// rows another generator holds are skipped. Templates that already failed in this run, and
 /// those that made their per-run cap ($5), wait for the next run. NO KEY: the claim does not
 /// block foreign-key checks of rows that refer to a template (its new instances too).
-const CLAIM: &str =
-    "SELECT t.id, t.task_id, t.recurrence_pattern::text, t.recurrence_start, t.next_occurrence, t.skip_dates,
-            t.recurrence_end_date, t.recurrence_count
+///
+/// The schedule is read in the order of its index, and each template is looked up and
+/// locked in a lateral subquery that `OFFSET 0` keeps from being flattened into a join, so
+/// the claim reads and locks no more than the `$4` templates it returns (a template another
+/// generator holds is skipped). As a plain join the planner took a department's schedule
+/// rows and templates for independent, expected few matches, and read and sorted all of
+/// the department's due templates in every batch: among 25,000 tasks with 5,000 templates
+/// due, 18-74 ms a claim of 100 against about 1 ms.
+const CLAIM: &str = "SELECT t.id, t.task_id, t.recurrence_pattern::text, t.recurrence_start, t.next_occurrence,
+            t.skip_dates, t.recurrence_end_date, t.recurrence_count
        FROM synapse.template_schedule s
-       JOIN synapse.tasks t ON t.department_id = s.department_id AND t.id = s.task_id
+       CROSS JOIN LATERAL (
+             SELECT t.id, t.task_id, t.recurrence_pattern, t.recurrence_start, t.next_occurrence, t.skip_dates,
+                    t.recurrence_end_date, t.recurrence_count
+               FROM synapse.tasks t
+              WHERE t.department_id = $1 AND t.id = s.task_id AND t.is_recurring AND t.deleted_at IS NULL
+                AND t.next_occurrence <= $2
+                AND (t.recurrence_last_error_at IS NULL OR t.recurrence_last_error_at < $3)
+                AND t.id <> ALL ($5)
+             OFFSET 0
+                FOR NO KEY UPDATE OF t SKIP LOCKED) AS t
       WHERE s.department_id = $1 AND s.next_occurrence <= $2
-        AND t.department_id = $1 AND t.is_recurring AND t.deleted_at IS NULL
-        AND t.next_occurrence <= $2
-        AND (t.recurrence_last_error_at IS NULL OR t.recurrence_last_error_at < $3)
-        AND t.id <> ALL ($5)
       ORDER BY s.next_occurrence
-      LIMIT $4
-        FOR NO KEY UPDATE OF t SKIP LOCKED";
+      LIMIT $4";
 
 /// The same claim in a schema before migration 15 (no `template_schedule`).
 const CLAIM_FROM_TASKS: &str =

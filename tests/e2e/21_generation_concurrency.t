@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Recurring generation under concurrency and crashes, on 10,000 due templates in 20
-# departments with two assignees each: two generators started at once split the work
+# departments with two assignees each: a batch held open locks only the templates it
+# claimed; two generators started at once split the work
 # (no duplicate, no missed occurrence, both finish, their runs overlap); a generator
 # terminated mid-run (pg_terminate_backend) and one whose backend is killed with SIGKILL
 # (the server restarts) leave only whole batches, and the next run completes exactly the
@@ -54,8 +55,31 @@ check() {
      "$2: every template's generated count is right"
 }
 
-# --- two generators at once --------------------------------------------------------------------
+# --- a batch locks what it claims, no more -----------------------------------------------------
+# A batch of 7 held open in one session: every department has 500 due templates, and another
+# session can still lock all but those 7 (the claim must not read and lock a department's
+# due templates beyond the ones it returns).
 AS_OF1='2026-01-03 12:00+00'
+psql -X -q -d "$DB" >/dev/null 2>&1 <<SQL &
+BEGIN;
+SELECT * FROM synapse.generate_recurring_tasks(7, '$AS_OF1');
+SELECT pg_sleep(60);
+ROLLBACK;
+SQL
+H=$!
+holding=""
+for _ in $(seq 1 100); do
+  holding=$(q "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'SELECT pg_sleep(60);' AND state = 'active'")
+  [ -n "$holding" ] && break
+  sleep 0.1
+done
+is "$(q "SELECT count(*) FROM (SELECT 1 FROM synapse.tasks WHERE is_recurring FOR NO KEY UPDATE SKIP LOCKED) AS free")" 9993 \
+   "a batch of 7 holds 7 templates, another session can lock the other 9,993"
+[ -n "$holding" ] && q "SELECT pg_terminate_backend($holding)" >/dev/null
+wait $H || true
+is "$(q "SELECT count(*) FROM synapse.tasks WHERE recurrence_parent_id IS NOT NULL")" 0 "the held batch was rolled back"
+
+# --- two generators at once --------------------------------------------------------------------
 psql -X -q -d "$DB" -c "CALL synapse.run_recurring_generation(100, '$AS_OF1')" >/tmp/t21_a.$$ 2>&1 & A=$!
 psql -X -q -d "$DB" -c "CALL synapse.run_recurring_generation(100, '$AS_OF1')" >/tmp/t21_b.$$ 2>&1 & B=$!
 wait $A && ok "generator A finished" || not_ok "generator A finished" "$(cat /tmp/t21_a.$$)"

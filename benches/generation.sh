@@ -58,6 +58,28 @@ reset() {
           -c "TRUNCATE synapse.generation_runs" -c "VACUUM ANALYZE" >/dev/null
 }
 
+# The baseline's two statements, for the templates (insert_instances) or instances
+# (insert_assignees, alias i) that WHERE picks: the same rows the generator writes, the
+# assignments with their "my tasks" copies.
+insert_instances() {
+  cat <<SQL
+INSERT INTO synapse.tasks (department_id, task_id, title, description, priority, project_id, creator_id, metadata,
+                           due_date, recurrence_parent_id, occurrence_at)
+SELECT department_id, task_id || '-' || to_char(next_occurrence AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'), title,
+       description, priority, project_id, creator_id, metadata, next_occurrence, id, next_occurrence
+  FROM synapse.tasks WHERE $1;
+SQL
+}
+insert_assignees() {
+  cat <<SQL
+INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by, task_open, task_due_key, task_priority)
+SELECT i.department_id, i.id, a.user_id, a.assigned_by,
+       synapse._task_is_open(i.status, i.deleted_at, i.is_recurring), coalesce(i.due_date, 'infinity'), i.priority
+  FROM synapse.tasks i JOIN synapse.task_assignees a ON a.department_id = i.department_id AND a.task_id = i.recurrence_parent_id
+ WHERE $1;
+SQL
+}
+
 # The due templates in the generator's batches: at most $BATCH of one department each,
 # oldest first (as the claim takes them).
 make_batches() {
@@ -102,16 +124,8 @@ rounds() {
   for round in 1 2 3; do
     session <<SQL
 BEGIN;
-INSERT INTO synapse.tasks (department_id, task_id, title, description, priority, project_id, creator_id, metadata,
-                           due_date, recurrence_parent_id, occurrence_at)
-SELECT department_id, task_id || '-' || to_char(next_occurrence AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'), title,
-       description, priority, project_id, creator_id, metadata, next_occurrence, id, next_occurrence
-  FROM synapse.tasks WHERE is_recurring AND next_occurrence <= '$AS_OF';
-INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by, task_open, task_due_key, task_priority)
-SELECT i.department_id, i.id, a.user_id, a.assigned_by,
-       synapse._task_is_open(i.status, i.deleted_at, i.is_recurring), coalesce(i.due_date, 'infinity'), i.priority
-  FROM synapse.tasks i JOIN synapse.task_assignees a ON a.department_id = i.department_id AND a.task_id = i.recurrence_parent_id
- WHERE i.recurrence_parent_id IS NOT NULL;
+$(insert_instances "is_recurring AND next_occurrence <= '$AS_OF'")
+$(insert_assignees "i.recurrence_parent_id IS NOT NULL")
 ROLLBACK;
 SQL
     baseline_ms+=("$session_ms") baseline_cpu+=("$session_cpu_ms")
@@ -123,16 +137,8 @@ DECLARE
   batch record;
 BEGIN
   FOR batch IN SELECT department_id, templates FROM public.bench_batches LOOP
-    INSERT INTO synapse.tasks (department_id, task_id, title, description, priority, project_id, creator_id, metadata,
-                               due_date, recurrence_parent_id, occurrence_at)
-    SELECT department_id, task_id || '-' || to_char(next_occurrence AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'), title,
-           description, priority, project_id, creator_id, metadata, next_occurrence, id, next_occurrence
-      FROM synapse.tasks WHERE department_id = batch.department_id AND id = ANY (batch.templates);
-    INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by, task_open, task_due_key, task_priority)
-    SELECT i.department_id, i.id, a.user_id, a.assigned_by,
-           synapse._task_is_open(i.status, i.deleted_at, i.is_recurring), coalesce(i.due_date, 'infinity'), i.priority
-      FROM synapse.tasks i JOIN synapse.task_assignees a ON a.department_id = i.department_id AND a.task_id = i.recurrence_parent_id
-     WHERE i.department_id = batch.department_id AND i.recurrence_parent_id = ANY (batch.templates);
+    $(insert_instances "department_id = batch.department_id AND id = ANY (batch.templates)")
+    $(insert_assignees "i.department_id = batch.department_id AND i.recurrence_parent_id = ANY (batch.templates)")
     COMMIT;
   END LOOP;
 END

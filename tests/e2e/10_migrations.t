@@ -93,8 +93,10 @@ is "$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE re
    "RLS is FORCEd only where no code running as the owner reads the table (docs/security.md)"
 is "$(q "SELECT pg_get_indexdef('synapse.tasks_metadata_idx'::regclass) LIKE '%gin (metadata jsonb_path_ops)%'")" t \
    "tasks.metadata has a jsonb_path_ops GIN index"
-is "$(q "SELECT attgenerated FROM pg_attribute WHERE attrelid = 'synapse.tasks'::regclass AND attname = 'search_vector'")" s \
-   "tasks.search_vector is a stored generated column"
+is "$(q "SELECT attgenerated = '' AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'synapse.tasks'::regclass AND tgname = 'tasks_before_write'
+                                                  AND tgfoid = 'synapse._tasks_before_write()'::regprocedure)
+          FROM pg_attribute WHERE attrelid = 'synapse.tasks'::regclass AND attname = 'search_vector'")" t \
+   "tasks.search_vector is kept by the trigger _tasks_before_write, no longer generated on every update (migration 19)"
 
 # --- roles ----------------------------------------------------------------------------
 is "$(q "SELECT string_agg(rolname || ':' || rolcanlogin || ':' || (rolpassword IS NULL), ',' ORDER BY rolname) FROM pg_authid WHERE rolname IN ($ROLES)")" \

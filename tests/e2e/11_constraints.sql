@@ -7,7 +7,7 @@
 -- does not apply).
 BEGIN;
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(70);
+SELECT plan(74);
 
 -- pg_temp.lives_undone(SQL, DESCRIPTION): SQL succeeds, and what it did is undone.
 \ir data/pgtap_helpers.sql
@@ -203,6 +203,23 @@ SELECT is((SELECT recurrence_start FROM synapse.tasks WHERE id = 'c0000000-0000-
 SELECT is((SELECT count(*) FROM synapse.tasks WHERE search_vector @@ plainto_tsquery('english', 'pagination')), 1::bigint,
           'search_vector is generated from title and description');
 SELECT is((SELECT count(*) FROM synapse.tasks WHERE title ILIKE '%agina%'), 1::bigint, 'trigram-indexed substring search works');
+-- Migration 19: the trigger keeps it, and only a change of the text (or of the column) recomputes it.
+UPDATE synapse.tasks SET title = 'Write infinite scroll design' WHERE id = 'c0000000-0000-4000-8000-000000000001';
+SELECT is((SELECT string_agg(q, ',' ORDER BY q) FROM synapse.tasks, unnest(ARRAY['pagination', 'scroll', 'cursor']) AS q
+            WHERE id = 'c0000000-0000-4000-8000-000000000001' AND search_vector @@ plainto_tsquery('english', q)),
+          'cursor,scroll', 'an edited title replaces its words in search_vector; the description''s stay');
+UPDATE synapse.tasks SET search_vector = to_tsvector('english', 'forged') WHERE id = 'c0000000-0000-4000-8000-000000000001';
+SELECT is((SELECT search_vector FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-000000000001'),
+          synapse.task_search_vector('Write infinite scroll design', 'cursor based'),
+          'a search_vector written directly is replaced by the one of the task''s text');
+INSERT INTO synapse.tasks (department_id, id, task_id, title, description, creator_id, search_vector)
+VALUES ('d0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-0000000000f1', 'T-F1', 'Budget review', NULL,
+        'a0000000-0000-4000-8000-000000000001', to_tsvector('english', 'forged'));
+SELECT is((SELECT search_vector FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-0000000000f1'),
+          synapse.task_search_vector('Budget review', NULL), 'an insert''s given search_vector is replaced too');
+UPDATE synapse.tasks SET priority = 'High', status = 'In Progress' WHERE id = 'c0000000-0000-4000-8000-0000000000f1';
+SELECT is((SELECT search_vector FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-0000000000f1'),
+          synapse.task_search_vector('Budget review', NULL), 'an update of other columns keeps it');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -28,15 +28,26 @@ without_preexisting_roles() {
   if [ -z "$preexisting" ]; then cat; else grep -Ev "^(role|member|setting) ($preexisting) " || true; fi
 }
 
+# Migration 19's down gives tasks.search_vector its generation expression back, which
+# PostgreSQL 15 can do only by adding the column again: it comes back as the table's last
+# column. For that migration alone the positions of that table's columns are left out of
+# its two comparisons; every other fact, the column's own definition included, must match.
+declare -A columns_moved_by_down=([19]=synapse.tasks)
+without_positions() { if [ -z "$1" ]; then cat; else sed -E "s/^(column ${1//./\\.}) [0-9]+ /\1 /" | sort; fi; }
+
 is "$(M version)" none "version before any migration"
 versions=$(ls "$ROOT"/sql/migrations/*.up.sql | sed 's#.*/0*\([0-9]*\)_.*#\1#' | sort -n)
 again=$(fingerprint)
 for v in $versions; do
   before=$again; M up 1; up=$(fingerprint); M down 1; after=$(fingerprint)
-  same "migration $v's down restores the catalog before it exactly" \
-    "$(without_preexisting_roles <<<"$before")" "$(without_preexisting_roles <<<"$after")"
+  moved=${columns_moved_by_down[$v]:-} but=
+  [ -z "$moved" ] || but=" (but the positions of the columns of $moved)"
+  same "migration $v's down restores the catalog before it exactly$but" \
+    "$(without_preexisting_roles <<<"$before" | without_positions "$moved")" \
+    "$(without_preexisting_roles <<<"$after" | without_positions "$moved")"
   M up 1; again=$(fingerprint)
-  same "migration $v applies again after its down, to the same catalog as its first up" "$up" "$again"
+  same "migration $v applies again after its down, to the same catalog as its first up$but" \
+    "$(without_positions "$moved" <<<"$up")" "$(without_positions "$moved" <<<"$again")"
 done
 is "$(M version)" "$(tail -1 <<<"$versions")" "and the walk ends at the latest migration"
 

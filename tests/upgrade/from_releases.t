@@ -12,8 +12,8 @@
 #     (tests/upgrade/extension_catalog.sql: members, function definitions, volatility,
 #     strictness, parallel safety, C symbols, comments, privileges, types), and the whole
 #     schema equals a freshly migrated database (pg_dump --schema-only);
-#   - what depends on extension functions still works: the pattern CHECK, the generated
-#     search_vector, the counter triggers, the row-level security policies and search,
+#   - what depends on extension functions still works: the pattern CHECK, the search
+#     vector, the counter triggers, the row-level security policies and search,
 #     generation; the recurrence tour (tests/sql, tests/expected) gives the same output on
 #     an extension created at the old version and updated, and so do the end-to-end tests
 #     11, 12, 20, 23, 30 and 32 (below, why these).
@@ -197,7 +197,7 @@ for entry in "${releases[@]}"; do
   is "$(q "UPDATE synapse.tasks SET title = 'Zeppelin hangar inspection'
             WHERE department_id = $eng AND id = (SELECT id FROM synapse.tasks WHERE department_id = $eng AND NOT is_recurring ORDER BY id LIMIT 1)
         RETURNING search_vector @@ to_tsquery('english', 'zeppelin & hangar')")" t \
-     "the generated search_vector follows an edited title"
+     "search_vector follows an edited title"
   project=$(q "SELECT id FROM synapse.projects WHERE department_id = $eng ORDER BY id LIMIT 1")
   before_count=$(q "SELECT task_count FROM synapse.projects WHERE department_id = $eng AND id = '$project'")
   q "INSERT INTO synapse.tasks (department_id, title, creator_id, project_id) VALUES ($eng, 'Counted after the update', $creator, '$project')" >/dev/null

@@ -59,6 +59,8 @@ COMMENT ON FUNCTION _tasks_apply_project_counts() IS
   'AFTER STATEMENT trigger on synapse.tasks: writes the project counter changes the statement''s rows collected, one statement per project in (department_id, project_id) order, as the table owner: without an argument (migration 8) an UPDATE of synapse.projects, with the argument ''deltas'' (migration 16) a row appended to synapse.project_count_deltas.';
 COMMENT ON FUNCTION _search_key_array(text, text[], text[]) IS
   'Internal (_search_keys): the index keys of a task: department:lexeme for every lexeme, department!lexeme for the title''s; lexemes over 2,000 bytes left out.';
+COMMENT ON FUNCTION _generator_copies_search_vector() IS
+  'Internal (_tasks_before_write, migration 19): true only while this backend''s recurring generator inserts instances, which carry their template''s search vector (made of the same title and description) for the trigger to keep.';
 COMMENT ON FUNCTION _search_keys(uuid, tsvector) IS
   'Search index keys of a task''s search vector, prefixed with its department (all lexemes, and title lexemes separately). Immutable: backs tasks_search_keys_idx.';
 COMMENT ON FUNCTION _search_keys_query(uuid, tsquery, boolean) IS
@@ -79,7 +81,9 @@ COMMENT ON FUNCTION "_rls_is_admin"() IS
 -- them to (migration 14), not for every role. Except the two an index expression evaluates
 -- (tasks_search_keys_idx): PostgreSQL evaluates it as the table's owner, and pg_restore
 -- builds the indexes before it grants any privilege, so a restore would fail to build the
--- index; they read no table and refuse oversized input.
+-- index; they read no table and refuse oversized input. And _generator_copies_search_vector,
+-- which the trigger _tasks_before_write (migration 19) calls as whoever inserts a task: it
+-- reads no table and only tells whether this backend's generator is inserting instances.
 DO $$
 DECLARE
   routine regprocedure;
@@ -89,7 +93,7 @@ BEGIN
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'synapse_ext'
-     WHERE (p.proname LIKE '\_%' AND p.proname NOT IN ('_search_keys', '_search_key_array'))
+     WHERE (p.proname LIKE '\_%' AND p.proname NOT IN ('_search_keys', '_search_key_array', '_generator_copies_search_vector'))
         OR p.prorettype = 'pg_catalog.trigger'::regtype
         OR p.proname IN ('generate_recurring_tasks', 'run_recurring_generation',
                          'schedule_recurring_generation', 'unschedule_recurring_generation')

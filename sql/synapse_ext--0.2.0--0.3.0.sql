@@ -44,6 +44,16 @@ COMMENT ON FUNCTION "_rls_current_user"() IS
 COMMENT ON FUNCTION "_rls_is_admin"() IS
   'RLS helper: does the current transaction act for an Admin? False without a user.';
 
+-- Recurring generation gives an instance its template's search vector, which migration 19's
+-- trigger keeps while this backend's generator inserts (issue 25).
+CREATE FUNCTION "_generator_copies_search_vector"() RETURNS bool
+STRICT VOLATILE PARALLEL RESTRICTED
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'generator_copies_search_vector_wrapper';
+
+COMMENT ON FUNCTION _generator_copies_search_vector() IS
+  'Internal (_tasks_before_write, migration 19): true only while this backend''s recurring generator inserts instances, which carry their template''s search vector (made of the same title and description) for the trigger to keep.';
+
 -- Recurrence in words and in calendars (issue 26): public API, EXECUTE stays with PUBLIC.
 CREATE FUNCTION "recurrence_describe"(
 	"pattern" jsonb,
@@ -119,7 +129,7 @@ COMMENT ON FUNCTION _tasks_apply_project_counts() IS
 -- leading underscore), the trigger functions and the jobs (generation runs as the owner of
 -- the tasks; scheduling writes pg_cron's table) are for the roles the migration set grants
 -- them to (migration 14), not for every role. Except the two an index expression evaluates
--- (finalize.sql says why).
+-- and the one the trigger _tasks_before_write calls (finalize.sql says why).
 DO $$
 DECLARE
   routine regprocedure;
@@ -129,7 +139,7 @@ BEGIN
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'synapse_ext'
-     WHERE (p.proname LIKE '\_%' AND p.proname NOT IN ('_search_keys', '_search_key_array'))
+     WHERE (p.proname LIKE '\_%' AND p.proname NOT IN ('_search_keys', '_search_key_array', '_generator_copies_search_vector'))
         OR p.prorettype = 'pg_catalog.trigger'::regtype
         OR p.proname IN ('generate_recurring_tasks', 'run_recurring_generation',
                          'schedule_recurring_generation', 'unschedule_recurring_generation')

@@ -1,4 +1,4 @@
--- requires: synapse_ext >= 0.1.0
+-- requires: synapse_ext >= 0.3.0
 -- Migration 19: tasks.search_vector is computed when a task's text is written (insert, or an
 -- update of title, description or search_vector itself) instead of on every update (issue
 -- 25, docs/search.md "The search document", docs/generation.md "Scale").
@@ -12,7 +12,10 @@
 -- Now the column is an ordinary one that the BEFORE INSERT OR UPDATE trigger function
 -- _tasks_before_write sets from synapse.task_search_vector(title, description), the
 -- expression the column was generated from:
---   - on every INSERT, whatever the writer gave (a restored dump's value included);
+--   - on every INSERT, whatever the writer gave (a restored dump's value included), but
+--     for the instances recurring generation inserts: they carry their template's title,
+--     description and search vector, and synapse._generator_copies_search_vector() (the
+--     extension's, 0.3.0) is true only while this backend's generator inserts them;
 --   - on an UPDATE that changes title, description or search_vector. A writer who sets
 --     search_vector itself gets the computed value, as from the generated column (which
 --     refused the write instead); search always finds a task by its current text.
@@ -25,7 +28,7 @@
 
 ALTER TABLE synapse.tasks ALTER COLUMN search_vector DROP EXPRESSION;
 COMMENT ON COLUMN synapse.tasks.search_vector IS
-  'The weighted search document, synapse.task_search_vector(title, description): set by the trigger function _tasks_before_write on insert and whenever title, description or search_vector is updated.';
+  'The weighted search document, synapse.task_search_vector(title, description): set by the trigger function _tasks_before_write on insert (an instance the generator inserts keeps its template''s, made of the same text) and whenever title, description or search_vector is updated.';
 
 CREATE OR REPLACE FUNCTION synapse._tasks_before_write() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -43,9 +46,14 @@ BEGIN
   IF NEW.is_recurring AND NEW.recurrence_start IS NULL THEN
     NEW.recurrence_start := NEW.next_occurrence;
   END IF;
-  -- The search document follows the text; no writer sets it (migration 19).
-  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' OR NEW.title IS DISTINCT FROM OLD.title
-     OR NEW.description IS DISTINCT FROM OLD.description OR NEW.search_vector IS DISTINCT FROM OLD.search_vector THEN
+  -- The search document follows the text; no writer sets it (migration 19), but the
+  -- generator gives an instance its template's, made of the same text.
+  IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+    IF NEW.search_vector IS NULL OR NEW.recurrence_parent_id IS NULL OR NOT synapse._generator_copies_search_vector() THEN
+      NEW.search_vector := synapse.task_search_vector(NEW.title, NEW.description);
+    END IF;
+  ELSIF NEW.title IS DISTINCT FROM OLD.title OR NEW.description IS DISTINCT FROM OLD.description
+        OR NEW.search_vector IS DISTINCT FROM OLD.search_vector THEN
     NEW.search_vector := synapse.task_search_vector(NEW.title, NEW.description);
   END IF;
   RETURN NEW;

@@ -36,7 +36,7 @@ use pgrx::pg_sys::panic::{CaughtError, ErrorReport};
 use pgrx::prelude::*;
 use pgrx::spi::SpiClient;
 use pgrx::{pg_sys, GucContext, GucFlags, GucRegistry, GucSetting, Uuid};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::Instant;
 
 // The procedure pg_cron calls and the scheduling functions (PL/pgSQL: transaction control).
@@ -70,6 +70,36 @@ pub(crate) fn define_settings() {
 thread_local! {
     /// The run this backend is working on and what each template has planned in it.
     static RUN: RefCell<CurrentRun<Uuid>> = const { RefCell::new(CurrentRun::none()) };
+    /// Whether this backend's generator is inserting instances right now (`CopyingTemplates`).
+    static COPYING_TEMPLATES: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the row being inserted comes from this backend's generator, which gives each
+/// instance its template's title, description and search vector: `_tasks_before_write`
+/// (migration 19) then keeps that vector instead of parsing and stemming the same text
+/// again. Any other insert, whoever makes it, sees false: the flag is this backend's, set only
+/// around the generator's own insert statement, and no SQL sets it. Executable by everyone,
+/// as the trigger that calls it runs as whoever inserts a task.
+#[pg_extern(volatile, parallel_restricted, name = "_generator_copies_search_vector")]
+fn generator_copies_search_vector() -> bool {
+    COPYING_TEMPLATES.get()
+}
+
+/// Sets `COPYING_TEMPLATES` for as long as it lives; dropped when the insert returns and when
+/// its error unwinds, so the flag never outlives the statement.
+struct CopyingTemplates;
+
+impl CopyingTemplates {
+    fn start() -> Self {
+        COPYING_TEMPLATES.set(true);
+        CopyingTemplates
+    }
+}
+
+impl Drop for CopyingTemplates {
+    fn drop(&mut self) {
+        COPYING_TEMPLATES.set(false);
+    }
 }
 
 fn max_instances_per_template() -> u32 {
@@ -303,9 +333,14 @@ const DEPARTMENTS: &str = "SELECT id FROM synapse.departments ORDER BY id";
 /// (the claim's index of templates by next occurrence) and migration 17's check of given
 /// assignment copies. A library newer than the schema (installed, the migrations not yet
 /// applied) claims from `tasks` alone and leaves the copies to the row trigger until then.
-/// Third, whether Citus plans the statements: it cannot plan the claim generically.
+/// Then whether `tasks.search_vector` is set by the trigger (migration 19) rather than
+/// generated, which refuses a given value; and whether Citus plans the statements: it
+/// cannot plan the claim generically.
 const SCHEMA_FEATURES: &str = "SELECT pg_catalog.to_regclass('synapse.template_schedule') IS NOT NULL,
         pg_catalog.to_regprocedure('synapse._task_assignees_check_copies()') IS NOT NULL,
+        coalesce((SELECT a.attgenerated OPERATOR(pg_catalog.=) '' FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('synapse.tasks')
+                     AND a.attname OPERATOR(pg_catalog.=) 'search_vector' AND NOT a.attisdropped), false),
         EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus')";
 
 /// Due templates of one department, oldest first, found through `template_schedule` (its
@@ -356,15 +391,34 @@ const CLAIM_FROM_TASKS: &str =
 /// with no volatile default left to evaluate, Citus runs the whole statement on the
 /// department's worker instead of passing every row through the coordinator. It returns
 /// what the assignments' "my tasks" copies are made of, as the row was written.
-const INSERT_INSTANCES: &str = "INSERT INTO synapse.tasks
+macro_rules! insert_instances {
+    ($columns:literal, $values:literal) => {
+        concat!(
+            "INSERT INTO synapse.tasks
             (department_id, id, task_id, title, description, priority, project_id, creator_id, metadata,
-             due_date, recurrence_parent_id, occurrence_at)
+             due_date, recurrence_parent_id, occurrence_at",
+            $columns,
+            ")
      SELECT t.department_id, x.id, x.external_id, t.title, t.description, t.priority, t.project_id,
-            t.creator_id, t.metadata, x.at, t.id, x.at
+            t.creator_id, t.metadata, x.at, t.id, x.at",
+            $values,
+            "
        FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::uuid[]) AS x(parent, at, external_id, id)
        JOIN synapse.tasks t ON t.department_id = $1 AND t.id = x.parent
          ON CONFLICT (department_id, recurrence_parent_id, occurrence_at) DO NOTHING
-  RETURNING id, recurrence_parent_id, status::text, deleted_at, is_recurring, due_date, priority::text";
+  RETURNING id, recurrence_parent_id, status::text, deleted_at, is_recurring, due_date, priority::text"
+        )
+    };
+}
+
+/// In a schema before migration 19 (`search_vector` generated from the instance's text).
+const INSERT_INSTANCES: &str = insert_instances!("", "");
+
+/// Since migration 19 with the template's search vector: the instance's title and
+/// description are the template's, so is the vector made of them, which the trigger keeps
+/// for the generator's rows (`generator_copies_search_vector`) instead of parsing and
+/// stemming the text again.
+const INSERT_INSTANCES_WITH_SEARCH_VECTOR: &str = insert_instances!(", search_vector", ", t.search_vector");
 
 const COPY_ASSIGNEES: &str =
     "INSERT INTO synapse.task_assignees (department_id, task_id, user_id, assigned_by)
@@ -528,13 +582,21 @@ fn claim_and_generate(
                 _ => super::raise_invalid("run_id", &format!("no generation run {run}")),
             };
         let capped: Vec<Uuid> = with_quota(run, |quota| quota.capped().copied().collect());
-        let (scheduled, copies_checked, on_citus) =
-            match query(client, SCHEMA_FEATURES, &[]).first().get_three::<bool, bool, bool>() {
-                Ok((Some(scheduled), Some(copies_checked), Some(on_citus))) => (scheduled, copies_checked, on_citus),
-                _ => (false, false, false),
-            };
-        let generic_claim = !on_citus;
-        let claim = Claim { run, as_of, run_started, capped, scheduled, copies_checked, generic_claim, isolation };
+        let features = query(client, SCHEMA_FEATURES, &[]).first();
+        let feature = |i| features.get::<bool>(i).ok().flatten().unwrap_or(false);
+        let (scheduled, copies_checked, search_vector_copied) = (feature(1), feature(2), feature(3));
+        let generic_claim = !feature(4);
+        let claim = Claim {
+            run,
+            as_of,
+            run_started,
+            capped,
+            scheduled,
+            copies_checked,
+            search_vector_copied,
+            generic_claim,
+            isolation,
+        };
         let departments: Vec<Uuid> =
             exec(client, DEPARTMENTS, &[]).filter_map(|row| row.get::<Uuid>(1).ok().flatten()).collect();
         let mut outcome = Outcome::default();
@@ -566,6 +628,8 @@ struct Claim {
     scheduled: bool,
     /// Whether the schema checks given assignment copies per statement (migration 17).
     copies_checked: bool,
+    /// Whether instances get their template's search vector (migration 19).
+    search_vector_copied: bool,
     /// Whether the claim runs with a generic plan (`with_generic_plan`): not on Citus, whose
     /// planner cannot plan it with its parameters unknown ("could not create distributed
     /// plan"); there it is planned for each batch, as before.
@@ -692,7 +756,13 @@ fn write_planned(client: &mut SpiClient, claim: &Claim, department: Uuid, planne
     if !parents.is_empty() {
         let ids = random_uuids(parents.len());
         let args = [department.into(), parents.into(), ats.into(), external_ids.into(), ids.into()];
-        for row in exec(client, INSERT_INSTANCES, &args) {
+        let inserted = if claim.search_vector_copied {
+            let _copying = CopyingTemplates::start();
+            exec(client, INSERT_INSTANCES_WITH_SEARCH_VECTOR, &args)
+        } else {
+            exec(client, INSERT_INSTANCES, &args)
+        };
+        for row in inserted {
             instances.push(row.get::<Uuid>(1).ok().flatten().expect("RETURNING id"));
             instance_parents.push(row.get::<Uuid>(2).ok().flatten().expect("RETURNING recurrence_parent_id"));
             made_rows.statuses.push(row.get::<String>(3).ok().flatten());

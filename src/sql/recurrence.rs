@@ -503,6 +503,8 @@ mod tests {
         ("_generation_run_begin", "v", "u"),
         ("_generate_recurring_batch", "v", "u"),
         ("_generation_run_end", "v", "u"),
+        // Backend state that changes within a statement; no worker sees it.
+        ("_generator_copies_search_vector", "v", "r"),
         ("run_recurring_generation", "v", "u"),
         ("schedule_recurring_generation", "v", "u"),
         ("unschedule_recurring_generation", "v", "u"),

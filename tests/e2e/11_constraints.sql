@@ -7,7 +7,7 @@
 -- does not apply).
 BEGIN;
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(74);
+SELECT plan(75);
 
 -- pg_temp.lives_undone(SQL, DESCRIPTION): SQL succeeds, and what it did is undone.
 \ir data/pgtap_helpers.sql
@@ -217,6 +217,13 @@ VALUES ('d0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-0000000
         'a0000000-0000-4000-8000-000000000001', to_tsvector('english', 'forged'));
 SELECT is((SELECT search_vector FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-0000000000f1'),
           synapse.task_search_vector('Budget review', NULL), 'an insert''s given search_vector is replaced too');
+INSERT INTO synapse.tasks (department_id, id, task_id, title, creator_id, recurrence_parent_id, occurrence_at, search_vector)
+VALUES ('d0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-0000000000f2', 'T-F2', 'Standup notes',
+        'a0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000009', '2031-01-06 09:00+00',
+        to_tsvector('english', 'forged'));
+SELECT is((SELECT search_vector FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-0000000000f2'),
+          synapse.task_search_vector('Standup notes', NULL),
+          'so is an instance''s, unless the generator inserts it (_generator_copies_search_vector() is false here)');
 UPDATE synapse.tasks SET priority = 'High', status = 'In Progress' WHERE id = 'c0000000-0000-4000-8000-0000000000f1';
 SELECT is((SELECT search_vector FROM synapse.tasks WHERE id = 'c0000000-0000-4000-8000-0000000000f1'),
           synapse.task_search_vector('Budget review', NULL), 'an update of other columns keeps it');

@@ -59,6 +59,12 @@ is "$(q "SELECT string_agg(DISTINCT format('%s|%s|%s|%s|%s|%s|%s', title, descri
            FROM synapse.tasks WHERE recurrence_parent_id = '$STANDUP'")" \
    "Title of STANDUP|Description of STANDUP|High|To Do|t|STANDUP|t" \
    "instances copy title, description, priority, creator and metadata; status To Do; due date = occurrence"
+is "$(q "SELECT count(*) FILTER (WHERE i.search_vector = synapse.task_search_vector(i.title, i.description)
+                                   AND i.search_vector = t.search_vector AND i.search_vector @@ to_tsquery('english', 'standup'))
+             || '/' || count(*)
+           FROM synapse.tasks i JOIN synapse.tasks t ON t.department_id = i.department_id AND t.id = i.recurrence_parent_id
+          WHERE i.recurrence_parent_id = '$STANDUP'")" "3/3" \
+   "and their template's search vector, the one of their text (migration 19: the trigger keeps the generator's)"
 is "$(q "SELECT string_agg(task_id, ',' ORDER BY occurrence_at) FROM synapse.tasks WHERE recurrence_parent_id = '$STANDUP'")" \
    "STANDUP-20260105T090000Z,STANDUP-20260107T090000Z,STANDUP-20260109T090000Z" \
    "external ids are derived from the template's and the occurrence"
@@ -266,4 +272,16 @@ is "$run $(instances CAPPED) $(instances STUCK)" "1 3 0" \
    "one template fails, the capped one in the same batch makes its cap of 3, once"
 is "$(q "SELECT next_occurrence = '2026-08-04 09:00+00' FROM synapse.tasks WHERE id = '$CAPPED'")" t \
    "and stays due from its fourth occurrence"
+# --- the template's search vector -----------------------------------------------------------------
+# Migration 19: the trigger keeps the vector the generator gives an instance (its template's)
+# and computes everyone else's. A template whose stored vector differs from its text's (written
+# here with the triggers off) shows which one an instance got.
+COPIED=$(template COPIED "$D1" '{"frequency":"daily"}' '2026-09-01 09:00+00')
+q "SET session_replication_role = replica;
+   UPDATE synapse.tasks SET search_vector = to_tsvector('english', 'marker') WHERE id = '$COPIED'" >/dev/null
+generate '2026-09-02 12:00+00' >/dev/null
+is "$(q "SELECT string_agg((search_vector = to_tsvector('english', 'marker'))::text, ',') FROM synapse.tasks
+          WHERE recurrence_parent_id = '$COPIED'")" "true,true" \
+   "an instance gets its template's search vector from the generator, not computed again"
+is "$(q "SELECT synapse._generator_copies_search_vector()")" f "outside the generator's insert the trigger computes it"
 done_testing

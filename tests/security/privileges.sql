@@ -5,7 +5,7 @@
 BEGIN;
 -- pgTAP lives in schema tap (run.sh), apart from synapse.
 SET LOCAL search_path = tap, pg_catalog;
-SELECT plan(270);
+SELECT plan(271);
 
 -- --- tables and views: table-level privileges of each group ----------------------------------
 -- (A privilege given on some columns only is no table privilege; those are below.)
@@ -157,6 +157,7 @@ SELECT function_privs_are('synapse', f, a::text[], r, p::text[], format('%s(%s):
     ('_search_keys',             '{uuid,tsvector}', 'synapse_app',      '{EXECUTE}'),
     ('_search_keys',             '{uuid,tsvector}', 'synapse_readonly', '{EXECUTE}'),
     ('_search_key_array',        '{text,text[],text[]}', 'synapse_app', '{EXECUTE}'),
+    ('_generator_copies_search_vector', '{}', 'synapse_app',      '{EXECUTE}'),
     ('_search_keys_query',       '{uuid,tsquery,boolean}', 'synapse_app', '{}'),
     ('_search_department_matches', '{tsquery,text,tsquery,integer,uuid}', 'synapse_app',      '{}'),
     ('_search_department_matches', '{tsquery,text,tsquery,integer,uuid}', 'synapse_readonly', '{}'),
@@ -287,8 +288,8 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
                    AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
                                 WHERE a.grantee = 0)
                  ORDER BY 1),
-          ARRAY['synapse._search_key_array(text,text[],text[])', 'synapse._search_keys(uuid,tsvector)'],
-          'of the internals only the two tasks_search_keys_idx evaluates are executable by PUBLIC (pg_restore builds indexes before it grants)');
+          ARRAY['synapse._generator_copies_search_vector()', 'synapse._search_key_array(text,text[],text[])', 'synapse._search_keys(uuid,tsvector)'],
+          'of the internals only the two tasks_search_keys_idx evaluates (pg_restore builds indexes before it grants) and the flag _tasks_before_write reads as whoever inserts a task are executable by PUBLIC');
 SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
                  WHERE p.pronamespace = 'synapse'::regnamespace AND p.prosecdef
                    AND p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}'

@@ -32,12 +32,13 @@ psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$DB" "$@"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# The working set (about 0.5 GB here, 1.2 GB in the realistic variant) fits in shared
-# buffers, as on a server sized for it (benches/data/load.sh does the same). With the
-# scratch cluster's 128 MB both sides would measure copies from the OS's page cache, and
-# generation more of them: it reads every template twice more (its claim and its advance)
-# than the INSERT … SELECT does. Set for this script on the bench cluster (BENCH_CLUSTER) and
-# put back when it ends, so the other benchmarks keep the cluster as it was.
+# The working set (about 0.5 GB here; the realistic variant's 500,000 tasks are half of the
+# million benches/data/load.sh measures at 1.3 GB) fits in shared buffers, as on a server
+# sized for it (load.sh does the same). With the scratch cluster's 128 MB both sides would
+# measure copies from the OS's page cache, and generation more of them: it reads every
+# template twice more (its claim and its advance) than the INSERT … SELECT does. Set for
+# this script on the bench cluster (BENCH_CLUSTER) and put back when it ends, so the other
+# benchmarks keep the cluster as it was.
 cluster=${BENCH_CLUSTER:-bench}
 restart_cluster() { "$root/scripts/cluster.sh" stop "$cluster" && "$root/scripts/cluster.sh" start "$cluster" "$PGPORT" >/dev/null; }
 if [ "$(psql -X -At -d postgres -c "SHOW shared_buffers")" != 2GB ]; then

@@ -99,6 +99,27 @@ fn query<'conn>(client: &SpiClient<'conn>, sql: &'static str, args: &[DatumWithO
     client.select(&*plan, None, args).unwrap_or_else(|e| panic!("running {sql}: {e}"))
 }
 
+/// Opens a GUC nest level and sets `name` to `value` in it, as a function's SET clause does.
+/// Returns the level, for `pg_sys::AtEOXact_GUC(true, level)` to close (an error's abort
+/// closes it too).
+///
+/// # Safety
+/// Inside a transaction; every level opened must be closed in the reverse order.
+pub(crate) unsafe fn setting_in_new_nest_level(name: &std::ffi::CStr, value: &std::ffi::CStr) -> i32 {
+    let level = pg_sys::NewGUCNestLevel();
+    pg_sys::set_config_option(
+        name.as_ptr(),
+        value.as_ptr(),
+        pg_sys::GucContext::PGC_USERSET,
+        pg_sys::GucSource::PGC_S_SESSION,
+        pg_sys::GucAction::GUC_ACTION_SAVE,
+        true,
+        0,
+        false,
+    );
+    level
+}
+
 /// Runs `work` as role `owner` with row-level security not forced and `search_path` set to
 /// `pg_catalog, pg_temp`, as a SECURITY DEFINER function owned by `owner` with that SET
 /// clause would (PostgreSQL's fmgr_security_definer does the same steps). Its statements
@@ -122,18 +143,7 @@ pub(crate) fn as_owner<T>(owner: pg_sys::Oid, work: impl FnOnce() -> T) -> T {
         let context =
             saved_context | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32 | pg_sys::SECURITY_NOFORCE_RLS as i32;
         pg_sys::SetUserIdAndSecContext(owner, context);
-        let level = pg_sys::NewGUCNestLevel();
-        pg_sys::set_config_option(
-            c"search_path".as_ptr(),
-            c"pg_catalog, pg_temp".as_ptr(),
-            pg_sys::GucContext::PGC_USERSET,
-            pg_sys::GucSource::PGC_S_SESSION,
-            pg_sys::GucAction::GUC_ACTION_SAVE,
-            true,
-            0,
-            false,
-        );
-        level
+        setting_in_new_nest_level(c"search_path", c"pg_catalog, pg_temp")
     };
     let result = work();
     // SAFETY: as above, in the reverse order.

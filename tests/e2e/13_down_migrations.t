@@ -28,12 +28,11 @@ without_preexisting_roles() {
   if [ -z "$preexisting" ]; then cat; else grep -Ev "^(role|member|setting) ($preexisting) " || true; fi
 }
 
-# Migration 19's down gives tasks.search_vector its generation expression back, which
-# PostgreSQL 15 can do only by adding the column again: it comes back as the table's last
-# column. For that migration alone the positions of that table's columns are left out of
-# its two comparisons; every other fact, the column's own definition included, must match.
+# Migration 19's down moves tasks.search_vector to the end of the table (lib.sh,
+# without_positions): for that migration alone the positions of that table's columns are
+# left out of its two comparisons; every other fact, the column's own definition included,
+# must match.
 declare -A columns_moved_by_down=([19]=synapse.tasks)
-without_positions() { if [ -z "$1" ]; then cat; else sed -E "s/^(column ${1//./\\.}) [0-9]+ /\1 /" | sort; fi; }
 
 is "$(M version)" none "version before any migration"
 versions=$(ls "$ROOT"/sql/migrations/*.up.sql | sed 's#.*/0*\([0-9]*\)_.*#\1#' | sort -n)

@@ -86,7 +86,9 @@ for victim in server client; do
   out=$(migrate $DB up 2>&1) && ok "$victim: the next scripts/migrate.sh up completes ($(( ($(date +%s%N) - t0) / 1000000 )) ms after the migration began)" ||
     not_ok "$victim: the next scripts/migrate.sh up completes" "$out"
   is "$(migrate $DB version)" "$latest" "$victim: version $latest recorded"
-  differ "$(fingerprint $REF)" "$(fingerprint $DB)" "$victim: the schema equals a database migrated without a fault"
+  # The second round's database went down through migration 19 (lib.sh, without_positions).
+  differ "$(fingerprint $REF | without_positions synapse.tasks)" "$(fingerprint $DB | without_positions synapse.tasks)" \
+    "$victim: the schema equals a database migrated without a fault (the order of the tasks' columns aside)"
   migrate $DB goto 13 >/dev/null 2>&1
 done
 rm -f /tmp/faults_migrate.$$ "$release"
